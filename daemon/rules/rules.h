@@ -1,0 +1,82 @@
+// The legal rule set as data (config/rules/*.toml) and the schedule it gives a
+// report: every deadline and obligation with its legal source. Loading checks
+// every key and names file, line and key on error; computing is pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/status.h"
+#include "daemon/core/time_format.h"
+
+namespace lifeline {
+
+// "20m", "36h", "1mo": seconds or calendar months, never both.
+struct RuleDuration {
+  int64_t seconds = 0;
+  int months = 0;
+  std::string text;
+};
+Result<RuleDuration> ParseRuleDuration(std::string_view text);
+
+struct DeadlineRule {
+  std::string key, title, title_en, anchor, source;
+  RuleDuration after;
+  std::vector<int> levels;
+  std::string when;  // "" or "affects_others"
+};
+
+struct ObligationRule {
+  std::string key, title, title_en, by, source;
+  std::vector<int> levels;
+};
+
+struct FigureRule {
+  std::string key, value, title, title_en, source;
+};
+
+struct RuleSet {
+  std::string id, title, title_en, note;
+  std::string origin;  // file name, or "embedded:tw-2021"
+  std::vector<DeadlineRule> deadlines;
+  std::vector<ObligationRule> obligations;
+  std::vector<FigureRule> figures;
+};
+
+// `origin` names the text in error messages ("config/rules/tw-2021.toml").
+Result<RuleSet> LoadRuleSet(std::string_view toml_text, std::string_view origin);
+Result<RuleSet> LoadRuleSetFile(const std::string& path);
+// The rule set compiled into the binary (config/rules/tw-2021.toml).
+Result<RuleSet> DefaultRuleSet();
+
+// What a schedule is computed from (a report's level, awareness and scope).
+struct ScheduleInput {
+  int level = 1;
+  OffsetTime aware_at;
+  bool affects_others = false;
+};
+
+struct ScheduledDeadline {
+  std::string key, title, title_en, source, anchor, after;
+  OffsetTime at;
+};
+
+struct ScheduledObligation {
+  std::string key, title, title_en, source, by;
+  OffsetTime due;
+};
+
+struct Schedule {
+  int level = 0;
+  std::vector<ScheduledDeadline> deadlines;  // in rule-file order
+  std::vector<ScheduledObligation> obligations;
+  // The deadline with `key`, or nullptr.
+  const ScheduledDeadline* Find(std::string_view key) const;
+};
+
+// Fails only for a level outside 1-4 (the loader has checked every anchor).
+Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& input);
+
+}  // namespace lifeline

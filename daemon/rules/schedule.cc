@@ -1,0 +1,53 @@
+#include <algorithm>
+
+#include "daemon/rules/rules.h"
+
+namespace lifeline {
+namespace {
+
+bool Applies(const std::vector<int>& levels, int level) {
+  return std::find(levels.begin(), levels.end(), level) != levels.end();
+}
+
+OffsetTime Add(const OffsetTime& from, const RuleDuration& d) {
+  if (d.months) return AddCalendarMonths(from, d.months);
+  return OffsetTime{from.instant + std::chrono::seconds(d.seconds), from.offset_minutes};
+}
+
+}  // namespace
+
+const ScheduledDeadline* Schedule::Find(std::string_view key) const {
+  for (const auto& d : deadlines) {
+    if (d.key == key) return &d;
+  }
+  return nullptr;
+}
+
+Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& in) {
+  if (in.level < 1 || in.level > 4) {
+    return InvalidArgument("incident level must be 1-4, not " + std::to_string(in.level));
+  }
+  Schedule s;
+  s.level = in.level;
+  for (const auto& rule : rules.deadlines) {
+    if (!Applies(rule.levels, in.level)) continue;
+    if (rule.when == "affects_others" && !in.affects_others) continue;
+    OffsetTime anchor = in.aware_at;
+    if (rule.anchor != "aware_at") {
+      const ScheduledDeadline* a = s.Find(rule.anchor);
+      if (!a) continue;  // its anchor does not apply at this level
+      anchor = a->at;
+    }
+    s.deadlines.push_back({rule.key, rule.title, rule.title_en, rule.source, rule.anchor,
+                           rule.after.text, Add(anchor, rule.after)});
+  }
+  for (const auto& rule : rules.obligations) {
+    if (!Applies(rule.levels, in.level)) continue;
+    const ScheduledDeadline* by = s.Find(rule.by);
+    if (!by) continue;
+    s.obligations.push_back({rule.key, rule.title, rule.title_en, rule.source, rule.by, by->at});
+  }
+  return s;
+}
+
+}  // namespace lifeline
