@@ -1,0 +1,80 @@
+// fax-line: runs a simulated fax line (see fax_line.h) until SIGINT/SIGTERM.
+// Usage: fax-line --link=PATH --rx-dir=DIR [--csi=ID] [--busy=N] [--no-answer=N]
+//        [--cut=N] [--no-dialtone=N] [--answer-delay-ms=N] [--no-answer-ms=N]
+//        [--cut-after-ms=N] [--no-ecm] [--verbose]
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "tools/fax-line/fax_line.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+bool TakeValue(std::string_view arg, std::string_view key, std::string* out) {
+  if (arg.substr(0, key.size()) != key || arg.size() <= key.size() || arg[key.size()] != '=') {
+    return false;
+  }
+  *out = std::string(arg.substr(key.size() + 1));
+  return true;
+}
+
+bool ParseMs(const std::string& text, std::chrono::milliseconds* out) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || v < 0 || v > 600000) return false;
+  *out = std::chrono::milliseconds(v);
+  return true;
+}
+
+bool ParseArg(std::string_view arg, lifeline::faxline::LineOptions* o) {
+  std::string v;
+  if (arg == "--no-ecm") return o->ecm = false, true;
+  if (arg == "--verbose") return o->verbose = true, true;
+  if (TakeValue(arg, "--link", &o->link_path)) return true;
+  if (TakeValue(arg, "--rx-dir", &o->rx_dir)) return true;
+  if (TakeValue(arg, "--csi", &o->csi)) return true;
+  if (TakeValue(arg, "--busy", &o->busy_number)) return true;
+  if (TakeValue(arg, "--no-answer", &o->no_answer_number)) return true;
+  if (TakeValue(arg, "--cut", &o->cut_number)) return true;
+  if (TakeValue(arg, "--no-dialtone", &o->no_dialtone_number)) return true;
+  if (TakeValue(arg, "--answer-delay-ms", &v)) return ParseMs(v, &o->answer_delay);
+  if (TakeValue(arg, "--no-answer-ms", &v)) return ParseMs(v, &o->no_answer_after);
+  if (TakeValue(arg, "--cut-after-ms", &v)) return ParseMs(v, &o->cut_after);
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lifeline::faxline::LineOptions options;
+  for (int i = 1; i < argc; ++i) {
+    if (!ParseArg(argv[i], &options)) {
+      std::fprintf(stderr, "fax-line: bad argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (options.link_path.empty() || options.rx_dir.empty()) {
+    std::fprintf(stderr, "fax-line: --link=PATH and --rx-dir=DIR are required\n");
+    return 2;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  lifeline::faxline::FaxLine line(options);
+  if (auto st = line.Open(); !st.ok()) {
+    std::fprintf(stderr, "fax-line: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stdout, "fax-line: modem on %s\n", options.link_path.c_str());
+  std::fflush(stdout);
+  if (auto st = line.Run(g_stop); !st.ok()) {
+    std::fprintf(stderr, "fax-line: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
