@@ -1,0 +1,137 @@
+#include "tools/site-sim/ledger.h"
+
+namespace sitesim {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS records(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  idempotency_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  request TEXT NOT NULL,
+  received_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_key ON records(idempotency_key);
+CREATE INDEX IF NOT EXISTS records_report ON records(report_id, revision);
+CREATE TABLE IF NOT EXISTS idempotency(
+  idempotency_key TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  response TEXT NOT NULL);
+)sql";
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+void BindText(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+std::unique_ptr<Ledger> Ledger::Open(const std::string& path, bool read_only, std::string* error) {
+  sqlite3* db = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    *error = "cannot open ledger " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<Ledger> l(new Ledger(db));
+  sqlite3_busy_timeout(db, 5000);
+  if (read_only) return l;
+  // NORMAL in WAL mode survives a crash of this process, which is what the
+  // tests need; the sim is not the system of record, so no fsync per request.
+  if (!l->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
+      !l->Exec(kSchema, error)) {
+    return nullptr;
+  }
+  return l;
+}
+
+Ledger::~Ledger() { sqlite3_close(db_); }
+
+bool Ledger::Exec(const char* sql, std::string* error) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
+  *error = std::string("ledger: ") + (msg ? msg : "error");
+  sqlite3_free(msg);
+  return false;
+}
+
+std::optional<StoredResponse> Ledger::Lookup(const std::string& key, std::string* error) {
+  Stmt st;
+  const char* sql = "SELECT fingerprint, status, response FROM idempotency WHERE idempotency_key=?";
+  if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db_);
+    return std::nullopt;
+  }
+  BindText(st.s, 1, key);
+  if (sqlite3_step(st.s) != SQLITE_ROW) return std::nullopt;
+  StoredResponse r;
+  r.fingerprint = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
+  r.status = sqlite3_column_int(st.s, 1);
+  r.body = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 2));
+  return r;
+}
+
+bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_t)>& respond,
+                    std::string* response_body, std::string* error) {
+  if (!Exec("BEGIN IMMEDIATE", error)) return false;
+  Stmt ins;
+  sqlite3_prepare_v2(db_,
+                     "INSERT INTO records(idempotency_key, kind, report_id, revision, request, "
+                     "received_at) VALUES(?,?,?,?,?,?)",
+                     -1, &ins.s, nullptr);
+  BindText(ins.s, 1, rec.idempotency_key);
+  BindText(ins.s, 2, rec.kind);
+  BindText(ins.s, 3, rec.report_id);
+  sqlite3_bind_int(ins.s, 4, rec.revision);
+  BindText(ins.s, 5, rec.request_body);
+  BindText(ins.s, 6, rec.received_at);
+  bool ok = sqlite3_step(ins.s) == SQLITE_DONE;
+  int64_t seq = sqlite3_last_insert_rowid(db_);
+  *response_body = respond(seq);
+  Stmt key;
+  sqlite3_prepare_v2(db_, "INSERT INTO idempotency VALUES(?,?,201,?)", -1, &key.s, nullptr);
+  BindText(key.s, 1, rec.idempotency_key);
+  BindText(key.s, 2, rec.fingerprint);
+  BindText(key.s, 3, *response_body);
+  ok = ok && sqlite3_step(key.s) == SQLITE_DONE;
+  if (!ok) {
+    *error = std::string("ledger insert: ") + sqlite3_errmsg(db_);
+    std::string ignored;
+    Exec("ROLLBACK", &ignored);
+    return false;
+  }
+  return Exec("COMMIT", error);
+}
+
+int64_t Ledger::CountWhere(const char* sql, const std::function<void(sqlite3_stmt*)>& bind) {
+  Stmt st;
+  if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) return -1;
+  bind(st.s);
+  return sqlite3_step(st.s) == SQLITE_ROW ? sqlite3_column_int64(st.s, 0) : -1;
+}
+
+int64_t Ledger::CountByKey(const std::string& key) {
+  return CountWhere("SELECT count(*) FROM records WHERE idempotency_key=?",
+                    [&](sqlite3_stmt* s) { BindText(s, 1, key); });
+}
+
+int64_t Ledger::CountByReport(const std::string& report_id, int revision) {
+  return CountWhere("SELECT count(*) FROM records WHERE report_id=?1 AND (?2=0 OR revision=?2)",
+                    [&](sqlite3_stmt* s) {
+                      BindText(s, 1, report_id);
+                      sqlite3_bind_int(s, 2, revision);
+                    });
+}
+
+int64_t Ledger::Total() {
+  return CountWhere("SELECT count(*) FROM records", [](sqlite3_stmt*) {});
+}
+
+}  // namespace sitesim
