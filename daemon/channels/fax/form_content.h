@@ -1,0 +1,40 @@
+// FormContent: the paper form (資通安全事件通報單, stage 1) as neutral, styled
+// paragraphs, and the mapping from a validated Report to it. Checkboxes are
+// private-use code points (line_break.h) that the renderer draws. Pure
+// functions; nothing here knows about pixels or fonts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/channels/fax/fax.h"
+#include "daemon/report/report.h"
+
+namespace lifeline::fax {
+
+enum class TextStyle { kTitle, kSubtitle, kHeading, kBody, kSmall, kRule };
+
+struct FormParagraph {
+  TextStyle style = TextStyle::kBody;
+  std::string text;     // UTF-8; '\n' forces a line break
+  int indent_em = 0;    // left indent of every line, in body-size em
+  bool boxed = false;   // framed (the notice block, free-text answers)
+};
+
+struct FormContent {
+  std::string running_header;  // printed at the top of every page
+  std::vector<FormParagraph> paragraphs;
+};
+
+// UTF-8 of a drawn checkbox / radio button.
+std::string Box(bool checked);
+std::string Radio(bool on);
+
+// "2026年11月21日10時05分" in the time's own offset, as the form writes times.
+std::string FormTime(const OffsetTime& t);
+
+// Stage 1 of the form with every option of STEP1-STEP4 (checked or not), the
+// computed level and the alternative-notification notice first.
+FormContent BuildStage1Form(const Report& report, const FaxNotice& notice);
+
+}  // namespace lifeline::fax

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "daemon/channels/fax/fax.h"
+#include "daemon/channels/fax/form_content.h"
+#include "daemon/channels/fax/line_break.h"
+
+namespace lifeline::fax {
+namespace {
+
+Report SampleReport() {
+  std::ifstream in(std::string(LIFELINE_SOURCE_DIR) + "/config/sample-report.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto outcome = ValidateReport(ss.str());
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+  return *outcome.report;
+}
+
+FaxNotice SampleNotice() {
+  return {.reason = "機關對外網路中斷（中華電信專線故障），無法連線國家資通安全通報應變網站",
+          .recipient = "國家資通安全會報技術服務中心",
+          .sender_agency = "",
+          .sender_contact = ""};
+}
+
+std::string TmpDir() {
+  std::string dir = std::string(LIFELINE_BINARY_DIR) + "/test-tmp/fax/render";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+bool RowsBlank(const FaxPage& p, int from, int to) {
+  for (int y = from; y < to; ++y) {
+    for (int x = 0; x < p.width; ++x) {
+      if (p.Black(x, y)) return false;
+    }
+  }
+  return true;
+}
+
+TEST(Render, FinePagesAreA4AndNothingRunsIntoTheMargins) {
+  auto pages = RenderForm(SampleReport(), SampleNotice(), {});
+  ASSERT_TRUE(pages.ok()) << pages.status().ToString();
+  ASSERT_GE(pages->size(), 1u);
+  for (const auto& p : *pages) {
+    EXPECT_EQ(p.width, 1728);
+    EXPECT_EQ(p.height, 2292);
+    EXPECT_GT(p.BlackCount(), 10000);
+    EXPECT_TRUE(RowsBlank(p, 0, 40));                    // top margin
+    EXPECT_TRUE(RowsBlank(p, p.height - 40, p.height));  // bottom margin
+  }
+}
+
+TEST(Render, StandardResolutionHalvesTheRows) {
+  RenderOptions opt;
+  opt.resolution = Resolution::kStandard;
+  auto pages = RenderForm(SampleReport(), SampleNotice(), opt);
+  ASSERT_TRUE(pages.ok());
+  EXPECT_EQ(pages->front().height, 1146);
+}
+
+TEST(Render, LongDescriptionFlowsOntoMorePages) {
+  Report r = SampleReport();
+  auto short_pages = RenderForm(r, SampleNotice(), {});
+  std::string long_text;
+  for (int i = 0; i < 60; ++i) {
+    long_text += "第" + std::to_string(i) + "段：伺服器 db-01.example.gov.tw 出現異常連線，已隔離並保全證據。";
+  }
+  r.description = long_text;
+  auto long_pages = RenderForm(r, SampleNotice(), {});
+  ASSERT_TRUE(short_pages.ok() && long_pages.ok());
+  EXPECT_GT(long_pages->size(), short_pages->size());
+}
+
+TEST(Render, ContentHasEveryOptionOfTheFormAndTheNotice) {
+  const Report r = SampleReport();
+  const FormContent c = BuildStage1Form(r, SampleNotice());
+  std::string all;
+  for (const auto& p : c.paragraphs) all += p.text + "\n";
+  for (const char* label : {"資通安全事件通報單", "【壹、事件通報】", "STEP1.", "STEP2.", "STEP3.", "STEP4.",
+                            "網頁置換", "網站個資外洩", "設備遺失", "高科技園區", "緊急救援與醫院",
+                            "無資料遭洩漏(無需通報)", "無系統或設備運作受影響(無需通報)",
+                            "期望支援內容", "替代通報", "無法連線國家資通安全通報應變網站", r.id.c_str(),
+                            "資安事件影響等級：3 級", "2026年11月21日09時41分"}) {
+    EXPECT_NE(all.find(label), std::string::npos) << label;
+  }
+  // Two anomalies of "intrusion" checked, three left unchecked; one category chosen.
+  const std::string checked = Box(true);
+  int boxes = 0;
+  for (size_t pos = all.find(checked); pos != std::string::npos; pos = all.find(checked, pos + 1)) ++boxes;
+  // anomalies 2 + behalf(no) 1 + soc 1 + affects(no) 1 + source 1 + C/I/A 3 + support 1
+  EXPECT_EQ(boxes, 10);
+  EXPECT_NE(all.find(Radio(true) + "非法入侵"), std::string::npos);
+}
+
+TEST(Render, TiffRoundTripIsPixelExactAndPngIsWritten) {
+  const std::string tiff = TmpDir() + "/form.tif";
+  auto png = RenderFormToFiles(SampleReport(), SampleNotice(), {}, tiff);
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_GT(std::filesystem::file_size(*png), 1000u);
+  auto pages = RenderForm(SampleReport(), SampleNotice(), {});
+  auto back = ReadTiffPages(tiff);
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->size(), pages->size());
+  for (size_t i = 0; i < pages->size(); ++i) EXPECT_EQ((*back)[i].pixels, (*pages)[i].pixels);
+}
+
+TEST(Render, BadInputGivesErrorsNotCrashes) {
+  RenderOptions opt;
+  opt.font_path = "/nonexistent/font.ttc";
+  EXPECT_FALSE(RenderForm(SampleReport(), SampleNotice(), opt).ok());
+  EXPECT_FALSE(ReadTiffPages("/nonexistent.tif").ok());
+  const std::string junk = TmpDir() + "/junk.tif";
+  std::ofstream(junk) << "II*\0garbage";
+  EXPECT_FALSE(ReadTiffPages(junk).ok());
+  EXPECT_FALSE(WriteTiffF({}, Resolution::kFine, TmpDir() + "/empty.tif").ok());
+}
+
+}  // namespace
+}  // namespace lifeline::fax
