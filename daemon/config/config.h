@@ -1,0 +1,31 @@
+// lifelined's configuration: the compiled-in config/lifeline.toml, overridden
+// key by key by an optional file. An unknown key, a value of the wrong type or
+// an invalid value is an error naming file, line and key; nothing is guessed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/core/status.h"
+
+namespace lifeline {
+
+struct Config {
+  std::string state_dir;
+  std::string socket_path;  // resolved against state_dir
+  std::string socket_group;
+  std::string log_level;
+  std::string rules_file;  // "" = compiled-in rule set
+  std::string agency_name, agency_phone, agency_fax, agency_email;
+};
+
+// Loads the embedded defaults, then `override_text` (named `origin` in errors)
+// when given.
+Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::string_view origin);
+// Reads FILE and loads it over the defaults.
+Result<Config> LoadConfigFile(const std::string& path);
+// The embedded default text.
+std::string_view DefaultConfigText();
+
+}  // namespace lifeline

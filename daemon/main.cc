@@ -1,0 +1,126 @@
+// lifelined: wiring only. Builds the modules in dependency order on one
+// io_context thread, runs until SIGINT/SIGTERM, and stops them in reverse.
+// Bad configuration is fatal (exit 2, systemd restarts after it is fixed);
+// runtime failures are handled inside the modules.
+#include <sys/stat.h>
+
+#include <asio.hpp>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "daemon/config/config.h"
+#include "daemon/core/log.h"
+#include "daemon/rules/rules.h"
+
+namespace lifeline {
+namespace {
+
+struct Args {
+  std::optional<std::string> config_file;
+  std::optional<std::string> check_config;
+  bool help = false;
+};
+
+Result<Args> ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool has_value = i + 1 < argc;
+    if (arg == "--config" && has_value) a.config_file = argv[++i];
+    else if (arg == "--check-config" && has_value) a.check_config = argv[++i];
+    else if (arg == "--help" || arg == "-h") a.help = true;
+    else return InvalidArgument("unknown or incomplete argument '" + arg + "' (see --help)");
+  }
+  return a;
+}
+
+constexpr const char* kUsage =
+    "usage: lifelined [--config FILE]\n"
+    "       lifelined --check-config FILE\n"
+    "Without --config, the compiled-in configuration is used and state goes to ./lifeline-state.\n";
+
+Result<Config> LoadEffectiveConfig(const std::optional<std::string>& file) {
+  return file ? LoadConfigFile(*file) : LoadConfig(std::nullopt, "");
+}
+
+// Checks FILE and everything it points at (the rule set); prints the verdict.
+int CheckConfig(const std::string& file) {
+  auto config = LoadConfigFile(file);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return 1;
+  }
+  auto rules = config->rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(config->rules_file);
+  if (!rules.ok()) {
+    std::cerr << rules.status().message() << "\n";
+    return 1;
+  }
+  std::cout << file << ": OK (rule set " << rules->id << ", state in " << config->state_dir << ")\n";
+  return 0;
+}
+
+Status PrepareStateDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return IoError("cannot create state directory " + dir + ": " + ec.message());
+  // The journal key and the database live here: owner and group only.
+  if (chmod(dir.c_str(), 0750) != 0) return IoError("cannot set permissions on " + dir);
+  return Status::Ok();
+}
+
+int Run(const Args& args) {
+  auto config = LoadEffectiveConfig(args.config_file);
+  if (!config.ok()) {
+    std::cerr << "lifelined: " << config.status().message() << "\n";
+    return 2;
+  }
+  Status s = InitLogging(config->log_level, "lifelined");
+  if (!s.ok()) {
+    std::cerr << "lifelined: " << s.message() << "\n";
+    return 2;
+  }
+  auto rules = config->rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(config->rules_file);
+  if (!rules.ok()) {
+    spdlog::critical("{}", rules.status().message());
+    return 2;
+  }
+  s = PrepareStateDir(config->state_dir);
+  if (!s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 2;
+  }
+  asio::io_context io;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const std::error_code&, int sig) {
+    spdlog::info("signal {}: stopping", sig);
+    io.stop();
+  });
+  spdlog::info("ready: rule set {} ({}), state in {}", rules->id, rules->origin, config->state_dir);
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace lifeline
+
+int main(int argc, char** argv) {
+  auto args = lifeline::ParseArgs(argc, argv);
+  if (!args.ok()) {
+    std::cerr << "lifelined: " << args.status().message() << "\n" << lifeline::kUsage;
+    return 2;
+  }
+  if (args->help) {
+    std::cout << lifeline::kUsage;
+    return 0;
+  }
+  if (args->check_config) return lifeline::CheckConfig(*args->check_config);
+  try {
+    return lifeline::Run(*args);
+  } catch (const std::exception& e) {
+    std::cerr << "lifelined: fatal: " << e.what() << "\n";
+    return 3;
+  }
+}
