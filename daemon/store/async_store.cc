@@ -1,0 +1,70 @@
+#include <asio/post.hpp>
+
+#include "daemon/store/store.h"
+
+namespace lifeline {
+
+AsyncStore::AsyncStore(std::unique_ptr<Store> store, asio::io_context& io)
+    : store_(std::move(store)), io_(io), worker_([this] { WorkerLoop(); }) {}
+
+AsyncStore::~AsyncStore() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  worker_.join();
+}
+
+void AsyncStore::Run(Job job, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back({std::move(job), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+void AsyncStore::WorkerLoop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      // Everything that queued up during the previous commit goes in one.
+      while (!queue_.empty() && batch.size() < 256) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+void AsyncStore::RunBatch(std::vector<Pending>& batch) {
+  std::vector<Status> results(batch.size());
+  Status begun = store_->Begin();
+  if (!begun.ok()) {
+    for (auto& r : results) r = begun;
+  } else {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status s = store_->Savepoint();
+      if (s.ok()) s = batch[i].job(*store_);
+      if (s.ok()) s = store_->ReleaseSavepoint();
+      else store_->RollbackSavepoint();
+      results[i] = s;
+    }
+    Status committed = store_->Commit();
+    // A job that succeeded inside a batch whose commit failed did not succeed.
+    if (!committed.ok()) {
+      for (auto& r : results) {
+        if (r.ok()) r = committed;
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    asio::post(io_, [done = std::move(batch[i].done), s = results[i]]() { done(s); });
+  }
+}
+
+}  // namespace lifeline

@@ -1,0 +1,74 @@
+// Versioned schema migrations. PRAGMA user_version holds the version; each
+// step runs in the transaction that also sets the new version, so a crash
+// mid-migration leaves the previous version intact. Values that reach disk are
+// frozen: add a migration, never edit one that has shipped.
+#include "daemon/store/migrations.h"
+
+#include "daemon/journal/journal.h"
+
+namespace lifeline {
+namespace {
+
+Status MigrateTo1(sql::Db& db) {
+  LIFELINE_RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE reports ("
+      "  report_id TEXT NOT NULL, revision INTEGER NOT NULL CHECK (revision >= 1),"
+      "  idempotency_key TEXT NOT NULL UNIQUE, level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),"
+      "  drill INTEGER NOT NULL, aware_at TEXT NOT NULL, aware_at_us INTEGER NOT NULL,"
+      "  received_at TEXT NOT NULL, document TEXT NOT NULL, document_sha256 TEXT NOT NULL,"
+      "  rules_id TEXT NOT NULL, schedule TEXT NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('queued','accepted','fallback','accepted_late')),"
+      "  site_receipt TEXT,"
+      "  PRIMARY KEY (report_id, revision));"
+      "CREATE INDEX reports_by_awareness ON reports(aware_at_us);"));
+  return CreateJournalTables(db);
+}
+
+Status MigrateTo2(sql::Db& db) {
+  return db.Exec(
+      "CREATE TABLE notifications ("
+      "  id INTEGER PRIMARY KEY, report_id TEXT NOT NULL, revision INTEGER NOT NULL,"
+      "  recipient TEXT NOT NULL, due_at TEXT NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('pending','in_progress','confirmed','failed','cancelled')),"
+      "  UNIQUE (report_id, revision, recipient),"
+      "  FOREIGN KEY (report_id, revision) REFERENCES reports(report_id, revision));"
+      "CREATE TABLE attempts ("
+      "  id INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL REFERENCES notifications(id),"
+      "  channel TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT,"
+      "  outcome TEXT, evidence TEXT);"
+      "CREATE TABLE replay ("
+      "  report_id TEXT NOT NULL, revision INTEGER NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('waiting','submitting','done')),"
+      "  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at TEXT NOT NULL,"
+      "  PRIMARY KEY (report_id, revision),"
+      "  FOREIGN KEY (report_id, revision) REFERENCES reports(report_id, revision));");
+}
+
+using Step = Status (*)(sql::Db&);
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2};
+
+}  // namespace
+
+Status Migrate(sql::Db& db, int target) {
+  auto current = db.QueryInt("PRAGMA user_version");
+  if (!current.ok()) return current.status();
+  int known = static_cast<int>(std::size(kSteps));
+  if (*current > known) {
+    return FailedPrecondition("database " + db.path() + " has schema version " +
+                              std::to_string(*current) + ", newer than this lifelined knows (" +
+                              std::to_string(known) + "); refusing to open it. Use a newer lifelined.");
+  }
+  for (int v = static_cast<int>(*current); v < target && v < known; ++v) {
+    LIFELINE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status s = kSteps[v](db);
+    if (s.ok()) s = db.Exec("PRAGMA user_version = " + std::to_string(v + 1));
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      return Status(s.code(), "migration to schema version " + std::to_string(v + 1) + " failed: " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace lifeline

@@ -1,0 +1,219 @@
+#include "daemon/store/store.h"
+
+#include <mbedtls/md.h>
+
+#include "daemon/store/migrations.h"
+
+namespace lifeline {
+namespace {
+
+std::string Sha256Hex(const std::string& data) {
+  Mac digest{};
+  mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+             reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
+  return HexMac(digest);
+}
+
+StoredRevision ReadRevision(const sql::Stmt& st) {
+  StoredRevision r;
+  r.id = st.Text(0);
+  r.revision = static_cast<int>(st.Int(1));
+  r.level = static_cast<int>(st.Int(2));
+  r.drill = st.Int(3) != 0;
+  r.state = st.Text(4);
+  r.aware_at = st.Text(5);
+  r.received_at = st.Text(6);
+  r.idempotency_key = st.Text(7);
+  r.document_sha256 = st.Text(8);
+  r.site_receipt = st.Text(9);
+  r.rules_id = st.Text(10);
+  r.schedule = nlohmann::json::parse(st.Text(11), nullptr, false);
+  r.document = nlohmann::json::parse(st.Text(12), nullptr, false);
+  return r;
+}
+
+constexpr const char* kRevisionColumns =
+    "report_id, revision, level, drill, state, aware_at, received_at, idempotency_key,"
+    " document_sha256, COALESCE(site_receipt, ''), rules_id, schedule, document";
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock) {
+  auto key = JournalKey::LoadOrCreate(options.key_path);
+  if (!key.ok()) return key.status();
+  std::unique_ptr<Store> s(new Store(options, clock, *key));
+  LIFELINE_RETURN_IF_ERROR(s->OpenDb());
+  LIFELINE_RETURN_IF_ERROR(Migrate(*s->db_, options.migrate_to));
+  return s;
+}
+
+Status Store::OpenDb() {
+  db_.reset();
+  auto db = sql::Db::Open(options_.db_path, {false, options_.vfs});
+  if (!db.ok()) return db.status();
+  db_ = std::move(*db);
+  // FULL: the WAL is fsynced at every commit, so an acknowledged report
+  // survives power loss, not only a process crash.
+  LIFELINE_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
+  LIFELINE_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  LIFELINE_RETURN_IF_ERROR(db_->Exec("PRAGMA foreign_keys=ON"));
+  auto mode = db_->Prepare("PRAGMA journal_mode");
+  if (!mode.ok()) return mode.status();
+  auto row = mode->Step();
+  if (!row.ok()) return row.status();
+  if (mode->Text(0) != "wal") return IoError("cannot enable WAL on " + options_.db_path);
+  return Status::Ok();
+}
+
+Status Store::Begin() {
+  LIFELINE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  in_batch_ = true;
+  return Status::Ok();
+}
+
+Status Store::Commit() {
+  in_batch_ = false;
+  Status s = db_->Exec("COMMIT");
+  if (s.ok()) return s;
+  // The commit record may or may not have reached the disk. Start over on a
+  // fresh connection; the caller retries with the same idempotency key.
+  db_->Exec("ROLLBACK").IgnoreError();
+  Status reopened = OpenDb();
+  std::string why = s.message() + (reopened.ok() ? "" : "; reopening failed: " + reopened.message());
+  if (s.code() == StatusCode::kResourceExhausted) return ResourceExhausted(why);
+  return Status(StatusCode::kUnknownOutcome, "commit failed, outcome unknown: " + why);
+}
+
+void Store::Rollback() {
+  in_batch_ = false;
+  db_->Exec("ROLLBACK").IgnoreError();
+}
+
+Status Store::Savepoint() { return db_->Exec("SAVEPOINT job"); }
+void Store::RollbackSavepoint() {
+  db_->Exec("ROLLBACK TO job").IgnoreError();
+  db_->Exec("RELEASE job").IgnoreError();
+}
+Status Store::ReleaseSavepoint() { return db_->Exec("RELEASE job"); }
+
+Status Store::InTransaction(const std::function<Status()>& body) {
+  if (in_batch_) return body();
+  LIFELINE_RETURN_IF_ERROR(Begin());
+  Status s = body();
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  return Commit();
+}
+
+Result<int64_t> Store::Journal(std::string_view type, std::string_view report_id,
+                               const nlohmann::json& p) {
+  return AppendJournal(*db_, key_, clock_, type, report_id, p);
+}
+
+Result<SubmitResult> Store::Submit(const Report& report, const std::string& rules_id,
+                                   const nlohmann::json& schedule) {
+  SubmitResult result;
+  std::string document = report.document.dump();
+  std::string digest = Sha256Hex(document);
+  Status s = InTransaction([&]() -> Status {
+    auto existing = GetReport(report.id);
+    if (!existing.ok()) return existing.status();
+    for (const auto& r : *existing) {
+      if (r.revision != report.revision) continue;
+      if (r.document_sha256 != digest) {
+        return AlreadyExists("report " + report.id + " revision " + std::to_string(report.revision) +
+                             " is already stored with different content; a change needs revision " +
+                             std::to_string(existing->back().revision + 1));
+      }
+      result = {r, true};
+      return Status::Ok();
+    }
+    int latest = existing->empty() ? 0 : existing->back().revision;
+    if (report.revision != latest + 1) {
+      return FailedPrecondition(
+          latest == 0 ? "report " + report.id + " is not stored yet: its first revision must be 1"
+                      : "report " + report.id + " is at revision " + std::to_string(latest) +
+                            ": the next revision must be " + std::to_string(latest + 1));
+    }
+    if (latest > 0 && existing->back().drill != report.drill) {
+      return FailedPrecondition("report " + report.id + " cannot change between drill and real");
+    }
+    std::string now = FormatUtcMicros(clock_.Now());
+    auto ins = db_->Prepare(
+        "INSERT INTO reports (report_id, revision, idempotency_key, level, drill, aware_at,"
+        " aware_at_us, received_at, document, document_sha256, rules_id, schedule, state)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'queued')");
+    if (!ins.ok()) return ins.status();
+    ins->Bind(1, report.id).Bind(2, report.revision).Bind(3, report.IdempotencyKey());
+    ins->Bind(4, report.Level()).Bind(5, report.drill ? 1 : 0).Bind(6, FormatRfc3339(report.aware_at));
+    ins->Bind(7, report.aware_at.instant.time_since_epoch().count()).Bind(8, now);
+    ins->Bind(9, document).Bind(10, digest).Bind(11, rules_id).Bind(12, schedule.dump());
+    LIFELINE_RETURN_IF_ERROR(ins->Run());
+    nlohmann::json entry = {{"revision", report.revision}, {"level", report.Level()},
+                            {"idempotency_key", report.IdempotencyKey()}, {"document_sha256", digest},
+                            {"aware_at", FormatRfc3339(report.aware_at)}, {"drill", report.drill},
+                            {"rules_id", rules_id}};
+    if (latest > 0) entry["previous_level"] = existing->back().level;
+    auto seq = Journal(latest == 0 ? "report.received" : "report.revision_added", report.id, entry);
+    if (!seq.ok()) return seq.status();
+    auto stored = GetReport(report.id);
+    if (!stored.ok()) return stored.status();
+    result = {stored->back(), false};
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+Result<std::vector<StoredRevision>> Store::GetReport(const std::string& id) {
+  auto st = db_->Prepare(std::string("SELECT ") + kRevisionColumns +
+                         " FROM reports WHERE report_id = ? ORDER BY revision");
+  if (!st.ok()) return st.status();
+  st->Bind(1, id);
+  std::vector<StoredRevision> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadRevision(*st));
+  }
+}
+
+Result<std::vector<StoredRevision>> Store::ListLatest() {
+  auto st = db_->Prepare(std::string("SELECT ") + kRevisionColumns +
+                         " FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
+                         " WHERE report_id = r.report_id) ORDER BY aware_at_us, report_id");
+  if (!st.ok()) return st.status();
+  std::vector<StoredRevision> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadRevision(*st));
+  }
+}
+
+Status Store::RecordEvent(std::string_view type, std::string_view report_id,
+                          const nlohmann::json& payload) {
+  return InTransaction([&]() { return Journal(type, report_id, payload).status(); });
+}
+
+Result<std::string> Store::IntegrityCheck() {
+  auto st = db_->Prepare("PRAGMA integrity_check");
+  if (!st.ok()) return st.status();
+  std::string out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out += (out.empty() ? "" : "\n") + st->Text(0);
+  }
+}
+
+JournalVerdict Store::VerifyJournal() { return lifeline::VerifyJournal(*db_, key_); }
+
+Result<int64_t> Store::SchemaVersion() { return db_->QueryInt("PRAGMA user_version"); }
+
+}  // namespace lifeline

@@ -1,0 +1,172 @@
+// The durable store: report revisions, required notifications, channel
+// attempts with evidence and replay status, in one SQLite file (WAL,
+// synchronous=FULL), with every state change journaled in the same
+// transaction. A call returns success only after COMMIT returned. A failed
+// COMMIT is reported as kUnknownOutcome: the caller retries with the same
+// report revision, which can never create a second copy (its idempotency key is
+// UNIQUE). Store is used by one thread; AsyncStore runs it on a worker thread
+// with group commit and posts results back to an io_context.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/status.h"
+#include "daemon/journal/journal.h"
+#include "daemon/report/report.h"
+#include "daemon/store/sqlite.h"
+
+namespace lifeline {
+
+inline constexpr int kStoreSchemaVersion = 2;
+
+// Report revision: queued -> accepted (site receipt in time)
+//                  queued -> fallback (other channels used) -> accepted_late (補行通報)
+enum class ReportState { kQueued, kAccepted, kFallback, kAcceptedLate };
+// Notification of one recipient: pending -> in_progress -> confirmed | failed;
+// pending | in_progress -> cancelled (the site accepted first); failed -> in_progress (retry).
+enum class NotificationState { kPending, kInProgress, kConfirmed, kFailed, kCancelled };
+
+std::string_view Name(ReportState s);
+std::string_view Name(NotificationState s);
+Result<ReportState> ParseReportState(std::string_view s);
+Result<NotificationState> ParseNotificationState(std::string_view s);
+// kFailedPrecondition naming both states when the move is not allowed.
+Status CheckTransition(ReportState from, ReportState to);
+Status CheckTransition(NotificationState from, NotificationState to);
+
+struct StoreOptions {
+  std::string db_path;
+  std::string key_path;
+  std::string vfs;                          // "" = default; fault tests pass a shim
+  int migrate_to = kStoreSchemaVersion;     // tests build old databases
+};
+
+struct StoredRevision {
+  std::string id;
+  int revision = 0;
+  int level = 0;
+  bool drill = false;
+  std::string state;
+  std::string aware_at;
+  std::string received_at;
+  std::string idempotency_key;
+  std::string document_sha256;
+  std::string site_receipt;
+  std::string rules_id;
+  nlohmann::json schedule;  // the deadlines as computed at receipt
+  nlohmann::json document;
+};
+
+struct SubmitResult {
+  StoredRevision stored;
+  bool already_stored = false;  // the same revision was stored before: nothing new written
+};
+
+struct NotificationRow {
+  int64_t id = 0;
+  std::string report_id, recipient, state, due_at;
+  int revision = 0;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Clock& clock);
+
+  // Stores a validated revision with its computed schedule. Revision 1 starts a
+  // report; revision N+1 must follow the latest stored N (a level change).
+  Result<SubmitResult> Submit(const Report& report, const std::string& rules_id,
+                              const nlohmann::json& schedule);
+  Result<std::vector<StoredRevision>> GetReport(const std::string& id);
+  // The latest revision of every report, newest awareness last.
+  Result<std::vector<StoredRevision>> ListLatest();
+  Status TransitionReport(const std::string& id, int revision, ReportState to,
+                          const nlohmann::json& detail);
+  Status SetSiteReceipt(const std::string& id, int revision, const std::string& receipt);
+
+  Result<int64_t> AddNotification(const std::string& id, int revision, const std::string& recipient,
+                                  const std::string& due_at);
+  Status TransitionNotification(int64_t notification_id, NotificationState to,
+                                const nlohmann::json& detail);
+  Result<std::vector<NotificationRow>> Notifications(const std::string& id);
+  // A channel attempt: journaled before it starts and when it ends.
+  Result<int64_t> StartAttempt(int64_t notification_id, const std::string& channel,
+                               const nlohmann::json& detail);
+  Status FinishAttempt(int64_t attempt_id, const std::string& outcome, const nlohmann::json& evidence);
+
+  // A fact with no state change (daemon start/stop, clock step...), journaled.
+  Status RecordEvent(std::string_view type, std::string_view report_id, const nlohmann::json& payload);
+
+  // "ok" or SQLite's list of problems.
+  Result<std::string> IntegrityCheck();
+  JournalVerdict VerifyJournal();
+  Result<int64_t> SchemaVersion();
+
+  // Group commit: Begin, several calls inside savepoints, Commit.
+  Status Begin();
+  Status Commit();  // kUnknownOutcome on failure; the connection is reopened
+  void Rollback();
+  Status Savepoint();
+  void RollbackSavepoint();
+  Status ReleaseSavepoint();
+
+  sql::Db& db() { return *db_; }
+
+ private:
+  Store(StoreOptions o, const Clock& c, JournalKey k) : options_(std::move(o)), clock_(c), key_(k) {}
+  Status OpenDb();
+  // Runs `body` in its own transaction unless a batch is already open.
+  Status InTransaction(const std::function<Status()>& body);
+  Result<int64_t> Journal(std::string_view type, std::string_view report_id, const nlohmann::json& p);
+
+  StoreOptions options_;
+  const Clock& clock_;
+  JournalKey key_;
+  std::unique_ptr<sql::Db> db_;
+  bool in_batch_ = false;
+};
+
+// Runs a Store on its own worker thread. Jobs queued while a commit is in
+// progress are committed together (group commit); each job runs in its own
+// savepoint so one failure does not fail its neighbours. Completions are
+// posted to `io`. Submit/Run may be called from any thread.
+class AsyncStore {
+ public:
+  using Job = std::function<Status(Store&)>;
+  using Done = std::function<void(Status)>;
+
+  AsyncStore(std::unique_ptr<Store> store, asio::io_context& io);
+  ~AsyncStore();  // finishes queued jobs, then joins the worker
+
+  // Queues `job`; `done` runs on `io` after the job's batch committed (or failed).
+  void Run(Job job, Done done);
+
+ private:
+  struct Pending {
+    Job job;
+    Done done;
+  };
+  void WorkerLoop();
+  void RunBatch(std::vector<Pending>& batch);
+
+  std::unique_ptr<Store> store_;
+  asio::io_context& io_;
+  std::mutex mu_;  // guards queue_ and stopping_, shared by the io thread and the worker
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace lifeline
