@@ -29,6 +29,7 @@ struct SignalQuality {
   int ber = 99;   // 0..7, 99 = not known
   // -113 dBm + 2 per step; nullopt when not known.
   std::optional<int> Dbm() const;
+  friend bool operator==(const SignalQuality&, const SignalQuality&) = default;
 };
 Result<SignalQuality> ParseCsq(std::string_view line);
 
@@ -56,6 +57,7 @@ struct Registration {
   std::optional<int> access_technology;  // 27.007 <AcT>: 0 GSM, 2 UTRAN, 7 E-UTRAN, ...
   // Registered for SMS purposes (home, roaming, SMS-only, CSFB variants).
   bool Registered() const;
+  friend bool operator==(const Registration&, const Registration&) = default;
 };
 
 // The query response ("+CREG: <n>,<stat>[,...]") and the unsolicited form

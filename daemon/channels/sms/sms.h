@@ -9,3 +9,8 @@
 #include "daemon/channels/sms/pdu.h"
 #include "daemon/channels/sms/phone_number.h"
 #include "daemon/channels/sms/status_report.h"
+#include "daemon/channels/sms/at_engine.h"
+#include "daemon/channels/sms/part_ledger.h"
+#include "daemon/channels/sms/sms_modem.h"
+#include "daemon/channels/sms/sms_sender.h"
+#include "daemon/channels/sms/sms_test.h"

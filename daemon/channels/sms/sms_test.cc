@@ -1,0 +1,143 @@
+#include "daemon/channels/sms/sms_test.h"
+
+#include <asio.hpp>
+#include <functional>
+#include <iomanip>
+#include <optional>
+#include <sstream>
+
+#include "daemon/channels/sms/sms_sender.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/uuid.h"
+
+namespace lifeline::sms {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// Runs the loop until `done()` or the deadline; false on timeout. Bounded by construction.
+bool RunUntil(asio::io_context& io, std::chrono::seconds limit, const std::function<bool()>& done) {
+  const auto deadline = Steady::now() + limit;
+  while (!done()) {
+    if (Steady::now() >= deadline) return false;
+    io.run_for(std::chrono::milliseconds(50));
+    if (io.stopped()) io.restart();
+  }
+  return true;
+}
+
+std::string Hex2(int v) {
+  std::ostringstream o;
+  o << "0x" << std::hex << std::setw(2) << std::setfill('0') << v;
+  return o.str();
+}
+
+void PrintPart(const PartRecord& p, size_t count, std::ostream& out) {
+  out << "part " << p.index << "/" << count << ": " << PartStateName(p.state)
+      << " attempts=" << p.attempts;
+  if (p.message_ref >= 0) out << " ref=" << p.message_ref;
+  if (p.sent_at) out << " sent_at=" << FormatRfc3339(WithOffset(*p.sent_at, 8 * 60));
+  if (p.error_code >= 0 || !p.error_detail.empty()) {
+    out << " last_error=\"" << p.error_detail << "\"";
+  }
+  if (p.delivery) {
+    out << " report=" << DeliveryOutcomeName(*p.delivery) << " tp_st=" << Hex2(p.report_status);
+    if (p.discharge_time) out << " at=" << FormatRfc3339(*p.discharge_time);
+  } else if (p.state == PartState::kSent) {
+    out << " report=none-yet";
+  }
+  out << "\n";
+}
+
+void PrintEvidence(const MessageRecord& m, std::ostream& out) {
+  out << "message " << m.id << " to " << m.recipient << ": " << m.parts.size() << " part(s)";
+  if (m.parts.size() > 1) out << ", concatenation reference " << m.concat_ref;
+  out << "\n";
+  for (const PartRecord& p : m.parts) PrintPart(p, m.parts.size(), out);
+}
+
+bool ReportsSettled(SmsPartLedger& ledger, const std::string& id) {
+  auto m = ledger.Load(id);
+  if (!m.ok()) return true;
+  for (const PartRecord& p : m->parts) {
+    if (p.delivery != DeliveryOutcome::kDelivered && p.delivery != DeliveryOutcome::kFailed) return false;
+  }
+  return true;
+}
+
+Status Validate(const SmsTestOptions& o) {
+  if (o.device.empty()) return InvalidArgument("no modem device configured");
+  if (o.ledger_path.empty()) return InvalidArgument("no ledger path configured");
+  auto n = ParsePhoneNumber(o.number);
+  if (!n.ok()) return n.status();
+  auto enc = EncodeSubmit(*n, o.text, 0, SubmitOptions{});
+  return enc.ok() ? Status::Ok() : enc.status();
+}
+
+}  // namespace
+
+int RunSmsTest(const SmsTestOptions& o, std::ostream& out) {
+  if (Status v = Validate(o); !v.ok()) {
+    out << "error: " << v.message() << "\n";
+    return 2;
+  }
+  auto ledger = OpenSqlitePartLedger(o.ledger_path);
+  if (!ledger.ok()) {
+    out << "error: " << ledger.status().ToString() << "\n";
+    return 1;
+  }
+  std::string id = o.message_id;
+  if (id.empty()) {
+    auto uuid = NewUuidV4();
+    if (!uuid.ok()) {
+      out << "error: " << uuid.status().ToString() << "\n";
+      return 1;
+    }
+    id = "sms-test-" + *uuid;
+  }
+  asio::io_context io;
+  SystemClock clock;
+  SmsModemOptions mo;
+  mo.at.device = o.device;
+  mo.pin = o.pin;
+  mo.health_interval = std::chrono::seconds(5);
+  SmsModem modem(io, mo);
+  SmsSenderOptions so;
+  so.submit.validity = o.validity;
+  so.max_attempts_per_part = o.max_attempts_per_part;
+  so.retry_delay = o.retry_delay;
+  so.max_modem_waits = int(std::chrono::milliseconds(o.ready_timeout) / o.retry_delay) + 1;
+  SmsSender sender(io, modem, **ledger, clock, so);
+
+  modem.Start();
+  const bool ready = RunUntil(io, o.ready_timeout, [&] { return modem.health().Ready(); });
+  out << "modem: " << modem.health().ToJson() << "\n";
+  if (!ready) {
+    out << "result: modem not ready within " << o.ready_timeout.count() << " s\n";
+    return 1;
+  }
+  std::optional<MessageResult> result;
+  sender.Send(SmsRequest{id, o.number, o.text}, [&](const MessageResult& r) { result = r; });
+  if (!RunUntil(io, o.send_timeout, [&] { return result.has_value(); })) {
+    out << "result: not sent within " << o.send_timeout.count() << " s\n";
+    return 1;
+  }
+  bool settled = true;
+  if (result->state == MessageState::kSent && o.report_timeout.count() > 0) {
+    settled = RunUntil(io, o.report_timeout, [&] { return ReportsSettled(**ledger, id); });
+  }
+  auto record = (*ledger)->Load(id);
+  if (record.ok()) PrintEvidence(*record, out);
+  const bool confirmed = record.ok() && record->Confirmed();
+  out << "result: " << MessageStateName(result->state);
+  if (!result->why.ok()) out << " (" << result->why.message() << ")";
+  if (o.report_timeout.count() > 0) {
+    out << (confirmed ? ", confirmed: every part delivered" : settled ? ", NOT confirmed" : ", reports incomplete");
+  }
+  out << "\n";
+  modem.Stop();
+  if (result->state != MessageState::kSent) return 1;
+  return o.report_timeout.count() > 0 && !confirmed ? 1 : 0;
+}
+
+}  // namespace lifeline::sms
