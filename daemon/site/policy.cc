@@ -4,7 +4,7 @@
 
 namespace lifeline::site_internal {
 
-AttemptClass ClassifyTransfer(CURLcode code, long verify_result, long http_status) {
+AttemptClass ClassifyTransfer(CURLcode code, long http_status) {
   switch (code) {
     case CURLE_OK:
       return http_status >= 200 && http_status < 300 ? AttemptClass::kAccepted
@@ -23,8 +23,9 @@ AttemptClass ClassifyTransfer(CURLcode code, long verify_result, long http_statu
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CIPHER:
     case CURLE_USE_SSL_FAILED:
-      // OpenSSL reports some chain failures during the handshake itself.
-      return verify_result != 0 ? AttemptClass::kTlsIdentity : AttemptClass::kTls;
+      // curl maps chain and name failures to CURLE_PEER_FAILED_VERIFICATION;
+      // its verify result is not meaningful for a handshake that failed earlier.
+      return AttemptClass::kTls;
     case CURLE_OUT_OF_MEMORY:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNSUPPORTED_PROTOCOL:

@@ -14,8 +14,7 @@
 
 namespace lifeline::site_internal {
 
-// `verify_result` is CURLINFO_SSL_VERIFYRESULT (0 = chain verified).
-AttemptClass ClassifyTransfer(CURLcode code, long verify_result, long http_status);
+AttemptClass ClassifyTransfer(CURLcode code, long http_status);
 
 enum class Verdict { kDone, kRetry, kPermanent, kIdentity };
 Verdict Judge(AttemptClass outcome, int http_status);

@@ -189,7 +189,7 @@ SiteAttemptResult SiteClientImpl::Describe(const Transfer& t, CURLcode rc, Attem
   curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo(t.easy, CURLINFO_SSL_VERIFYRESULT, &verify);
   SiteAttemptResult r;
-  r.outcome = *cls = ClassifyTransfer(rc, verify, status);
+  r.outcome = *cls = ClassifyTransfer(rc, status);
   r.http_status = static_cast<int>(status);
   r.finished_at = clock_.Monotonic();
   r.elapsed = std::chrono::duration_cast<milliseconds>(r.finished_at - t.started);

@@ -112,6 +112,11 @@ const std::string* HttpRequest::Header(std::string_view lower_name) const {
 }
 
 ParseResult ParseHttpRequest(std::string_view in, HttpRequest* out) {
+  // A method starts with a letter; anything else (a TLS ClientHello on the
+  // plain port) gets its 400 at once rather than after a timeout.
+  if (!in.empty() && !std::isalpha(static_cast<unsigned char>(in[0]))) {
+    return Fail(400, "not an HTTP request");
+  }
   size_t end = in.find("\r\n\r\n");
   if (end == std::string_view::npos) {
     if (in.size() > kMaxHeaderBytes) return Fail(431, "request head too large");
