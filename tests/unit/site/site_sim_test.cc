@@ -1,0 +1,150 @@
+// site-sim's pure parts: the HTTP request parser, fault decisions and the API
+// semantics (idempotency, validation) against a real SQLite ledger file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "tools/site-sim/faults.h"
+#include "tools/site-sim/http_message.h"
+#include "tools/site-sim/ledger.h"
+#include "tools/site-sim/site_api.h"
+
+namespace sitesim {
+namespace {
+
+constexpr const char* kBody =
+    R"({"api_version":"1","kind":"initial","report_id":"123e4567-e89b-42d3-a456-426614174000",)"
+    R"("revision":1,"aware_at":"2026-11-21T09:58:00+08:00","report":{"a":1}})";
+
+HttpRequest Post(const std::string& key, const std::string& body) {
+  HttpRequest r;
+  r.method = "POST";
+  r.target = "/v1/reports";
+  if (!key.empty()) r.headers["idempotency-key"] = key;
+  r.body = body;
+  return r;
+}
+
+TEST(HttpParserTest, ParsesPipelinedRequestsIncrementally) {
+  std::string two = "POST /v1/reports HTTP/1.1\r\nContent-Length: 2\r\nIdempotency-Key: k\r\n\r\n{}"
+                    "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  HttpRequest req;
+  for (size_t n = 0; n < 60; ++n) {
+    EXPECT_EQ(ParseHttpRequest(std::string_view(two).substr(0, n), &req).state,
+              ParseState::kNeedMore) << n;
+  }
+  ParseResult r = ParseHttpRequest(two, &req);
+  ASSERT_EQ(r.state, ParseState::kComplete);
+  EXPECT_EQ(req.body, "{}");
+  EXPECT_EQ(*req.Header("idempotency-key"), "k");
+  r = ParseHttpRequest(std::string_view(two).substr(r.consumed), &req);
+  ASSERT_EQ(r.state, ParseState::kComplete);
+  EXPECT_EQ(req.Path(), "/v1/health");
+}
+
+TEST(HttpParserTest, RefusesBadInputWithAStatus) {
+  HttpRequest req;
+  EXPECT_EQ(ParseHttpRequest("\x16\x03\x01", &req).error_status, 400);
+  EXPECT_EQ(ParseHttpRequest("POST / HTTP/1.1\r\n\r\n", &req).error_status, 411);
+  EXPECT_EQ(ParseHttpRequest("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", &req).error_status, 400);
+  EXPECT_EQ(ParseHttpRequest("POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", &req)
+                .error_status, 413);
+  EXPECT_EQ(ParseHttpRequest("GET / HTTP/2\r\n\r\n", &req).error_status, 400);
+  EXPECT_EQ(ParseHttpRequest("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &req)
+                .error_status, 501);
+  EXPECT_EQ(ParseHttpRequest("GET / HTTP/1.1\r\nno colon\r\n\r\n", &req).error_status, 400);
+  EXPECT_EQ(ParseHttpRequest("G" + std::string(kMaxHeaderBytes + 1, 'a'), &req).error_status, 431);
+}
+
+TEST(FaultsTest, CountersAreConsumedInOrder) {
+  Faults f;
+  std::string error;
+  ASSERT_TRUE(ApplyFaults(nlohmann::json::parse(R"({"stall":1,"error_count":2,"throttle_count":1,
+      "reset":1})"), &f, &error)) << error;
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(DecideFault(&f, false, &rng).action, FaultAction::kStall);
+  EXPECT_EQ(DecideFault(&f, false, &rng).action, FaultAction::kError);
+  EXPECT_EQ(DecideFault(&f, false, &rng).action, FaultAction::kError);
+  EXPECT_EQ(DecideFault(&f, false, &rng).action, FaultAction::kThrottle);
+  FaultDecision d = DecideFault(&f, false, &rng);
+  EXPECT_EQ(d.action, FaultAction::kServe);
+  EXPECT_TRUE(d.reset_after_commit);
+  EXPECT_FALSE(DecideFault(&f, false, &rng).reset_after_commit);
+}
+
+TEST(FaultsTest, InvalidControlsChangeNothing) {
+  Faults f;
+  std::string error;
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"error_status":404})"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"cert":"self"})"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"stall":"yes"})"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"nonsense":1})"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse("[]"), &f, &error));
+  EXPECT_EQ(FaultsToJson(f), FaultsToJson(Faults{}));
+}
+
+class SiteApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("site-api-test-" + std::to_string(::getpid()) + ".sqlite");
+    std::filesystem::remove(path_);
+    std::string error;
+    ledger_ = Ledger::Open(path_.string(), false, &error);
+    ASSERT_TRUE(ledger_) << error;
+  }
+  void TearDown() override {
+    ledger_.reset();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + ext);
+  }
+  std::filesystem::path path_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(SiteApiTest, IdempotencyKeySemantics) {
+  SiteApi api(ledger_.get());
+  EXPECT_EQ(api.Prepare(Post("", kBody)).response->status, 400);
+  Prepared first = api.Prepare(Post("k1", kBody));
+  ASSERT_TRUE(first.write);
+  EXPECT_EQ(api.Prepare(Post("k1", kBody)).response->status, 409);  // still in flight
+  HttpResponse done = api.Commit(*first.write);
+  EXPECT_EQ(done.status, 201);
+  Prepared again = api.Prepare(Post("k1", kBody));
+  ASSERT_TRUE(again.response);
+  EXPECT_EQ(again.response->status, 201);
+  EXPECT_EQ(again.response->body, done.body);
+  EXPECT_EQ(again.response->headers["Idempotent-Replayed"], "true");
+  std::string changed = kBody;
+  changed.replace(changed.find("\"a\":1"), 5, "\"a\":2");
+  EXPECT_EQ(api.Prepare(Post("k1", changed)).response->status, 422);
+  // Same content, different spacing: same canonical fingerprint.
+  std::string spaced = kBody;
+  spaced.insert(1, " \n ");
+  EXPECT_EQ(api.Prepare(Post("k1", spaced)).response->status, 201);
+  EXPECT_EQ(ledger_->CountByKey("k1"), 1);
+}
+
+TEST_F(SiteApiTest, AbandonedWriteFreesTheKey) {
+  SiteApi api(ledger_.get());
+  Prepared p = api.Prepare(Post("k2", kBody));
+  ASSERT_TRUE(p.write);
+  api.Abandon(*p.write);
+  EXPECT_TRUE(api.Prepare(Post("k2", kBody)).write);
+}
+
+TEST_F(SiteApiTest, ValidatesBodies) {
+  SiteApi api(ledger_.get());
+  for (const char* bad : {"", "[]", "{\"api_version\":\"1\"}", "not json"}) {
+    EXPECT_EQ(api.Prepare(Post("k", bad)).response->status, 400) << bad;
+  }
+  HttpRequest late = Post("k3", std::string(kBody));
+  late.target = "/v1/reports/123e4567-e89b-42d3-a456-426614174000/late-submissions";
+  EXPECT_EQ(api.Prepare(late).response->status, 400);  // kind and fallback missing
+  HttpRequest other = Post("k", kBody);
+  other.target = "/v1/other";
+  EXPECT_EQ(api.Prepare(other).response->status, 404);
+}
+
+}  // namespace
+}  // namespace sitesim
