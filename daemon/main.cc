@@ -2,7 +2,11 @@
 // io_context thread, runs until SIGINT/SIGTERM, and stops them in reverse.
 // Bad configuration is fatal (exit 2, systemd restarts after it is fixed);
 // runtime failures are handled inside the modules.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <asio.hpp>
 #include <filesystem>
@@ -12,7 +16,9 @@
 
 #include "daemon/config/config.h"
 #include "daemon/core/log.h"
+#include "daemon/intake/intake.h"
 #include "daemon/rules/rules.h"
+#include "daemon/store/store.h"
 
 namespace lifeline {
 namespace {
@@ -70,35 +76,67 @@ Status PrepareStateDir(const std::string& dir) {
   return Status::Ok();
 }
 
+// One lifelined per state directory: a second one would share the database.
+Status LockStateDir(const std::string& dir) {
+  std::string path = dir + "/lifelined.lock";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return IoError("cannot open " + path);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return FailedPrecondition("another lifelined is using " + dir);
+  }
+  return Status::Ok();  // held until the process exits
+}
+
+int Fatal(const Status& s) {
+  spdlog::critical("{}", s.ToString());
+  return 2;
+}
+
 int Run(const Args& args) {
   auto config = LoadEffectiveConfig(args.config_file);
   if (!config.ok()) {
     std::cerr << "lifelined: " << config.status().message() << "\n";
     return 2;
   }
+  umask(027);  // state files: owner and group only
   Status s = InitLogging(config->log_level, "lifelined");
   if (!s.ok()) {
     std::cerr << "lifelined: " << s.message() << "\n";
     return 2;
   }
   auto rules = config->rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(config->rules_file);
-  if (!rules.ok()) {
-    spdlog::critical("{}", rules.status().message());
-    return 2;
-  }
-  s = PrepareStateDir(config->state_dir);
-  if (!s.ok()) {
-    spdlog::critical("{}", s.message());
-    return 2;
-  }
+  if (!rules.ok()) return Fatal(rules.status());
+  if (s = PrepareStateDir(config->state_dir); !s.ok()) return Fatal(s);
+  if (s = LockStateDir(config->state_dir); !s.ok()) return Fatal(s);
+
+  SystemClock clock;
+  StoreOptions store_options{config->state_dir + "/lifeline.db", config->state_dir + "/journal.key", "",
+                             kStoreSchemaVersion};
+  auto store = Store::Open(store_options, clock);
+  if (!store.ok()) return Fatal(store.status());
+  s = (*store)->RecordEvent("daemon.started", "",
+                            {{"rules_id", rules->id}, {"rules_origin", rules->origin}, {"pid", getpid()}});
+  if (!s.ok()) return Fatal(s);
+
   asio::io_context io;
+  AsyncStore async_store(std::move(*store), io);
+  IntakeApi api(async_store, *rules);
+  auto server = IntakeServer::Listen(io, config->socket_path, config->socket_group, api);
+  if (!server.ok()) return Fatal(server.status());
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig);
     io.stop();
   });
-  spdlog::info("ready: rule set {} ({}), state in {}", rules->id, rules->origin, config->state_dir);
+  spdlog::info("ready: rule set {} ({}), state in {}, socket {}", rules->id, rules->origin,
+               config->state_dir, config->socket_path);
+  sd_notify(0, "READY=1");
   io.run();
+  server->reset();
+  async_store.Run([](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); },
+                  [](Status) {});
   spdlog::info("stopped");
   return 0;
 }

@@ -3,6 +3,8 @@
 // every key and names file, line and key on error; computing is pure.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -78,5 +80,9 @@ struct Schedule {
 
 // Fails only for a level outside 1-4 (the loader has checked every anchor).
 Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& input);
+
+// {"level":..,"deadlines":[{key,at,anchor,after,title,title_en,source}..],
+//  "obligations":[{key,due,by,title,title_en,source}..]}, times in RFC 3339.
+nlohmann::json ScheduleToJson(const Schedule& s);
 
 }  // namespace lifeline

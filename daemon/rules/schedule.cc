@@ -50,4 +50,18 @@ Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& in) 
   return s;
 }
 
+nlohmann::json ScheduleToJson(const Schedule& s) {
+  using nlohmann::json;
+  json deadlines = json::array(), obligations = json::array();
+  for (const auto& d : s.deadlines) {
+    deadlines.push_back({{"key", d.key}, {"at", FormatRfc3339(d.at)}, {"anchor", d.anchor}, {"after", d.after},
+                         {"title", d.title}, {"title_en", d.title_en}, {"source", d.source}});
+  }
+  for (const auto& o : s.obligations) {
+    obligations.push_back({{"key", o.key}, {"due", FormatRfc3339(o.due)}, {"by", o.by}, {"title", o.title},
+                           {"title_en", o.title_en}, {"source", o.source}});
+  }
+  return {{"level", s.level}, {"deadlines", deadlines}, {"obligations", obligations}};
+}
+
 }  // namespace lifeline

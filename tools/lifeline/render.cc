@@ -34,18 +34,39 @@ std::string RenderLevel(const Report& r) {
   return s;
 }
 
-std::string RenderSchedule(const RuleSet& rules, const Schedule& schedule) {
-  std::string s = "Deadlines 期限 (rule set " + rules.id + ": " + rules.title + "):\n";
-  for (const auto& d : schedule.deadlines) {
-    s += "  " + FormatHuman(d.at) + "  " + d.key + " (" + d.anchor + " + " + d.after + ")\n";
-    s += "      " + d.title + "\n      " + d.title_en + "\n      source 依據: " + d.source + "\n";
+std::string RenderSchedule(const std::string& rules_id, const nlohmann::json& schedule) {
+  std::string s = "Deadlines 期限 (rule set " + rules_id + "):\n";
+  for (const auto& d : schedule.value("deadlines", nlohmann::json::array())) {
+    auto at = ParseRfc3339(d.value("at", ""));
+    s += "  " + (at.ok() ? FormatHuman(*at) : d.value("at", "")) + "  " + d.value("key", "") + " (" +
+         d.value("anchor", "") + " + " + d.value("after", "") + ")\n";
+    s += "      " + d.value("title", "") + "\n      " + d.value("title_en", "") +
+         "\n      source 依據: " + d.value("source", "") + "\n";
   }
-  if (!schedule.obligations.empty()) s += "Obligations 應辦事項:\n";
-  for (const auto& o : schedule.obligations) {
-    s += "  by " + FormatHuman(o.due) + "  " + o.key + "\n";
-    s += "      " + o.title + "\n      " + o.title_en + "\n      source 依據: " + o.source + "\n";
+  auto obligations = schedule.value("obligations", nlohmann::json::array());
+  if (!obligations.empty()) s += "Obligations 應辦事項:\n";
+  for (const auto& o : obligations) {
+    auto due = ParseRfc3339(o.value("due", ""));
+    s += "  by " + (due.ok() ? FormatHuman(*due) : o.value("due", "")) + "  " + o.value("key", "") + "\n";
+    s += "      " + o.value("title", "") + "\n      " + o.value("title_en", "") +
+         "\n      source 依據: " + o.value("source", "") + "\n";
   }
   return s;
+}
+
+std::string RenderStored(const nlohmann::json& r) {
+  std::string s = "Report " + r.value("id", "") + " revision " + std::to_string(r.value("revision", 0)) +
+                  (r.value("drill", false) ? "  [DRILL 演練]" : "") + "\n";
+  s += "  Level 事件等級: " + std::to_string(r.value("level", 0)) + "   State 狀態: " + r.value("state", "") + "\n";
+  s += "  Aware 知悉時間: " + r.value("aware_at", "") + "   Received 收件: " + r.value("received_at", "") + "\n";
+  s += "  Idempotency key: " + r.value("idempotency_key", "") + "\n";
+  if (r.contains("site_receipt")) s += "  Site receipt 通報編號: " + r.value("site_receipt", "") + "\n";
+  return s;
+}
+
+std::string RenderJournalEntry(const JournalEntry& e) {
+  return "#" + std::to_string(e.seq) + "  " + e.wall_time + " [" + e.clock_source + "]  " + e.type +
+         (e.report_id.empty() ? "" : "  report " + e.report_id) + "\n      " + e.payload + "\n";
 }
 
 std::string RenderRuleSet(const RuleSet& rules) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "daemon/journal/journal.h"
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
 
@@ -11,7 +12,11 @@ namespace lifeline::cli {
 
 std::string RenderProblems(const ValidationOutcome& outcome);
 std::string RenderLevel(const Report& report);
-std::string RenderSchedule(const RuleSet& rules, const Schedule& schedule);
+// `schedule` as ScheduleToJson makes it (also what the API returns).
+std::string RenderSchedule(const std::string& rules_id, const nlohmann::json& schedule);
+// A stored revision as the API returns it (one line per field people need).
+std::string RenderStored(const nlohmann::json& revision);
+std::string RenderJournalEntry(const JournalEntry& e);
 std::string RenderRuleSet(const RuleSet& rules);
 
 }  // namespace lifeline::cli

@@ -1,0 +1,159 @@
+#include <memory>
+
+#include "daemon/intake/intake.h"
+
+namespace lifeline {
+namespace {
+
+using nlohmann::json;
+
+http::Response Json(int status, const json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump(2);
+  return r;
+}
+
+http::Response Error(int status, std::string_view code, const std::string& en, const std::string& zh) {
+  return Json(status, {{"error", code}, {"message", en}, {"message_zh", zh}});
+}
+
+// How a store failure is told to the client.
+http::Response FromStatus(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kNotFound:
+      return Error(404, "not_found", s.message(), "查無此通報");
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+      return Error(409, "conflict", s.message(), "與已儲存之通報衝突");
+    case StatusCode::kResourceExhausted:
+      return Error(507, "disk_full",
+                   "the report was NOT stored: " + s.message() +
+                       ". Reports already stored are intact; free disk space and submit again.",
+                   "磁碟空間不足，本通報未儲存；已儲存之通報不受影響。請釋放空間後重新送出。");
+    case StatusCode::kUnknownOutcome:
+      return Error(503, "unknown_outcome",
+                   s.message() + ". Submit the same report again: it can never be stored twice.",
+                   "無法確認是否已儲存，請重新送出同一份通報（不會重複儲存）。");
+    default:
+      return Error(503, "store_unavailable", s.ToString(), "儲存失敗，請稍後重試。");
+  }
+}
+
+std::vector<std::string> SplitPath(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  std::vector<std::string> parts;
+  for (size_t pos = 1; pos <= path.size();) {
+    size_t next = path.find('/', pos);
+    if (next == std::string::npos) next = path.size();
+    if (next > pos) parts.push_back(path.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+json RevisionToJson(const StoredRevision& r, bool include_document) {
+  json j = {{"id", r.id}, {"revision", r.revision}, {"level", r.level}, {"drill", r.drill},
+            {"state", r.state}, {"aware_at", r.aware_at}, {"received_at", r.received_at},
+            {"idempotency_key", r.idempotency_key}, {"document_sha256", r.document_sha256},
+            {"rules_id", r.rules_id}, {"schedule", r.schedule}};
+  if (!r.site_receipt.empty()) j["site_receipt"] = r.site_receipt;
+  if (include_document) j["document"] = r.document;
+  return j;
+}
+
+void IntakeApi::Handle(const http::Request& req, Reply reply) {
+  std::vector<std::string> p = SplitPath(req.target);
+  bool reports = p.size() >= 2 && p[0] == "v1" && p[1] == "reports";
+  if (p == std::vector<std::string>{"v1", "health"} && req.method == "GET") {
+    return reply(Json(200, {{"status", "ok"}, {"rules_id", rules_.id}}));
+  }
+  if (reports && p.size() == 2 && req.method == "POST") return SubmitReport(req, "", reply);
+  if (reports && p.size() == 2 && req.method == "GET") return ListReports(reply);
+  if (reports && p.size() == 3 && req.method == "GET") return GetReport(p[2], reply);
+  if (reports && p.size() == 4 && p[3] == "revisions" && req.method == "POST") {
+    return SubmitReport(req, p[2], reply);
+  }
+  if (reports || p == std::vector<std::string>{"v1", "health"}) {
+    return reply(Error(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));
+  }
+  reply(Error(404, "not_found", "no such endpoint: " + req.target, "無此路徑"));
+}
+
+void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_id, Reply reply) {
+  ValidationOutcome outcome = ValidateReport(req.body);
+  if (!outcome.ok()) {
+    json body = outcome.ToJson();
+    body["error"] = "invalid_report";
+    body["message"] = "the report was not stored: fix every problem listed";
+    body["message_zh"] = "通報單內容有誤，未儲存；請修正下列每一項問題";
+    return reply(Json(422, body));
+  }
+  auto report = std::make_shared<Report>(std::move(*outcome.report));
+  bool is_revision = !path_id.empty();
+  if (is_revision && (report->id != path_id || report->revision < 2)) {
+    return reply(Error(400, "revision_mismatch",
+                       "a revision posted to /v1/reports/" + path_id + "/revisions must carry id " + path_id +
+                           " and revision 2 or more",
+                       "續行通報之識別碼須相同，版次須為 2 以上"));
+  }
+  if (!is_revision && report->revision != 1) {
+    return reply(Error(400, "revision_mismatch",
+                       "a new report has revision 1; post later revisions to /v1/reports/{id}/revisions",
+                       "新通報版次須為 1；續行通報請送至 /v1/reports/{id}/revisions"));
+  }
+  auto schedule = ComputeSchedule(rules_, {report->Level(), report->aware_at, report->affects_others});
+  if (!schedule.ok()) return reply(FromStatus(schedule.status()));
+  json schedule_json = ScheduleToJson(*schedule);
+  auto result = std::make_shared<SubmitResult>();
+  std::string rules_id = rules_.id;
+  store_.Run(
+      [report, result, rules_id, schedule_json](Store& s) {
+        auto r = s.Submit(*report, rules_id, schedule_json);
+        if (r.ok()) *result = *r;
+        return r.status();
+      },
+      [result, reply](Status s) {
+        if (!s.ok()) return reply(FromStatus(s));
+        json body = RevisionToJson(result->stored, false);
+        body["already_stored"] = result->already_stored;
+        reply(Json(result->already_stored ? 200 : 201, body));
+      });
+}
+
+void IntakeApi::GetReport(const std::string& id, Reply reply) {
+  auto revisions = std::make_shared<std::vector<StoredRevision>>();
+  store_.Run(
+      [id, revisions](Store& s) {
+        auto r = s.GetReport(id);
+        if (r.ok()) *revisions = std::move(*r);
+        return r.status();
+      },
+      [id, revisions, reply](Status s) {
+        if (!s.ok()) return reply(FromStatus(s));
+        if (revisions->empty()) return reply(Error(404, "not_found", "no report " + id, "查無此通報"));
+        json list = json::array();
+        for (const auto& r : *revisions) list.push_back(RevisionToJson(r, true));
+        reply(Json(200, {{"id", id}, {"revisions", list}}));
+      });
+}
+
+void IntakeApi::ListReports(Reply reply) {
+  auto latest = std::make_shared<std::vector<StoredRevision>>();
+  store_.Run(
+      [latest](Store& s) {
+        auto r = s.ListLatest();
+        if (r.ok()) *latest = std::move(*r);
+        return r.status();
+      },
+      [latest, reply](Status s) {
+        if (!s.ok()) return reply(FromStatus(s));
+        json list = json::array();
+        for (const auto& r : *latest) list.push_back(RevisionToJson(r, false));
+        reply(Json(200, {{"reports", list}}));
+      });
+}
+
+}  // namespace lifeline

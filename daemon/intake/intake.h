@@ -1,0 +1,59 @@
+// The intake: lifelined's JSON API (proto/console-api.yaml) over HTTP/1.1 on a
+// Unix socket. IntakeApi turns a request into validation, a schedule from the
+// rules and a store job; a report is acknowledged (201) only after its
+// transaction committed. IntakeServer accepts connections on the io_context
+// thread; everything here runs on that thread.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/core/clock.h"
+#include "daemon/intake/http.h"
+#include "daemon/rules/rules.h"
+#include "daemon/store/store.h"
+
+namespace lifeline {
+
+class IntakeApi {
+ public:
+  using Reply = std::function<void(http::Response)>;
+  IntakeApi(AsyncStore& store, const RuleSet& rules) : store_(store), rules_(rules) {}
+  void Handle(const http::Request& request, Reply reply);
+
+ private:
+  void SubmitReport(const http::Request& request, const std::string& path_id, Reply reply);
+  void GetReport(const std::string& id, Reply reply);
+  void ListReports(Reply reply);
+
+  AsyncStore& store_;
+  const RuleSet& rules_;
+};
+
+// JSON of a stored revision as the API returns it.
+nlohmann::json RevisionToJson(const StoredRevision& r, bool include_document);
+
+class IntakeServer {
+ public:
+  // Binds `socket_path` (mode 0660, group `group` when not empty). A live
+  // socket at that path means another lifelined runs: that is an error.
+  static Result<std::unique_ptr<IntakeServer>> Listen(asio::io_context& io, const std::string& socket_path,
+                                                      const std::string& group, IntakeApi& api);
+  ~IntakeServer();
+
+ private:
+  IntakeServer(asio::io_context& io, IntakeApi& api, std::string path)
+      : acceptor_(io), api_(api), path_(std::move(path)) {}
+  void Accept();
+
+  asio::local::stream_protocol::acceptor acceptor_;
+  IntakeApi& api_;
+  std::string path_;
+};
+
+}  // namespace lifeline

@@ -1,0 +1,189 @@
+#include "tools/lifeline/commands.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "daemon/config/config.h"
+#include "daemon/journal/journal.h"
+#include "daemon/report/report.h"
+#include "daemon/rules/rules.h"
+#include "tools/lifeline/client.h"
+#include "tools/lifeline/render.h"
+
+namespace lifeline::cli {
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int EnvError(const Status& s) {
+  std::cerr << "lifeline: " << s.message() << "\n";
+  return 2;
+}
+
+Result<RuleSet> LoadRules(const Context& ctx) {
+  return ctx.rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(ctx.rules_file);
+}
+
+Result<Config> LoadCliConfig(const Context& ctx) {
+  auto c = ctx.config_file.empty() ? LoadConfig(std::nullopt, "") : LoadConfigFile(ctx.config_file);
+  if (!c.ok()) return c;
+  if (!ctx.state_dir.empty()) {
+    c->socket_path = (std::filesystem::path(ctx.state_dir) / "lifelined.sock").string();
+    c->state_dir = ctx.state_dir;
+  }
+  if (!ctx.socket_path.empty()) c->socket_path = ctx.socket_path;
+  return c;
+}
+
+// Prints an API error body for people; returns the exit status for it.
+int PrintApiError(const ApiResponse& r) {
+  const auto& b = r.body;
+  if (!b.is_object()) {
+    std::cout << "lifelined answered HTTP " << r.status << "\n";
+    return 1;
+  }
+  std::cout << "REFUSED 未受理 (HTTP " << r.status << ", " << b.value("error", "") << ")\n";
+  if (b.contains("message_zh")) std::cout << "  " << b.value("message_zh", "") << "\n";
+  if (b.contains("message")) std::cout << "  " << b.value("message", "") << "\n";
+  for (const auto& p : b.value("problems", nlohmann::json::array())) {
+    std::string path = p.value("path", "");
+    std::cout << "  " << (path.empty() ? "(document)" : path) << "\n      " << p.value("zh", "")
+              << "\n      " << p.value("en", "") << "\n";
+  }
+  return 1;
+}
+
+Result<ApiResponse> Call(const Context& ctx, const std::string& method, const std::string& path,
+                         const std::string& body) {
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return config.status();
+  return CallDaemon(config->socket_path, method, path, body);
+}
+
+}  // namespace
+
+int ReportValidate(const Context& ctx, const std::string& file) {
+  auto text = ReadFile(file);
+  if (!text.ok()) return EnvError(text.status());
+  ValidationOutcome outcome = ValidateReport(*text);
+  if (!outcome.ok()) {
+    std::cout << file << ": INVALID 不合格\n" << RenderProblems(outcome);
+    return 1;
+  }
+  auto rules = LoadRules(ctx);
+  if (!rules.ok()) return EnvError(rules.status());
+  const Report& r = *outcome.report;
+  auto schedule = ComputeSchedule(*rules, {r.Level(), r.aware_at, r.affects_others});
+  if (!schedule.ok()) return EnvError(schedule.status());
+  std::cout << file << ": VALID 合格\n"
+            << RenderLevel(r) << RenderSchedule(rules->id + ": " + rules->title, ScheduleToJson(*schedule));
+  return 0;
+}
+
+int ReportSubmit(const Context& ctx, const std::string& file, bool revision) {
+  auto text = ReadFile(file);
+  if (!text.ok()) return EnvError(text.status());
+  std::string path = "/v1/reports";
+  if (revision) {
+    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_object() || !doc.contains("id") || !doc["id"].is_string()) {
+      std::cout << file << ": a revision needs the report's \"id\"\n";
+      return 1;
+    }
+    path += "/" + doc["id"].get<std::string>() + "/revisions";
+  }
+  auto r = Call(ctx, "POST", path, *text);
+  if (!r.ok()) return EnvError(r.status());
+  if (r->status != 200 && r->status != 201) return PrintApiError(*r);
+  std::cout << (r->status == 201 ? "STORED 已儲存 (durable: committed to disk)\n"
+                                 : "ALREADY STORED 先前已儲存 (nothing new written)\n")
+            << RenderStored(r->body)
+            << RenderSchedule(r->body.value("rules_id", ""), r->body.value("schedule", nlohmann::json()));
+  return 0;
+}
+
+int ReportList(const Context& ctx) {
+  auto r = Call(ctx, "GET", "/v1/reports", "");
+  if (!r.ok()) return EnvError(r.status());
+  if (r->status != 200) return PrintApiError(*r);
+  auto reports = r->body.value("reports", nlohmann::json::array());
+  std::cout << reports.size() << " report(s) 件通報\n";
+  for (const auto& rep : reports) {
+    std::cout << "  " << rep.value("id", "") << "  r" << rep.value("revision", 0) << "  level "
+              << rep.value("level", 0) << "  " << rep.value("state", "") << "  aware "
+              << rep.value("aware_at", "") << (rep.value("drill", false) ? "  DRILL" : "") << "\n";
+  }
+  return 0;
+}
+
+int ReportShow(const Context& ctx, const std::string& id) {
+  auto r = Call(ctx, "GET", "/v1/reports/" + id, "");
+  if (!r.ok()) return EnvError(r.status());
+  if (r->status != 200) return PrintApiError(*r);
+  for (const auto& rev : r->body.value("revisions", nlohmann::json::array())) {
+    std::cout << RenderStored(rev) << RenderSchedule(rev.value("rules_id", ""), rev.value("schedule", nlohmann::json()));
+  }
+  return 0;
+}
+
+int RulesShow(const Context& ctx, const std::string& report_file) {
+  if (!report_file.empty()) return ReportValidate(ctx, report_file);
+  auto rules = LoadRules(ctx);
+  if (!rules.ok()) return EnvError(rules.status());
+  std::cout << RenderRuleSet(*rules);
+  return 0;
+}
+
+namespace {
+
+struct JournalFiles {
+  std::unique_ptr<sql::Db> db;
+  JournalKey key;
+};
+
+Result<JournalFiles> OpenJournal(const Context& ctx) {
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return config.status();
+  std::string db_path = config->state_dir + "/lifeline.db";
+  if (!std::filesystem::exists(db_path)) return NotFound("no database at " + db_path);
+  auto key = JournalKey::Load(config->state_dir + "/journal.key");
+  if (!key.ok()) return key.status();
+  auto db = sql::Db::Open(db_path, {});
+  if (!db.ok()) return db.status();
+  return JournalFiles{std::move(*db), *key};
+}
+
+}  // namespace
+
+int JournalVerify(const Context& ctx) {
+  auto j = OpenJournal(ctx);
+  if (!j.ok()) return EnvError(j.status());
+  JournalVerdict v = VerifyJournal(*j->db, j->key);
+  if (v.ok) {
+    std::cout << "OK: " << v.entries << " journal entries verify (chain, MACs and head)\n";
+    return 0;
+  }
+  std::cout << "BAD: first bad entry #" << v.first_bad << ": " << v.reason << "\n"
+            << "  (" << v.entries << " entries before it verify)\n";
+  return 1;
+}
+
+int JournalShow(const Context& ctx, const std::optional<std::string>& report_id) {
+  auto j = OpenJournal(ctx);
+  if (!j.ok()) return EnvError(j.status());
+  auto entries = ReadJournal(*j->db, report_id);
+  if (!entries.ok()) return EnvError(entries.status());
+  for (const auto& e : *entries) std::cout << RenderJournalEntry(e);
+  std::cout << entries->size() << " entries\n";
+  return 0;
+}
+
+}  // namespace lifeline::cli

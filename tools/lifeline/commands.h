@@ -1,0 +1,25 @@
+// The lifeline CLI's commands. Each returns the process exit status:
+// 0 success, 1 refused (bad input, failed check), 2 usage or environment error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace lifeline::cli {
+
+struct Context {
+  std::string rules_file;    // "" = compiled-in
+  std::string config_file;   // "" = compiled-in defaults
+  std::string socket_path;   // "" = from the configuration
+  std::string state_dir;     // "" = from the configuration
+};
+
+int ReportValidate(const Context& ctx, const std::string& file);
+int ReportSubmit(const Context& ctx, const std::string& file, bool revision);
+int ReportList(const Context& ctx);
+int ReportShow(const Context& ctx, const std::string& id);
+int RulesShow(const Context& ctx, const std::string& report_file);
+int JournalVerify(const Context& ctx);
+int JournalShow(const Context& ctx, const std::optional<std::string>& report_id);
+
+}  // namespace lifeline::cli
