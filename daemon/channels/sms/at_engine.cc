@@ -148,8 +148,8 @@ void AtEngine::HandleLine(const std::string& line) {
     cds_header_ = line;
   } else if (kind != UrcKind::kNone) {
     if (on_urc_) on_urc_(Urc{kind, line, {}});
-  } else if (current_ && !ParseFinalResult(line)) {
-    partial_.lines.push_back(line);
+  } else if (current_ && current_->command.response_prefix.empty()) {
+    partial_.lines.push_back(line);  // ATI, +CGMI and the like answer without a prefix
   } else {
     ++noise_lines_;  // a late OK after a timeout, or line noise
     spdlog::debug("sms: unexpected line from modem: {}", line);

@@ -84,6 +84,7 @@ class SqlitePartLedger final : public SmsPartLedger {
   Result<std::optional<ReportMatch>> RecordReport(const StatusReport& report) override;
 
  private:
+  Status MatchReport(const StatusReport& report, std::optional<ReportMatch>* out);
   Status Exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) == SQLITE_OK) return Status::Ok();
@@ -112,16 +113,22 @@ class SqlitePartLedger final : public SmsPartLedger {
 };
 
 Status SqlitePartLedger::Init() {
+  sqlite3_busy_timeout(db_, 5000);
   LIFELINE_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
   LIFELINE_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
   LIFELINE_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
-  sqlite3_busy_timeout(db_, 5000);
-  Stmt v(db_, "PRAGMA user_version");
-  if (v.Step() == SQLITE_ROW && v.Int(0) > 1) {
-    return FailedPrecondition("sms ledger schema is newer (version " + std::to_string(v.Int(0)) +
+  int64_t version = 0;
+  {
+    Stmt v(db_, "PRAGMA user_version");
+    if (v.Step() != SQLITE_ROW) return IoError(std::string("sms ledger: ") + sqlite3_errmsg(db_));
+    version = v.Int(0);
+  }
+  if (version > 1) {
+    return FailedPrecondition("sms ledger schema is newer (version " + std::to_string(version) +
                               ") than this program understands");
   }
-  return Exec(kSchema);
+  // Only a new file is written to here, so a reader opening a live ledger takes no write lock.
+  return version == 1 ? Status::Ok() : InTransaction([this] { return Exec(kSchema); });
 }
 
 Result<uint8_t> SqlitePartLedger::AllocateConcatRef() {
@@ -226,18 +233,28 @@ Status SqlitePartLedger::MarkFailed(const std::string& id, int index, int code,
 }
 
 Result<std::optional<ReportMatch>> SqlitePartLedger::RecordReport(const StatusReport& report) {
+  std::optional<ReportMatch> match;
+  // One write transaction from the start: a read that later upgrades to a write
+  // fails with SQLITE_BUSY, without waiting, if another connection wrote meanwhile.
+  Status s = InTransaction([&] { return MatchReport(report, &match); });
+  if (!s.ok()) return s;
+  return match;
+}
+
+Status SqlitePartLedger::MatchReport(const StatusReport& report, std::optional<ReportMatch>* out) {
   Stmt find(db_, "SELECT p.message_id, p.idx FROM sms_part p JOIN sms_message m "
                  "ON m.id = p.message_id WHERE p.message_ref=? AND p.state='sent' "
                  "AND m.recipient=? ORDER BY p.sent_at_us DESC LIMIT 1");
   find.Bind(1, int64_t(report.message_ref)).Bind(2, report.recipient.ToString());
-  if (find.Step() != SQLITE_ROW) return std::optional<ReportMatch>();
+  if (find.Step() != SQLITE_ROW) return Status::Ok();
   ReportMatch match{find.Text(0), int(find.Int(1))};
   Stmt s(db_, "UPDATE sms_part SET delivery=?, report_status=?, discharge_time=? "
               "WHERE message_id=? AND idx=?");
   s.Bind(1, std::string(DeliveryOutcomeName(report.outcome))).Bind(2, int64_t(report.status));
   s.Bind(3, FormatRfc3339(report.discharge_time)).Bind(4, match.message_id);
   LIFELINE_RETURN_IF_ERROR(s.Bind(5, int64_t(match.part_index)).Run());
-  return std::optional<ReportMatch>(match);
+  *out = match;
+  return Status::Ok();
 }
 
 }  // namespace

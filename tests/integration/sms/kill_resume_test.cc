@@ -1,0 +1,121 @@
+// kill -9 in the middle of a five-part message, then a restart with the same
+// message id: the new process must resume at the part that was in flight,
+// with the same concatenation reference, and never resend a part the modem
+// had accepted. Drives the real lifeline-sms-test binary against modem-sim.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fcntl.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/integration/sms/sim_process.h"
+
+extern char** environ;
+
+namespace lifeline::sms::testing {
+namespace {
+
+std::string FivePartText() {
+  std::string t;
+  for (int i = 0; i < 20; ++i) t += "第" + std::to_string(i % 10) + "項：資通安全事件通報內容。";
+  return t;
+}
+
+std::vector<std::string> SenderArgs(const SimProcess& sim, const std::string& dir) {
+  return {std::string(LIFELINE_BINARY_DIR) + "/daemon/channels/sms/lifeline-sms-test",
+          "--device", sim.link(), "--ledger", dir + "/ledger.sqlite", "--id", "kill-1",
+          "--attempts", "5", "--retry-ms", "200", "--wait-reports", "20",
+          "+886912345678", FivePartText()};
+}
+
+pid_t Spawn(std::vector<std::string> args, const std::string& out_path) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+// Waits (bounded) until the ledger shows `n` leading parts delivered.
+bool WaitDelivered(const std::string& ledger_path, size_t n) {
+  for (int i = 0; i < 500; ++i) {
+    auto ledger = OpenSqlitePartLedger(ledger_path);
+    if (ledger.ok()) {
+      auto m = (*ledger)->Load("kill-1");
+      size_t delivered = 0;
+      while (m.ok() && delivered < m->parts.size() &&
+             m->parts[delivered].delivery == DeliveryOutcome::kDelivered) {
+        ++delivered;
+      }
+      if (delivered >= n) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(KillResumeTest, ResumesAtTheInFlightPartWithoutResendingSentOnes) {
+  const std::string dir = ScratchDir("kill-resume");
+  auto sim = SimProcess::Start(dir, {});
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  ASSERT_TRUE((*sim)->Control("silent-at 3").ok());  // part 3 is swallowed: the sender hangs there
+
+  const pid_t first = Spawn(SenderArgs(**sim, dir), dir + "/first.out");
+  ASSERT_GT(first, 0);
+  const bool reached = (*sim)->WaitForSubmits(3, 30000) && WaitDelivered(dir + "/ledger.sqlite", 2);
+  kill(first, SIGKILL);
+  int status = 0;
+  waitpid(first, &status, 0);
+  ASSERT_TRUE(reached) << "the first sender never got to part 3";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the first sender finished before it was killed";
+
+  {
+    auto ledger = OpenSqlitePartLedger(dir + "/ledger.sqlite");
+    ASSERT_TRUE(ledger.ok());
+    auto m = (*ledger)->Load("kill-1");
+    ASSERT_TRUE(m.ok());
+    ASSERT_EQ(m->parts.size(), 5u);
+    EXPECT_EQ(m->parts[0].state, PartState::kSent);
+    EXPECT_EQ(m->parts[1].state, PartState::kSent);
+    EXPECT_EQ(m->parts[2].state, PartState::kSending) << "in flight when killed";
+    EXPECT_EQ(m->parts[3].state, PartState::kNotSent);
+  }
+
+  ASSERT_TRUE((*sim)->Control("silent off").ok());
+  std::string cmd;
+  for (const std::string& a : SenderArgs(**sim, dir)) cmd += "'" + a + "' ";
+  const CommandResult second = RunCommand(cmd);
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("result: sent, confirmed"), std::string::npos) << second.output;
+
+  const auto submits = (*sim)->Submits();
+  std::map<int, int> sends_per_part;
+  std::set<int> refs;
+  for (const LoggedSubmit& s : submits) {
+    ASSERT_TRUE(s.decoded_ok) << s.pdu_hex;
+    ASSERT_TRUE(s.decoded.concat.has_value());
+    ++sends_per_part[s.decoded.concat->seq];
+    refs.insert(s.decoded.concat->ref);
+  }
+  EXPECT_EQ(refs.size(), 1u) << "one concatenation reference across the crash";
+  EXPECT_EQ(sends_per_part[1], 1);
+  EXPECT_EQ(sends_per_part[2], 1);
+  EXPECT_EQ(sends_per_part[3], 2) << "the in-flight part is sent again (its outcome was unknown)";
+  EXPECT_EQ(sends_per_part[4], 1);
+  EXPECT_EQ(sends_per_part[5], 1);
+  if (!HasFailure()) std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lifeline::sms::testing
