@@ -45,9 +45,13 @@ class Ledger {
  private:
   explicit Ledger(sqlite3* db) : db_(db) {}
   bool Exec(const char* sql, std::string* error);
+  bool Prepare(std::string* error);
   int64_t CountWhere(const char* sql, const std::function<void(sqlite3_stmt*)>& bind);
 
   sqlite3* db_;
+  sqlite3_stmt* lookup_ = nullptr;
+  sqlite3_stmt* insert_record_ = nullptr;
+  sqlite3_stmt* insert_key_ = nullptr;
 };
 
 }  // namespace sitesim

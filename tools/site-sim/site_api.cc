@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "daemon/core/time_format.h"
+#include "daemon/core/uuid.h"
 
 namespace sitesim {
 namespace {
@@ -23,10 +23,18 @@ Prepared Bad(std::string_view message) {
   return Answer(ErrorResponse(400, "bad_request", message));
 }
 
-bool IsUuid(const std::string& s) {
-  static const std::regex kUuid(
-      "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-  return std::regex_match(s, kUuid);
+bool IsUuid(const std::string& s) { return lifeline::IsUuid(s); }
+
+// Splits "/v1/reports/{id}/{tail}"; false for any other shape.
+bool SplitReportPath(std::string_view path, std::string* id, std::string* tail) {
+  constexpr std::string_view kPrefix = "/v1/reports/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return false;
+  path.remove_prefix(kPrefix.size());
+  size_t slash = path.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return false;
+  *id = path.substr(0, slash);
+  *tail = path.substr(slash + 1);
+  return *tail == "revisions" || *tail == "late-submissions";
 }
 
 bool IsTime(const json& j) {
@@ -103,20 +111,19 @@ std::string Sha256Hex(const std::string& bytes) {
 }
 
 Prepared SiteApi::Prepare(const HttpRequest& req) {
-  static const std::regex kSub("^/v1/reports/([^/]+)/(revisions|late-submissions)$");
   std::string path = req.Path();
-  std::smatch m;
+  std::string id, tail;
   if (path == "/v1/health") {
     if (req.method != "GET") return Answer(ErrorResponse(405, "bad_request", "use GET"));
     HttpResponse r;
     r.body = json{{"status", "ok"}, {"api_version", "1"}}.dump();
     return Answer(r);
   }
-  bool sub = std::regex_match(path, m, kSub);
+  bool sub = SplitReportPath(path, &id, &tail);
   if (path != "/v1/reports" && !sub) return Answer(ErrorResponse(404, "not_found", "no such path"));
   if (req.method != "POST") return Answer(ErrorResponse(405, "bad_request", "use POST"));
-  std::string kind = !sub ? "initial" : m[2] == "revisions" ? "revision" : "late";
-  return PrepareWrite(req, kind, sub ? m[1].str() : "");
+  std::string kind = !sub ? "initial" : tail == "revisions" ? "revision" : "late";
+  return PrepareWrite(req, kind, id);
 }
 
 Prepared SiteApi::PrepareWrite(const HttpRequest& req, const std::string& kind,
