@@ -1,9 +1,7 @@
-// The link monitor: decides whether the national site is reachable, from its
-// own health probes and from the outcomes of real submissions. OUTAGE after N
-// failures spanning at least T, RECOVERED after M successes, each change with
-// the reason class. LinkStateMachine is the pure decision (fed (time, outcome));
-// LinkMonitor schedules probes on the io_context and reports to a LinkObserver.
-// Single-threaded: use from the io_context's thread.
+// The link monitor: is the national site reachable? From health probes and real
+// submission outcomes: OUTAGE after N failures spanning >= T, RECOVERED after M
+// successes, with the reason class. LinkStateMachine is the pure decision;
+// LinkMonitor probes on the io_context (single-threaded) and tells a LinkObserver.
 #pragma once
 
 #include <chrono>

@@ -1,8 +1,7 @@
-// The site module: submits reports to the national reporting site over HTTPS
-// (proto/site-api.yaml) with idempotent retries, and replays what it has not
-// acknowledged. Everything runs on the caller's io_context thread; callbacks
-// and observer calls happen there. SiteClient owns its curl state; observers
-// and pending-list sources are borrowed and must outlive it.
+// The site module: submits reports to the national site over HTTPS
+// (proto/site-api.yaml) with idempotent retries, and replays what is unacknowledged.
+// Single-threaded: callbacks and observer calls run on the caller's io_context.
+// SiteClient owns its curl state; observers and pending sources are borrowed.
 #pragma once
 
 #include <chrono>

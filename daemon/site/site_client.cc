@@ -91,6 +91,7 @@ class SiteClientImpl final : public SiteClient {
   SiteAttemptResult Describe(const Transfer& t, CURLcode rc, AttemptClass* cls);
   void Finish(const std::shared_ptr<Job>& job, Result<SiteReceipt> r);
   void Retry(const std::shared_ptr<Job>& job, milliseconds delay);
+  Result<milliseconds> RetryDelay(int attempt, const std::string& retry_after);
   Status FinalStatus(const SiteAttemptResult& last, Verdict v);
 
   asio::io_context& io_;
@@ -223,31 +224,34 @@ void SiteClientImpl::OnAttemptDone(const std::shared_ptr<Job>& job, const Transf
   breaker_.Record(r.finished_at, IsLinkFailure(cls, r.http_status));
   Verdict v = Judge(cls, r.http_status);
   if (v == Verdict::kRetry && job->attempt < opts_.max_attempts) {
-    milliseconds delay = FullJitter(job->attempt, opts_.backoff_base, opts_.backoff_cap, &rng_);
-    if (!t.retry_after.empty()) {
-      Result<milliseconds> ra = ParseRetryAfter(t.retry_after, clock_.Now());
-      if (ra.ok() && *ra > opts_.max_retry_after) {
-        r.detail += " (Retry-After beyond max_retry_after)";
-        if (observer_) observer_->OnAttemptEnd(r);
-        Finish(job, Unavailable("site asked to retry after " +
-                                std::to_string(ra->count() / 1000) + " s"));
-        return;
-      }
-      if (ra.ok()) delay = std::max(delay, *ra);
-    }
-    r.retry_in = delay;
+    Result<milliseconds> delay = RetryDelay(job->attempt, t.retry_after);
+    if (delay.ok()) r.retry_in = *delay;
+    if (!delay.ok()) r.detail += " (" + delay.status().message() + ")";
     if (observer_) observer_->OnAttemptEnd(r);
-    Retry(job, delay);
+    if (delay.ok()) Retry(job, *delay);
+    if (!delay.ok()) Finish(job, delay.status());
     return;
   }
   if (observer_) observer_->OnAttemptEnd(r);
-  if (v == Verdict::kDone) {
-    SiteReceipt out{receipt->receipt_no, receipt->received_at, false, job->attempt};
-    out.replayed = t.replayed;
-    Finish(job, out);
+  if (v != Verdict::kDone) {
+    Finish(job, FinalStatus(r, v));
     return;
   }
-  Finish(job, FinalStatus(r, v));
+  Finish(job, SiteReceipt{receipt->receipt_no, receipt->received_at, t.replayed, job->attempt});
+}
+
+// Full-jitter backoff, stretched to the site's Retry-After; a Retry-After
+// beyond max_retry_after ends the Submit (the store keeps it for replay).
+Result<milliseconds> SiteClientImpl::RetryDelay(int attempt, const std::string& retry_after) {
+  milliseconds delay = FullJitter(attempt, opts_.backoff_base, opts_.backoff_cap, &rng_);
+  if (retry_after.empty()) return delay;
+  Result<milliseconds> ra = ParseRetryAfter(retry_after, clock_.Now());
+  if (!ra.ok()) return delay;  // unreadable: our own backoff still applies
+  if (*ra > opts_.max_retry_after) {
+    return Unavailable("site asked to retry after " + std::to_string(ra->count() / 1000) +
+                       " s, beyond max_retry_after");
+  }
+  return std::max(delay, *ra);
 }
 
 Status SiteClientImpl::FinalStatus(const SiteAttemptResult& last, Verdict v) {
