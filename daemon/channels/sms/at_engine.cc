@@ -201,7 +201,8 @@ void AtEngine::Complete(Result<AtResponse> result) {
 
 void AtEngine::OnTimeout(uint64_t id) {
   if (!current_ || id != command_id_) return;
-  const std::string text = current_->command.text;
+  std::string text = current_->command.text;
+  if (StartsWith(text, "AT+CPIN=")) text = "AT+CPIN=<pin>";  // a PIN never reaches a log
   ++consecutive_timeouts_;
   if (current_->command.pdu) Write(std::string(1, 0x1B));  // leave PDU input mode if stuck there
   Complete(Status(StatusCode::kDeadlineExceeded, "no answer to " + text));

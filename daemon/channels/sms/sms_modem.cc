@@ -8,8 +8,6 @@
 namespace lifeline::sms {
 namespace {
 
-using Apply = std::function<std::string(const AtResponse&, ModemHealth*)>;
-
 // The first line with the command's prefix, or "" when the modem gave none.
 std::string FirstLine(const AtResponse& r) { return r.lines.empty() ? "" : r.lines.front(); }
 
@@ -41,13 +39,15 @@ nlohmann::json RegJson(const std::optional<Registration>& r) {
   return j;
 }
 
+constexpr char kEnterPin[] = "AT+CPIN=<pin>";
+
 }  // namespace
 
 struct SmsModem::Step {
   AtCommand command;
   bool essential = false;
   std::function<bool(const ModemHealth&, const SmsModemOptions&)> needed;  // null: always
-  Apply apply;                                                             // null: OK is enough
+  std::string (*apply)(const AtResponse&, ModemHealth*) = nullptr;         // null: OK is enough
 };
 
 bool ModemHealth::Registered() const {
@@ -143,17 +143,28 @@ void SmsModem::ScheduleInit(std::chrono::milliseconds delay) {
   });
 }
 
-void SmsModem::RunInit(size_t index) {
+// The start-up sequence. Essential steps stop it on failure; the others only
+// note a problem, since older modems reject e.g. +CEREG and still send SMS.
+const std::vector<SmsModem::Step>& SmsModem::InitSteps() {
   static const std::vector<Step> kSteps = [] {
     auto q = [](std::string text, std::string prefix) { return AtCommand{text, prefix, {}, {}}; };
     auto pin_locked = [](const ModemHealth& h, const SmsModemOptions& o) {
       return h.pin == PinState::kSimPin && !o.pin.empty();
     };
+    auto smsc = [](const AtResponse& r, ModemHealth* h) {
+      auto a = ParseCsca(FirstLine(r));
+      if (a.ok()) h->smsc = *a;
+      return a.ok() ? std::string() : a.status().message();
+    };
+    auto reports_on = [](const AtResponse&, ModemHealth* h) {
+      h->status_reports = true;
+      return std::string();
+    };
     return std::vector<Step>{
         {q("ATE0", ""), true, nullptr, nullptr},
         {q("AT+CMEE=1", ""), false, nullptr, nullptr},
         {q("AT+CPIN?", "+CPIN:"), true, nullptr, ApplyCpin},
-        {q("AT+CPIN=\"\"", ""), true, pin_locked, nullptr},  // text filled from options below
+        {q(kEnterPin, ""), true, pin_locked, nullptr},  // the PIN itself is added when sent
         {q("AT+CPIN?", "+CPIN:"), true, pin_locked, ApplyCpin},
         {q("AT+CSQ", "+CSQ:"), false, nullptr, ApplyCsq},
         {q("AT+CREG=1", ""), false, nullptr, nullptr},
@@ -162,56 +173,59 @@ void SmsModem::RunInit(size_t index) {
         {q("AT+CREG?", "+CREG:"), false, nullptr, ApplyRegistration},
         {q("AT+CGREG?", "+CGREG:"), false, nullptr, ApplyRegistration},
         {q("AT+CEREG?", "+CEREG:"), false, nullptr, ApplyRegistration},
-        {q("AT+CSCA?", "+CSCA:"), false, nullptr,
-         [](const AtResponse& r, ModemHealth* h) {
-           auto a = ParseCsca(FirstLine(r));
-           if (a.ok()) h->smsc = *a;
-           return a.ok() ? std::string() : a.status().message();
-         }},
+        {q("AT+CSCA?", "+CSCA:"), false, nullptr, smsc},
         {q("AT+CMGF=0", ""), true, nullptr, nullptr},
-        {q("AT+CNMI=2,1,0,1,0", ""), false, nullptr,
-         [](const AtResponse&, ModemHealth* h) { h->status_reports = true; return std::string(); }},
+        {q("AT+CNMI=2,1,0,1,0", ""), false, nullptr, reports_on},
     };
   }();
+  return kSteps;
+}
+
+void SmsModem::RunInit(size_t index) {
+  const auto& steps = InitSteps();
   if (index == 0) health_.status_reports = false;
-  while (index < kSteps.size() && kSteps[index].needed && !kSteps[index].needed(health_, options_)) {
+  while (index < steps.size() && steps[index].needed && !steps[index].needed(health_, options_)) {
     ++index;
   }
-  if (index == kSteps.size()) {
+  if (index == steps.size()) {
     init_running_ = false;
     health_.initialized = true;
     if (health_.pin == PinState::kReady && !health_.Registered()) health_.problem = "not registered";
     else if (health_.Ready()) health_.problem.clear();
     return Publish();
   }
-  const Step& step = kSteps[index];
-  AtCommand cmd = step.command;
+  AtCommand cmd = steps[index].command;
   cmd.timeout = options_.command_timeout;
-  if (step.command.text == "AT+CPIN=\"\"") cmd.text = "AT+CPIN=\"" + options_.pin + "\"";
+  if (cmd.text == kEnterPin) cmd.text = "AT+CPIN=\"" + options_.pin + "\"";
   const uint64_t gen = init_generation_;
-  engine_.Submit(cmd, [this, index, gen, &step, alive = alive_](Result<AtResponse> r) {
-    if (!*alive || gen != init_generation_) return;
-    std::string problem;
-    if (!r.ok()) {
-      problem = r.status().message();
-    } else if (r->final.kind != FinalKind::kOk) {
-      problem = step.command.text + " answered " + r->final.text;
-    } else if (step.apply) {
-      problem = step.apply(*r, &health_);
-    }
-    if (step.command.text == "AT+CPIN?" && health_.pin && health_.pin != PinState::kReady &&
-        !(health_.pin == PinState::kSimPin && !options_.pin.empty() && index == 2)) {
-      problem = "SIM not ready: " + std::string(PinStateName(*health_.pin));
-    }
-    if (!problem.empty() && (step.essential || !r.ok())) {
-      health_.problem = problem;
-      init_running_ = false;
-      spdlog::warn("sms: modem start-up stopped: {}", problem);
-      return Publish();
-    }
-    if (!problem.empty()) spdlog::info("sms: modem start-up: {} (continuing)", problem);
-    RunInit(index + 1);
+  engine_.Submit(cmd, [this, index, gen, alive = alive_](Result<AtResponse> r) {
+    if (*alive && gen == init_generation_) OnInitStep(index, r);
   });
+}
+
+void SmsModem::OnInitStep(size_t index, const Result<AtResponse>& r) {
+  const Step& step = InitSteps()[index];
+  std::string problem;
+  if (!r.ok()) {
+    problem = r.status().message();
+  } else if (r->final.kind != FinalKind::kOk) {
+    problem = step.command.text + " answered " + r->final.text;  // never shows the PIN
+  } else if (step.apply) {
+    problem = step.apply(*r, &health_);
+  }
+  // A locked SIM is fine at the first query only if we hold its PIN.
+  const bool pin_coming = index == 2 && health_.pin == PinState::kSimPin && !options_.pin.empty();
+  if (step.apply == ApplyCpin && problem.empty() && health_.pin != PinState::kReady && !pin_coming) {
+    problem = "SIM not ready: " + std::string(PinStateName(*health_.pin));
+  }
+  if (!problem.empty() && (step.essential || !r.ok())) {
+    health_.problem = problem;
+    init_running_ = false;
+    spdlog::warn("sms: modem start-up stopped: {}", problem);
+    return Publish();
+  }
+  if (!problem.empty()) spdlog::info("sms: modem start-up: {} (continuing)", problem);
+  RunInit(index + 1);
 }
 
 void SmsModem::ScheduleHealth() {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/channels/sms/at_engine.h"
 #include "daemon/channels/sms/cms_error.h"
@@ -72,7 +73,9 @@ class SmsModem {
   void OnLink(bool up, const Status& why);
   void OnUrc(const Urc& urc);
   void ScheduleInit(std::chrono::milliseconds delay);
+  static const std::vector<Step>& InitSteps();
   void RunInit(size_t step);
+  void OnInitStep(size_t index, const Result<AtResponse>& r);
   void PollHealth();
   void ScheduleHealth();
   void Query(const std::string& text, const std::string& prefix,

@@ -11,6 +11,14 @@ import sys
 import gammu
 
 
+def clean(text):
+    """python3-gammu sizes a 7-bit text by TP-UDL, so an escape pair leaves one
+    character of unset memory at the end; it can be a lone surrogate, which
+    JSON cannot carry. Such characters become U+FFFD; the tests drop exactly
+    one trailing character per escape pair before comparing."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
 def describe(pdu_hex):
     try:
         sms = gammu.DecodePDU(bytes.fromhex(pdu_hex))
@@ -20,7 +28,7 @@ def describe(pdu_hex):
     return {
         "type": sms["Type"],
         "number": sms["Number"],
-        "text": sms["Text"],
+        "text": clean(sms["Text"]),
         "coding": sms["Coding"],
         "udh_type": udh["Type"],
         "ref8": udh["ID8bit"],
