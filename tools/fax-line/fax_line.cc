@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <spandsp.h>
+#include <spandsp/t30_fcf.h>
 
 namespace lifeline::faxline {
 namespace {
@@ -57,8 +58,8 @@ struct FaxLine::Impl {
   int call_no = 0;
   std::string number;
   Mono::time_point state_since;
-  Mono::time_point dcs_at;
-  bool dcs_seen = false;
+  Mono::time_point cfr_at;
+  bool cfr_sent = false;
   bool line_dead = false;
   int pages_received = 0;
   int phase_e_code = -1;
@@ -108,13 +109,14 @@ int ModemControl(t31_state_t*, void* user, int op, const char* num) {
   return 0;
 }
 
-int PhaseB(t30_state_t*, void* user, int) {
+// Watches the answering machine's own frames: its first CFR (ready to receive)
+// marks the start of the image phase, which is where a line cut is placed.
+void RealTimeFrame(t30_state_t*, void* user, int incoming, const uint8_t* msg, int len) {
   auto* s = static_cast<FaxLine::Impl*>(user);
-  if (!s->dcs_seen) {
-    s->dcs_seen = true;
-    s->dcs_at = Mono::now();
+  if (!incoming && len >= 3 && (msg[2] & 0xFE) == T30_CFR && !s->cfr_sent) {
+    s->cfr_sent = true;
+    s->cfr_at = Mono::now();
   }
-  return T30_ERR_OK;
 }
 
 int PhaseD(t30_state_t* t30, void* user, int) {
@@ -199,7 +201,7 @@ void FaxLine::Impl::OnDial(const char* num) {
   if (number == opt.no_answer_number) fate = Fate::kNoAnswer;
   if (number == opt.no_dialtone_number) fate = Fate::kNoDialtone;
   if (number == opt.cut_number) fate = Fate::kCut;
-  dcs_seen = false;
+  cfr_sent = false;
   line_dead = false;
   pages_received = 0;
   phase_e_code = -1;
@@ -220,7 +222,7 @@ void FaxLine::Impl::StartAnswering() {
   t30_set_supported_compressions(t30, T30_SUPPORT_T4_1D_COMPRESSION |
                                           T30_SUPPORT_T4_2D_COMPRESSION |
                                           T30_SUPPORT_T6_COMPRESSION);
-  t30_set_phase_b_handler(t30, PhaseB, this);
+  t30_set_real_time_frame_handler(t30, RealTimeFrame, this);
   t30_set_phase_d_handler(t30, PhaseD, this);
   t30_set_phase_e_handler(t30, PhaseE, this);
   fax_set_transmit_on_idle(fax, 1);
@@ -313,8 +315,8 @@ void FaxLine::Impl::Tick() {
       StartAnswering();
     }
   }
-  if (state == CallState::kConnected && fate == Fate::kCut && dcs_seen && !line_dead &&
-      now - dcs_at >= opt.cut_after) {
+  if (state == CallState::kConnected && fate == Fate::kCut && cfr_sent && !line_dead &&
+      now - cfr_at >= opt.cut_after) {
     Log("line goes dead");
     line_dead = true;
   }

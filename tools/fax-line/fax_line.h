@@ -26,9 +26,10 @@ struct LineOptions {
   std::string no_dialtone_number = "4444";
   std::chrono::milliseconds answer_delay{1500};   // rings before answering
   std::chrono::milliseconds no_answer_after{4000};
-  // The line goes dead this long after the answering machine accepted DCS,
-  // which falls inside the first page's image data.
-  std::chrono::milliseconds cut_after{5000};
+  // The line goes dead this long after the answering machine sent its first
+  // CFR (confirmation to receive): CFR takes about 1 s on the line, then the
+  // first page's image data follows, so 3 s lands inside any non-trivial page.
+  std::chrono::milliseconds cut_after{3000};
   bool ecm = true;       // the answering machine offers ECM
   bool verbose = false;  // spandsp protocol logs to stderr
 };

@@ -169,8 +169,9 @@ Result<HdlcFrame> Class1Modem::ReceiveFrame(std::chrono::milliseconds timeout) {
   const Deadline deadline = Clock::now() + timeout;
   HdlcFrame frame;
   for (bool dle = false;;) {
-    auto b = NextByte(deadline, false);
+    auto b = NextByte(deadline, true);
     if (!b.ok()) return b.status();
+    if (*b == -2) return Status(StatusCode::kUnavailable, "frame reception abandoned");
     if (*b < 0) return Status(StatusCode::kDeadlineExceeded, "HDLC frame did not end");
     if (dle) {
       dle = false;

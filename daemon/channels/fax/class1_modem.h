@@ -54,6 +54,7 @@ class Class1Modem {
   // <DLE><ETX>: end of a frame (after +FTH) or of the data stream (after +FTM).
   Status SendEnd(std::chrono::milliseconds timeout);
   // After CONNECT to +FRH: one frame up to <DLE><ETX>, then the OK/ERROR verdict.
+  // Abortable: a frame whose carrier dies mid-way ends when the poll hook says so.
   Result<HdlcFrame> ReceiveFrame(std::chrono::milliseconds timeout);
   // Ends a +FRH/+FRM wait (any character does; CAN is conventional) and waits for its OK.
   Status Abort();

@@ -42,6 +42,16 @@ DialResult FromReply(ModemReply r) {
   }
 }
 
+// "(02)2733-1655" as people write it becomes "0227331655"; anything that is
+// not a dial character makes the number invalid (it would end up inside ATD).
+std::string NormaliseNumber(const std::string& n) {
+  std::string out;
+  for (char c : n) {
+    if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') out.push_back(c);
+  }
+  return out;
+}
+
 bool ValidNumber(const std::string& n) {
   if (n.empty() || n.size() > 40) return false;
   for (char c : n) {
@@ -109,10 +119,10 @@ AttemptEvidence SendFaxAttempt(const FaxSendOptions& o, const std::string& numbe
                                const std::string& tiff_path) {
   AttemptEvidence ev;
   ev.started_at = WallNow();
-  ev.number = number;
+  ev.number = NormaliseNumber(number);
   ev.tiff_sent = tiff_path;
   ev.pages_in_document = CountTiffPages(tiff_path);
-  if (!ValidNumber(number)) {
+  if (!ValidNumber(ev.number)) {
     ev.error = "invalid fax number '" + number + "'";
   } else if (ev.pages_in_document == 0) {
     ev.error = "cannot read TIFF " + tiff_path;

@@ -309,7 +309,13 @@ Status T30Session::Receive(bool already_connected) {
 Status T30Session::DeliverFrames() {
   for (int guard = 0; guard < 64; ++guard) {
     auto frame = modem_.ReceiveFrame(seconds(5));
-    if (!frame.ok()) return frame.status();
+    if (!frame.ok()) {
+      // A frame that never ends is a carrier lost mid-frame; T.30's own timers
+      // (T4A/T2A) judge that, so stop listening and report the carrier gone.
+      if (frame.status().code() == StatusCode::kIoError) return frame.status();
+      LIFELINE_RETURN_IF_ERROR(modem_.Abort());
+      break;
+    }
     const auto& b = frame->bytes;
     const bool final_frame = b.size() >= 2 && (b[1] & 0x10);
     t30_hdlc_accept(t30_, b.data(), static_cast<int>(b.size()), frame->fcs_ok ? 1 : 0);
