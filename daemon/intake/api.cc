@@ -1,5 +1,7 @@
 #include <memory>
 
+#include "daemon/core/log.h"
+
 #include "daemon/intake/intake.h"
 
 namespace lifeline {
@@ -115,8 +117,13 @@ void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_i
         if (r.ok()) *result = *r;
         return r.status();
       },
-      [result, reply](Status s) {
-        if (!s.ok()) return reply(FromStatus(s));
+      [result, reply, report](Status s) {
+        if (!s.ok()) {
+          spdlog::warn("report {} revision {} not stored: {}", report->id, report->revision, s.ToString());
+          return reply(FromStatus(s));
+        }
+        spdlog::info("report {} revision {} {} (level {})", report->id, report->revision,
+                     result->already_stored ? "already stored" : "stored", result->stored.level);
         json body = RevisionToJson(result->stored, false);
         body["already_stored"] = result->already_stored;
         reply(Json(result->already_stored ? 200 : 201, body));

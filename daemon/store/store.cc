@@ -47,25 +47,29 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   return s;
 }
 
+// Opens a new connection and only then replaces the old one, so a failed
+// reopen leaves the store usable (the next commit may succeed).
 Status Store::OpenDb() {
-  db_.reset();
-  auto db = sql::Db::Open(options_.db_path, {false, options_.vfs});
-  if (!db.ok()) return db.status();
-  db_ = std::move(*db);
+  auto opened = sql::Db::Open(options_.db_path, {false, options_.vfs});
+  if (!opened.ok()) return opened.status();
+  sql::Db& db = **opened;
   // FULL: the WAL is fsynced at every commit, so an acknowledged report
   // survives power loss, not only a process crash.
-  LIFELINE_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
-  LIFELINE_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
-  LIFELINE_RETURN_IF_ERROR(db_->Exec("PRAGMA foreign_keys=ON"));
-  auto mode = db_->Prepare("PRAGMA journal_mode");
+  LIFELINE_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
+  LIFELINE_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
+  LIFELINE_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));
+  auto mode = db.Prepare("PRAGMA journal_mode");
   if (!mode.ok()) return mode.status();
   auto row = mode->Step();
   if (!row.ok()) return row.status();
   if (mode->Text(0) != "wal") return IoError("cannot enable WAL on " + options_.db_path);
+  db_ = std::move(*opened);
   return Status::Ok();
 }
 
 Status Store::Begin() {
+  // A transaction left open by an I/O error is rolled back before a new one.
+  if (!sqlite3_get_autocommit(db_->raw())) db_->Exec("ROLLBACK").IgnoreError();
   LIFELINE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   in_batch_ = true;
   return Status::Ok();
