@@ -283,6 +283,23 @@ TEST_F(SiteClientTest, RefusedConnectionsEndUnavailable) {
   EXPECT_EQ(observer_.ends[0].outcome, AttemptClass::kConnect);
 }
 
+// A name that cannot resolve (RFC 6761 .invalid). This also drives curl's
+// threaded resolver, whose wake-up socket the multi reports without having
+// opened it through us.
+TEST_F(SiteClientTest, UnresolvableNameIsADnsFailure) {
+  SiteOptions o = Options();
+  o.base_url = "https://lifeline-test.invalid:" + std::to_string(sim_.api_port());
+  o.max_attempts = 2;
+  auto c = Client(o);
+  Result<SiteReceipt> r = SubmitAndWait(*c, MakeSubmission(17));
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(observer_.ends.size(), 2u);
+  // kTimeout only where a configured resolver does not answer within 2 s.
+  EXPECT_TRUE(observer_.ends[0].outcome == AttemptClass::kDns ||
+              observer_.ends[0].outcome == AttemptClass::kTimeout)
+      << AttemptClassName(observer_.ends[0].outcome);
+}
+
 TEST_F(SiteClientTest, CircuitBreakerShedsLoadAfterRepeatedFailures) {
   SiteOptions o = Options();
   o.breaker_threshold = 2;
