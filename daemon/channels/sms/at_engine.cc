@@ -13,8 +13,7 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 }  // namespace
 
 AtEngine::AtEngine(asio::io_context& io, AtEngineOptions options)
-    : io_(io),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       port_(io),
       command_timer_(io),
       reopen_timer_(io) {}

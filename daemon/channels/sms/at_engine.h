@@ -91,7 +91,6 @@ class AtEngine {
   void FailAll(const Status& why);
   void LinkLost(const Status& why);
 
-  asio::io_context& io_;
   AtEngineOptions options_;
   asio::serial_port port_;
   asio::steady_timer command_timer_;

@@ -69,8 +69,7 @@ std::string ModemHealth::ToJson() const {
 }
 
 SmsModem::SmsModem(asio::io_context& io, SmsModemOptions options)
-    : io_(io),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       engine_(io, options_.at),
       init_timer_(io),
       health_timer_(io) {

@@ -85,7 +85,6 @@ class SmsModem {
   void ResetModem();
   SendOutcome Classify(const Result<AtResponse>& r);
 
-  asio::io_context& io_;
   SmsModemOptions options_;
   AtEngine engine_;
   asio::steady_timer init_timer_;

@@ -73,7 +73,8 @@ void SmsSender::SendNextPart() {
                   Unavailable("part " + std::to_string(part.index) + " failed " +
                               std::to_string(part.attempts) + " times: " + part.error_detail));
   }
-  if (!modem_.health().port_open || !modem_.health().initialized) {
+  // Not registered: wait rather than spend the part's attempts on +CMS ERROR 331.
+  if (!modem_.health().Ready()) {
     if (++job_.modem_waits > options_.max_modem_waits) {
       return Finish(MessageState::kDeferred, Unavailable("modem not ready: " + modem_.health().problem));
     }

@@ -282,6 +282,25 @@ TEST_F(ChannelTest, GarbageAndStrayUrcsAreTolerated) {
   EXPECT_TRUE(WaitConfirmed("noise-1"));
 }
 
+TEST_F(ChannelTest, RegistrationDeniedThenRoamingFollowsUrcs) {
+  StartSim();
+  StartChannel();
+  ASSERT_TRUE(WaitReady());
+  for (const char* d : {"cs", "gprs", "eps"}) ASSERT_TRUE(sim_->Control(std::string("reg ") + d + " 3").ok());
+  ASSERT_TRUE(RunUntil([&] { return !modem_->health().Registered(); })) << modem_->health().ToJson();
+  EXPECT_EQ(modem_->health().eps->state, RegState::kDenied);
+  std::optional<MessageResult> r;
+  sender_->Send({"denied-1", kTo, "no network yet"}, [&](const MessageResult& m) { r = m; });
+  RunUntil([&] { return r.has_value(); }, std::chrono::seconds(1));  // the sender must hold back
+  EXPECT_FALSE(r.has_value());
+  EXPECT_TRUE(sim_->Submits().empty()) << "nothing is handed to an unregistered modem";
+  ASSERT_TRUE(sim_->Control("reg eps 5").ok());  // roaming on LTE
+  ASSERT_TRUE(RunUntil([&] { return r.has_value(); }));
+  EXPECT_EQ(r->state, MessageState::kSent) << r->why.ToString();
+  EXPECT_EQ(modem_->health().eps->state, RegState::kRoaming);
+  EXPECT_TRUE(modem_->health().Ready());
+}
+
 TEST_F(ChannelTest, FailedDeliveryReportIsRecordedAsEvidence) {
   StartSim({"--report", "failed"});
   StartChannel();
