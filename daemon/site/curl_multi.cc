@@ -16,6 +16,7 @@ struct CurlMulti::Socket {
   curl_socket_t fd;
   int want = 0;  // CURL_POLL_IN / OUT / INOUT
   bool reading = false, writing = false;
+  bool ours = false;  // opened through OnOpenSocket, so OnCloseSocket will tell us
 };
 
 Result<std::unique_ptr<CurlMulti>> CurlMulti::Create(asio::io_context& io, long max_connections) {
@@ -68,7 +69,7 @@ curl_socket_t CurlMulti::OnOpenSocket(void* self, curlsocktype, curl_sockaddr* a
   if (fd < 0) return CURL_SOCKET_BAD;
   auto* me = static_cast<CurlMulti*>(self);
   me->Forget(fd);  // a stale entry for a recycled fd number
-  me->Track(fd);
+  me->Track(fd)->ours = true;
   return fd;
 }
 
@@ -100,8 +101,14 @@ int CurlMulti::OnSocket(CURL*, curl_socket_t fd, int what, void* self, void*) {
   if (what == CURL_POLL_REMOVE) {
     // Sockets curl opened through us stay tracked until OnCloseSocket, so a
     // cached keep-alive connection is not deregistered and re-registered.
+    // Others (the resolver's wake-up pipe) close without telling us: drop now.
     auto it = me->sockets_.find(fd);
-    if (it != me->sockets_.end()) it->second->want = 0;
+    if (it == me->sockets_.end()) return 0;
+    if (it->second->ours) {
+      it->second->want = 0;
+    } else {
+      me->Forget(fd);
+    }
     return 0;
   }
   auto s = me->Track(fd);  // also sockets curl made itself (resolver pipes)
