@@ -21,8 +21,11 @@
 namespace lifeline::fax {
 
 // What the notice block on the first page says about this alternative notification.
+// The deadline and its wording come from the rule set (rules are data), not from here.
 struct FaxNotice {
   std::string reason;            // why the designated method (the national site) failed
+  std::optional<OffsetTime> deadline;  // when the notification is due (aware_at + rule)
+  std::string rule_label;        // the rule in words, e.g. "知悉後1小時內"; empty = not shown
   std::string recipient;         // e.g. "國家資通安全會報技術服務中心"; empty = not shown
   std::string sender_agency;     // empty = the report's agency
   std::string sender_contact;    // empty = the report's reporter (name, phone, fax, e-mail)

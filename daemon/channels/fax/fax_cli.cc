@@ -11,13 +11,13 @@ namespace {
 FormContent TestPage(const std::string& number, const FaxSendOptions& o) {
   FormContent c;
   c.running_header = "lifeline 傳真測試頁（非通報）";
-  c.paragraphs.push_back({TextStyle::kTitle, "傳真線路測試", 0, false});
+  c.paragraphs.push_back({TextStyle::kTitle, "傳真線路測試", 0, false, 0});
   c.paragraphs.push_back(
       {TextStyle::kBody,
        "本頁由 lifeline 資安事件通報系統發送，用以確認傳真通報管道可用，並非資安事件通報。"
        "\nThis is a test page from lifeline, checking that the fax channel works. It is not an incident report."
        "\n撥號：" + number + "　本機識別：" + o.local_ident,
-       0, true});
+       0, true, 0});
   return c;
 }
 

@@ -94,7 +94,11 @@ constexpr const char* kSectors[] = {"water", "energy", "communications", "transp
 class Builder {
  public:
   void Add(TextStyle s, std::string text, int indent = 0, bool boxed = false) {
-    out_.paragraphs.push_back({s, std::move(text), indent, boxed});
+    out_.paragraphs.push_back({s, std::move(text), indent, boxed, 0});
+  }
+  // A checkbox option whose long text wraps under the text, not under the box.
+  void Option(std::string text, int indent) {
+    out_.paragraphs.push_back({TextStyle::kBody, std::move(text), indent, false, 1});
   }
   void Body(std::string text, int indent = 0) { Add(TextStyle::kBody, std::move(text), indent); }
   FormContent Take() { return std::move(out_); }
@@ -105,11 +109,12 @@ class Builder {
 };
 
 void AddNotice(Builder& b, const Report& r, const FaxNotice& n) {
-  const OffsetTime deadline{r.aware_at.instant + std::chrono::hours(1), r.aware_at.offset_minutes};
   b.Add(TextStyle::kHeading, "【替代通報說明】");
-  std::string text = "本機關於 " + FormTime(r.aware_at) +
-                     " 知悉本資安事件，依規定應於知悉後一小時內（" + FormTime(deadline) +
-                     " 前）至國家資通安全通報應變網站通報；因指定通報方式無法使用，爰於同一時限內以傳真（其他適當方式）通報本單內容，並於原因消除後至通報應變網站補行通報。";
+  std::string due = n.rule_label;
+  if (n.deadline) due += (due.empty() ? "" : "（") + FormTime(*n.deadline) + " 前" + (due.empty() ? "" : "）");
+  std::string text = "本機關於 " + FormTime(r.aware_at) + " 知悉本資安事件，依規定應" +
+                     (due.empty() ? std::string("於時限內") : "於" + due) +
+                     "至國家資通安全通報應變網站通報；因指定通報方式無法使用，爰於同一時限內以傳真（其他適當方式）通報本單內容，並於原因消除後至通報應變網站補行通報。";
   if (!n.recipient.empty()) text = "致：" + n.recipient + "\n" + text;
   text += "\n指定通報方式無法使用之原因：" + Blank(n.reason);
   text += "\n通報單編號：" + r.id + "（第 " + std::to_string(r.revision) + " 版）　資安事件影響等級：" +
@@ -188,7 +193,7 @@ void AddStep3(Builder& b, const Report& r) {
   for (int i = 0; i < 3; ++i) {
     b.Body(kImpacts[i].title, 1);
     for (int k = 0; k < 4; ++k) {
-      b.Body(Box(levels[i] == 4 - k) + kImpacts[i].options[k], 2);
+      b.Option(Box(levels[i] == 4 - k) + kImpacts[i].options[k], 2);
     }
     b.Body(Box(!levels[i].has_value()) + LabelNone(kImpacts[i].group), 2);
   }

@@ -19,6 +19,7 @@ struct FormParagraph {
   std::string text;     // UTF-8; '\n' forces a line break
   int indent_em = 0;    // left indent of every line, in body-size em
   bool boxed = false;   // framed (the notice block, free-text answers)
+  int hanging_em = 0;   // extra indent of continuation lines (text after a checkbox)
 };
 
 struct FormContent {

@@ -173,8 +173,9 @@ class Layout {
     const int pad = p.boxed ? ts_.EmX() / 2 : 0;
     ts_.SetSize(PointSize(TextStyle::kBody));
     const int indent = p.indent_em * ts_.EmX();
+    const int hang = p.hanging_em * ts_.EmX();
     ts_.SetSize(PointSize(p.style));
-    const int width = kPageWidth - 2 * margin_x_ - indent - 2 * pad;
+    const int width = kPageWidth - 2 * margin_x_ - indent - 2 * pad - hang;
     const std::u32string text = DecodeUtf8(p.text);
     const auto spans = BreakLines(text, [&](char32_t c) { return ts_.Advance(c); }, width);
     const int advance = ts_.EmY() * 3 / 2;
@@ -188,7 +189,7 @@ class Layout {
         NewPage();
         frame_top = y_;
       }
-      int x = margin_x_ + indent + pad;
+      int x = margin_x_ + indent + pad + (&s == &spans.front() ? 0 : hang);
       std::u32string line = text.substr(s.begin, s.end - s.begin);
       if (p.style == TextStyle::kTitle) x = (kPageWidth - Width(line)) / 2;
       y_ += advance;

@@ -21,10 +21,12 @@ Report SampleReport() {
 }
 
 FaxNotice SampleNotice() {
-  return {.reason = "機關對外網路中斷（中華電信專線故障），無法連線國家資通安全通報應變網站",
-          .recipient = "國家資通安全會報技術服務中心",
-          .sender_agency = "",
-          .sender_contact = ""};
+  FaxNotice n;
+  n.reason = "機關對外網路中斷（中華電信專線故障），無法連線國家資通安全通報應變網站";
+  n.deadline = ParseRfc3339("2026-11-21T10:58:00+08:00").value();
+  n.rule_label = "知悉後1小時內";
+  n.recipient = "國家資通安全會報技術服務中心";
+  return n;
 }
 
 std::string TmpDir() {
@@ -85,7 +87,8 @@ TEST(Render, ContentHasEveryOptionOfTheFormAndTheNotice) {
                             "網頁置換", "網站個資外洩", "設備遺失", "高科技園區", "緊急救援與醫院",
                             "無資料遭洩漏(無需通報)", "無系統或設備運作受影響(無需通報)",
                             "期望支援內容", "替代通報", "無法連線國家資通安全通報應變網站", r.id.c_str(),
-                            "資安事件影響等級：3 級", "2026年11月21日09時41分"}) {
+                            "資安事件影響等級：3 級", "2026年11月21日09時41分",
+                            "知悉後1小時內（2026年11月21日10時58分 前）", "國家資通安全會報技術服務中心"}) {
     EXPECT_NE(all.find(label), std::string::npos) << label;
   }
   // Two anomalies of "intrusion" checked, three left unchecked; one category chosen.
