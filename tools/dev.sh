@@ -50,8 +50,15 @@ demo() {
     kill -0 $DEMO_PID 2>/dev/null || { echo "lifelined exited early"; exit 1; }
     sleep 0.1
   done
+  local cli="$BUILD/tools/lifeline/lifeline"
   echo "== validating the sample report: config/sample-report.json"
-  (cd "$ROOT" && "$BUILD/tools/lifeline/lifeline" report validate config/sample-report.json)
+  (cd "$ROOT" && "$cli" report validate config/sample-report.json)
+  echo "== filing it with lifelined (acknowledged only once it is on disk)"
+  (cd "$ROOT" && "$cli" report submit config/sample-report.json | head -6)
+  echo "== stored reports"
+  (cd "$ROOT" && "$cli" report list)
+  echo "== the journal"
+  (cd "$ROOT" && "$cli" journal verify && "$cli" journal show | tail -6)
   echo "== stopping lifelined"
 }
 
