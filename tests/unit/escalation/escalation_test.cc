@@ -1,0 +1,338 @@
+// The escalation planner under a simulated clock: a minute-by-minute run from
+// filing to past the deadline, channels confirming (or not) when the scenario
+// says, and the actions it takes recorded as a timeline.
+#include "daemon/escalation/escalation.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "daemon/core/clock.h"
+
+namespace lifeline {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+WallTime T(const char* s) { return ParseRfc3339(s)->instant; }
+
+const WallTime kAware = T("2026-11-21T09:58:00+08:00");
+const WallTime kEscalateAt = kAware + minutes(20);
+const WallTime kNotifyBy = kAware + minutes(60);
+
+EscalationPolicy Policy() {
+  EscalationPolicy p;
+  p.lead_time = {{"sms", minutes(5)}, {"fax", minutes(10)}, {"email", minutes(5)}, {"phone", minutes(10)}};
+  p.channel_order = {"sms", "fax", "email", "phone"};
+  p.louder_before = minutes(10);
+  return p;
+}
+
+const Directory& Dir() {
+  static const Directory d = *DefaultDirectory();
+  return d;
+}
+
+struct Event {
+  WallTime at;
+  std::string what;
+};
+
+// Runs the planner from `start` to `end`, one decision a minute.
+class Simulation {
+ public:
+  Simulation(int level, bool drill = false, bool affects_others = false)
+      : policy_(Policy()),
+        notices_(RequiredNotices(Dir(), policy_, level, affects_others, drill, level >= 3)),
+        progress_(InitialProgress(notices_)) {}
+
+  // confirm(recipient, kind, started_at, now) -> whether that channel confirms now.
+  std::function<bool(const std::string&, const std::string&, WallTime, WallTime)> confirm =
+      [](const std::string&, const std::string&, WallTime, WallTime) { return false; };
+  std::function<Conditions(WallTime)> conditions = [](WallTime) { return Conditions{}; };
+  std::function<bool(WallTime)> site_accepts = [](WallTime) { return false; };
+  bool restart_every_step = false;
+
+  void Run(WallTime start, WallTime end) {
+    std::optional<EscalationTiming> fixed;  // once escalated, the timing is stored
+    for (WallTime now = start; now <= end; now += minutes(1)) {
+      if (site_accepts(now)) progress_.accepted_by_site = true;
+      ApplyConfirmations(now);
+      EscalationTiming timing = fixed ? *fixed
+                                      : WhenToEscalate(kEscalateAt, kNotifyBy, conditions(now), notices_, policy_, now);
+      auto actions = Decide(progress_, timing, kNotifyBy, policy_, now);
+      if (restart_every_step) {
+        ReportProgress restored = progress_;  // what the store gives back after a restart
+        auto again = Decide(restored, timing, kNotifyBy, policy_, now);
+        ASSERT_EQ(Describe(again), Describe(actions)) << "restart changed the decision";
+      }
+      for (const auto& a : actions) Apply(a, now, timing, &fixed);
+    }
+  }
+
+  std::vector<Event> timeline;
+  const ReportProgress& progress() const { return progress_; }
+  const std::vector<RequiredNotice>& notices() const { return notices_; }
+  bool Has(const std::string& what) const {
+    return std::any_of(timeline.begin(), timeline.end(), [&](const Event& e) { return e.what == what; });
+  }
+  std::optional<WallTime> When(const std::string& what) const {
+    for (const auto& e : timeline) {
+      if (e.what == what) return e.at;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static std::string Describe(const std::vector<Action>& actions) {
+    std::string s;
+    for (const auto& a : actions) s += std::to_string(int(a.kind)) + a.recipient + a.channel.kind + ";";
+    return s;
+  }
+  void ApplyConfirmations(WallTime now) {
+    for (auto& r : progress_.recipients) {
+      for (auto& c : r.channels) {
+        if (c.state == ChannelState::kInProgress && confirm(r.key, c.channel.kind, c.started_at, now)) {
+          c.state = ChannelState::kConfirmed;
+          timeline.push_back({now, "confirmed " + r.key + " " + c.channel.kind});
+        }
+      }
+    }
+  }
+  void Apply(const Action& a, WallTime now, const EscalationTiming& timing, std::optional<EscalationTiming>* fixed) {
+    switch (a.kind) {
+      case Action::Kind::kEscalate:
+        progress_.escalated = true;
+        *fixed = timing;
+        timeline.push_back({now, "escalate"});
+        return;
+      case Action::Kind::kCancelPending:
+        timeline.push_back({now, "cancel"});
+        return;
+      case Action::Kind::kGoLoud:
+        for (auto& r : progress_.recipients) {
+          if (r.key == a.recipient) r.loud = true;
+        }
+        timeline.push_back({now, "loud " + a.recipient});
+        return;
+      case Action::Kind::kStartChannel:
+        for (auto& r : progress_.recipients) {
+          if (r.key != a.recipient) continue;
+          for (auto& c : r.channels) {
+            if (c.channel.kind == a.channel.kind && c.channel.address == a.channel.address) {
+              c.state = ChannelState::kInProgress;
+              c.started_at = now;
+              ++c.starts;
+            }
+          }
+        }
+        timeline.push_back({now, "start " + a.recipient + " " + a.channel.kind});
+    }
+  }
+
+  EscalationPolicy policy_;
+  std::vector<RequiredNotice> notices_;
+  ReportProgress progress_;
+};
+
+bool ConfirmAfter(WallTime started, WallTime now, minutes d) { return now >= started + d; }
+
+class EveryLevelTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(EveryLevelTest, BothRecipientsNotifiedAndPhoneAtLevelsThreeAndFour) {
+  int level = GetParam();
+  Simulation sim(level);
+  sim.confirm = [](const std::string&, const std::string& kind, WallTime s, WallTime now) {
+    return kind != "phone" && ConfirmAfter(s, now, minutes(2));
+  };
+  sim.Run(kAware + minutes(7), kNotifyBy + minutes(5));
+  EXPECT_EQ(sim.When("escalate"), kEscalateAt);
+  EXPECT_EQ(sim.When("start superior sms"), kEscalateAt);
+  EXPECT_EQ(sim.When("start national_centre fax"), kEscalateAt);
+  EXPECT_EQ(sim.When("confirmed superior sms"), kEscalateAt + minutes(2));
+  EXPECT_EQ(sim.When("confirmed national_centre fax"), kEscalateAt + minutes(2));
+  EXPECT_EQ(sim.Has("start superior phone"), level >= 3);
+  EXPECT_FALSE(sim.Has("start ciso sms")) << "internal people are not legal recipients";
+  EXPECT_FALSE(sim.Has("loud superior"));
+  for (const auto& r : sim.progress().recipients) EXPECT_TRUE(r.Confirmed()) << r.key;
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, EveryLevelTest, ::testing::Values(1, 2, 3, 4));
+
+TEST(EscalationTest, ShortOutageThatHealsBeforeTheEscalationPointSendsNothing) {
+  Simulation sim(2);
+  sim.conditions = [](WallTime now) {
+    Conditions c;
+    c.site_outage = now < kAware + minutes(15);
+    c.link_class = "connect";
+    return c;
+  };
+  sim.site_accepts = [](WallTime now) { return now >= kAware + minutes(16); };
+  sim.Run(kAware + minutes(5), kNotifyBy + minutes(5));
+  EXPECT_TRUE(sim.timeline.empty()) << sim.timeline.front().what;
+}
+
+TEST(EscalationTest, OutageEscalatesEarlierWhenChannelsNeedMoreThanTheTimeLeft) {
+  Simulation sim(2);
+  // Long lead times: the superior agency's four channels need 60 minutes in the worst case.
+  EscalationPolicy slow = Policy();
+  for (auto& [k, v] : slow.lead_time) v = minutes(15);
+  auto notices = RequiredNotices(Dir(), slow, 2, false, false, false);
+  Conditions outage{true, "dns", false, std::nullopt};
+  EscalationTiming t = WhenToEscalate(kEscalateAt, kNotifyBy, outage, notices, slow, kAware + minutes(3));
+  EXPECT_EQ(t.start, kAware + minutes(3));
+  EXPECT_NE(t.why.find("already past"), std::string::npos) << t.why;
+  Conditions up;
+  EXPECT_EQ(WhenToEscalate(kEscalateAt, kNotifyBy, up, notices, slow, kAware + minutes(3)).start, kEscalateAt);
+}
+
+TEST(EscalationTest, OutageAfterTheEscalationPointEscalatesAtThatPoint) {
+  Simulation sim(1);
+  sim.conditions = [](WallTime now) { return Conditions{now >= kAware + minutes(25), "timeout", false, {}}; };
+  sim.Run(kAware + minutes(1), kAware + minutes(30));
+  EXPECT_EQ(sim.When("escalate"), kEscalateAt) << "not accepted by the escalation point is enough";
+}
+
+TEST(EscalationTest, ReportFiledAfterTheDeadlineEscalatesAtOnceAndSaysSo) {
+  auto notices = RequiredNotices(Dir(), Policy(), 3, false, false, true);
+  WallTime now = kNotifyBy + minutes(30);
+  EscalationTiming t = WhenToEscalate(kEscalateAt, kNotifyBy, {}, notices, Policy(), now);
+  EXPECT_TRUE(t.late);
+  EXPECT_EQ(t.start, now);
+  EXPECT_NE(t.why.find("already passed"), std::string::npos);
+  auto actions = Decide(InitialProgress(notices), t, kNotifyBy, Policy(), now);
+  ASSERT_FALSE(actions.empty());
+  EXPECT_EQ(actions[0].kind, Action::Kind::kEscalate);
+}
+
+TEST(EscalationTest, ReportFiledLateButBeforeTheDeadlineEscalatesAtOnce) {
+  Simulation sim(2);
+  sim.Run(kAware + minutes(45), kAware + minutes(46));
+  EXPECT_EQ(sim.When("escalate"), kAware + minutes(45));
+}
+
+TEST(EscalationTest, UnconfirmedChannelsMoveOnThenGoLoud) {
+  Simulation sim(3);
+  sim.Run(kAware, kNotifyBy + minutes(2));
+  // Superior: sms at 20 (and the phone, level 3); fax when sms is unconfirmed after 5 min.
+  EXPECT_EQ(sim.When("start superior sms"), kEscalateAt);
+  EXPECT_EQ(sim.When("start superior phone"), kEscalateAt);
+  EXPECT_EQ(sim.When("start superior fax"), kEscalateAt + minutes(5));
+  EXPECT_EQ(sim.When("start superior email"), kEscalateAt + minutes(15));
+  EXPECT_EQ(sim.When("loud superior"), kNotifyBy - minutes(10));
+  EXPECT_EQ(sim.When("loud national_centre"), kNotifyBy - minutes(10));
+  int phone_starts = 0;
+  for (const auto& e : sim.timeline) phone_starts += e.what == "start superior phone";
+  EXPECT_EQ(phone_starts, 2) << "going loud raises the phone task again";
+}
+
+TEST(EscalationTest, OneConfirmedChannelIsEnoughForARecipient) {
+  Simulation sim(2);
+  sim.confirm = [](const std::string& who, const std::string& kind, WallTime s, WallTime now) {
+    return who == "national_centre" && kind == "email" && ConfirmAfter(s, now, minutes(1));
+  };
+  sim.Run(kAware, kNotifyBy);
+  EXPECT_TRUE(sim.Has("confirmed national_centre email"));
+  EXPECT_FALSE(sim.Has("start national_centre phone")) << "confirmed before the phone's turn";
+  EXPECT_TRUE(sim.Has("loud superior"));
+  EXPECT_FALSE(sim.Has("loud national_centre"));
+}
+
+TEST(EscalationTest, SiteAcceptingAfterEscalationCancelsWhatIsPending) {
+  Simulation sim(2);
+  sim.site_accepts = [](WallTime now) { return now >= kEscalateAt + minutes(3); };
+  sim.Run(kAware, kNotifyBy);
+  EXPECT_TRUE(sim.Has("escalate"));
+  EXPECT_EQ(sim.When("cancel"), kEscalateAt + minutes(3));
+  EXPECT_FALSE(sim.Has("start superior fax"));
+}
+
+TEST(EscalationTest, PowerOutageIsTheStatedReasonAndBatteryShortensTheWait) {
+  Conditions c{true, "connect", true, seconds(15 * 60)};
+  EXPECT_EQ(c.Reason().kind, FallbackReason::Kind::kPower);
+  EXPECT_EQ(c.Reason().Zh(), "電力中斷（on battery, 15 min left）");
+  auto notices = RequiredNotices(Dir(), Policy(), 2, false, false, false);
+  WallTime now = kAware + minutes(2);
+  EscalationTiming t = WhenToEscalate(kEscalateAt, kNotifyBy, c, notices, Policy(), now);
+  EXPECT_EQ(t.start, now) << "the box may die before the channels are done";
+  EXPECT_NE(t.why.find("battery"), std::string::npos);
+  Conditions network{true, "connect", false, {}};
+  EXPECT_EQ(network.Reason().En(), "network outage (connect)");
+  Conditions site{true, "http_5xx", false, {}};
+  EXPECT_EQ(site.Reason().En(), "the national site is failing (http_5xx)");
+}
+
+TEST(EscalationTest, LevelChangeToThreeAddsThePhoneCall) {
+  auto before = RequiredNotices(Dir(), Policy(), 2, false, false, false);
+  auto after = RequiredNotices(Dir(), Policy(), 3, false, false, true);
+  EXPECT_FALSE(before[0].phone_required);
+  EXPECT_TRUE(after[0].phone_required);
+  Simulation sim(3);
+  sim.Run(kEscalateAt, kEscalateAt);
+  EXPECT_TRUE(sim.Has("start superior phone"));
+}
+
+TEST(EscalationTest, DrillUsesOnlyDrillRecipients) {
+  Simulation sim(4, /*drill=*/true);
+  sim.Run(kAware, kNotifyBy);
+  for (const auto& n : sim.notices()) {
+    bool in_drill_set = std::any_of(Dir().drill_recipients.begin(), Dir().drill_recipients.end(),
+                                    [&](const Recipient& r) { return &r == n.recipient; });
+    EXPECT_TRUE(in_drill_set) << n.recipient->name;
+  }
+  EXPECT_TRUE(sim.Has("start superior sms"));
+}
+
+TEST(EscalationTest, AffectedAgencyIsAddedWhenOthersAreAffected) {
+  Directory d = Dir();
+  d.recipients.push_back({"water_co", "affected_agency", "自來水公司", "test", "2026-11-01",
+                          {{"fax", "0223456789", ""}}});
+  EXPECT_EQ(RequiredNotices(d, Policy(), 2, false, false, false).size(), 2u);
+  EXPECT_EQ(RequiredNotices(d, Policy(), 2, true, false, false).size(), 3u);
+}
+
+TEST(EscalationTest, RestartAtEveryStepDecidesTheSame) {
+  Simulation sim(4);
+  sim.restart_every_step = true;
+  sim.confirm = [](const std::string&, const std::string& kind, WallTime s, WallTime now) {
+    return kind == "fax" && ConfirmAfter(s, now, minutes(7));
+  };
+  sim.Run(kAware, kNotifyBy + minutes(5));
+  EXPECT_TRUE(sim.Has("confirmed superior fax"));
+}
+
+TEST(TemplatesTest, SmsIsFilledAndUnknownPlaceholdersAreRefused) {
+  auto t = Templates::Default();
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  std::map<std::string, std::string> v = {{"agency", "範例局"}, {"level", "3"}, {"category", "非法入侵"},
+                                          {"aware_at", "09:58"}, {"report_id", "abc"}, {"revision", "1"},
+                                          {"reason", "網路中斷（connect）"}, {"callback", "07-1234567"},
+                                          {"notify_by", "10:58"}, {"drill", ""}};
+  auto sms = t->Render("sms", "zh", v);
+  ASSERT_TRUE(sms.ok());
+  EXPECT_NE(sms->find("範例局 第3級「非法入侵」"), std::string::npos) << *sms;
+  v.erase("callback");
+  EXPECT_FALSE(t->Render("sms", "zh", v).ok());
+  EXPECT_FALSE(Templates::Load("[sms]\nzh = \"{nope}\"\nen = \"x\"\n", "t.toml").ok());
+}
+
+TEST(DirectoryTest, BadEntriesNameFileLineAndKey) {
+  auto bad = LoadDirectory("[[recipient]]\nkey = \"a\"\nrole = \"boss\"\nname = \"n\"\nsource = \"s\"\n"
+                           "verified = \"v\"\nchannels = [{ kind = \"sms\", address = \"+886912\" }]\n",
+                           "r.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("r.toml:1: recipient[0].role: unknown role 'boss'"), std::string::npos)
+      << bad.status().message();
+  auto no_centre = LoadDirectory("[[recipient]]\nkey = \"a\"\nrole = \"superior_agency\"\nname = \"n\"\n"
+                                 "source = \"s\"\nverified = \"v\"\nchannels = [{ kind = \"fax\", address = \"x\" }]\n",
+                                 "r.toml");
+  ASSERT_FALSE(no_centre.ok());
+  EXPECT_NE(no_centre.status().message().find("'x' is not a valid fax address"), std::string::npos)
+      << no_centre.status().message();
+  EXPECT_EQ(Dir().recipients.size(), 3u);
+  EXPECT_EQ(Dir().drill_recipients.size(), 2u);
+}
+
+}  // namespace
+}  // namespace lifeline
