@@ -6,6 +6,13 @@
 // Not thread-safe: call it, and get callbacks, on the io_context's thread only.
 #pragma once
 
+// <cstddef> before <asio.hpp>: it defines _GLIBCXX_HAVE_ALIGNED_ALLOC, which
+// Asio's config reads. A translation unit that includes Asio before any
+// standard header compiles Asio's inline aligned_new/aligned_delete
+// differently from the rest (an ODR violation ASan reports as
+// alloc-dealloc-mismatch).
+#include <cstddef>
+
 #include <asio.hpp>
 #include <chrono>
 #include <deque>

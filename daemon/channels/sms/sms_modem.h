@@ -5,6 +5,8 @@
 // the modem after K consecutive signs of modem trouble. io_context thread only.
 #pragma once
 
+#include <cstddef>  // before <asio.hpp>: see at_engine.h
+
 #include <asio.hpp>
 #include <chrono>
 #include <functional>

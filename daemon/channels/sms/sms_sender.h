@@ -6,6 +6,8 @@
 // parts. io_context thread only; borrows the modem, ledger and clock.
 #pragma once
 
+#include <cstddef>  // before <asio.hpp>: see at_engine.h
+
 #include <asio.hpp>
 #include <chrono>
 #include <deque>
