@@ -41,6 +41,10 @@ struct Ledger {
   std::vector<std::string> failures;
   int answers = 0;
 
+  int Answers() {
+    std::lock_guard<std::mutex> lock(mu);
+    return answers;
+  }
   nlohmann::json Next() {
     std::lock_guard<std::mutex> lock(mu);
     if (unanswered.empty()) return NewDocument();
@@ -103,7 +107,13 @@ TEST(Kill9Test, AcknowledgedReportsSurviveEveryKill) {
     ASSERT_TRUE(daemon.Start()) << "cycle " << cycle << " (seed " << seed << ")\n" << daemon.log();
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
+    int answers_before = ledger.Answers();
     for (int c = 0; c < 4; ++c) clients.emplace_back(Client, daemon.socket_path(), &ledger, &stop);
+    // Each cycle gets at least one acknowledgement before the kill, however
+    // slow the build (sanitizers), so every cycle tests something.
+    for (int i = 0; i < 1000 && ledger.Answers() == answers_before; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(pause_us(rng)));
     daemon.Kill(SIGKILL);
     stop = true;
@@ -124,7 +134,7 @@ TEST(Kill9Test, AcknowledgedReportsSurviveEveryKill) {
   daemon.Kill(SIGTERM);
   CheckStore(dir, ledger, loops);
   EXPECT_TRUE(ledger.failures.empty()) << ledger.failures.front();
-  EXPECT_GT(ledger.acked.size(), static_cast<size_t>(loops)) << "too few submissions got through";
+  EXPECT_GE(ledger.acked.size(), static_cast<size_t>(loops)) << "every cycle should acknowledge a report";
   std::printf("kills: %d, acknowledged reports: %zu, seed %u\n", loops, ledger.acked.size(), seed);
   std::filesystem::remove_all(dir);
 }
