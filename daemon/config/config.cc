@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <toml++/toml.h>
@@ -57,6 +58,40 @@ std::string Str(const toml::table& t, const char* path) {
   return t.at_path(path).value_or(std::string());
 }
 
+void ReadFax(const toml::table& t, Config::Fax* f) {
+  f->device = Str(t, "fax.device");
+  f->local_ident = Str(t, "fax.local_ident");
+  f->ecm = t.at_path("fax.ecm").value_or(true);
+  auto i = [&](const char* key) { return static_cast<int>(t.at_path(key).value_or(int64_t{0})); };
+  f->max_bit_rate = i("fax.max_bit_rate");
+  f->max_attempts = i("fax.max_attempts");
+  f->busy_retry_seconds = i("fax.busy_retry_seconds");
+  f->no_answer_retry_seconds = i("fax.no_answer_retry_seconds");
+  f->no_carrier_retry_seconds = i("fax.no_carrier_retry_seconds");
+  f->no_dialtone_retry_seconds = i("fax.no_dialtone_retry_seconds");
+  f->call_failed_retry_seconds = i("fax.call_failed_retry_seconds");
+  f->budget_seconds = i("fax.budget_seconds");
+}
+
+Status CheckFax(const Config::Fax& f, const std::function<Status(const char*, const std::string&)>& bad) {
+  if (f.max_bit_rate != 14400 && f.max_bit_rate != 9600 && f.max_bit_rate != 4800) {
+    return bad("fax.max_bit_rate", "must be 14400, 9600 or 4800");
+  }
+  if (f.local_ident.size() > 20 || f.local_ident.find_first_not_of("0123456789 +") != std::string::npos) {
+    return bad("fax.local_ident", "at most 20 digits, spaces or +");
+  }
+  if (f.max_attempts < 1 || f.max_attempts > 20) return bad("fax.max_attempts", "must be 1-20");
+  for (auto [key, v] : {std::pair{"fax.busy_retry_seconds", f.busy_retry_seconds},
+                        {"fax.no_answer_retry_seconds", f.no_answer_retry_seconds},
+                        {"fax.no_carrier_retry_seconds", f.no_carrier_retry_seconds},
+                        {"fax.no_dialtone_retry_seconds", f.no_dialtone_retry_seconds},
+                        {"fax.call_failed_retry_seconds", f.call_failed_retry_seconds}}) {
+    if (v < 0 || v > 3600) return bad(key, "must be 0-3600 seconds");
+  }
+  if (f.budget_seconds < 60 || f.budget_seconds > 3600) return bad("fax.budget_seconds", "must be 60-3600 seconds");
+  return Status::Ok();
+}
+
 Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& origins) {
   auto bad = [&](const char* key, const std::string& why) {
     auto it = origins.find(key);
@@ -71,7 +106,7 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
   if (Str(t, "daemon.socket").empty()) return bad("daemon.socket", "must not be empty");
   // sun_path holds 108 bytes including the terminator.
   if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
-  return Status::Ok();
+  return CheckFax(c.fax, bad);
 }
 
 }  // namespace
@@ -98,6 +133,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.agency_phone = Str(t, "agency.contact_phone");
   c.agency_fax = Str(t, "agency.contact_fax");
   c.agency_email = Str(t, "agency.contact_email");
+  ReadFax(t, &c.fax);
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t, origins));
   return c;
 }

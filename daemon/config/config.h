@@ -18,6 +18,14 @@ struct Config {
   std::string log_level;
   std::string rules_file;  // "" = compiled-in rule set
   std::string agency_name, agency_phone, agency_fax, agency_email;
+
+  struct Fax {
+    std::string device, local_ident;
+    bool ecm = true;
+    int max_bit_rate = 14400, max_attempts = 6;
+    int busy_retry_seconds = 90, no_answer_retry_seconds = 120, no_carrier_retry_seconds = 90;
+    int no_dialtone_retry_seconds = 30, call_failed_retry_seconds = 30, budget_seconds = 2100;
+  } fax;
 };
 
 // Loads the embedded defaults, then `override_text` (named `origin` in errors)

@@ -21,5 +21,8 @@ int ReportShow(const Context& ctx, const std::string& id);
 int RulesShow(const Context& ctx, const std::string& report_file);
 int JournalVerify(const Context& ctx);
 int JournalShow(const Context& ctx, const std::optional<std::string>& report_id);
+// REPORT is a report id known to lifelined, or a report .json file.
+int FaxRender(const Context& ctx, const std::string& report, const std::string& out);
+int FaxTest(const Context& ctx, const std::string& number, const std::string& report, const std::string& device);
 
 }  // namespace lifeline::cli

@@ -40,6 +40,16 @@ int Run(int argc, char** argv) {
   auto* jshow = journal->add_subcommand("show", "print the timeline");
   jshow->add_option("--report", journal_report, "only entries about this report");
 
+  std::string number, out, device;
+  auto* fax = app.add_subcommand("fax", "the fax channel (Class 1 modem)")->require_subcommand(1);
+  auto* fax_render = fax->add_subcommand("render", "render a report's form as the fax sends it (TIFF-F + PNG)");
+  fax_render->add_option("REPORT", id, "report id (from lifelined) or report .json file")->required();
+  fax_render->add_option("--out", out, "TIFF file to write (the PNG preview goes beside it)")->required();
+  auto* fax_test = fax->add_subcommand("test", "send one fax now and print the T.30 evidence");
+  fax_test->add_option("NUMBER", number, "number to dial")->required();
+  fax_test->add_option("REPORT", id, "report id or .json file (default: a test page)");
+  fax_test->add_option("--device", device, "modem serial port (default: fax.device)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,6 +63,8 @@ int Run(int argc, char** argv) {
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
   if (*jshow) return JournalShow(ctx, journal_report);
+  if (*fax_render) return FaxRender(ctx, id, out);
+  if (*fax_test) return FaxTest(ctx, number, id, device);
   return 2;
 }
 

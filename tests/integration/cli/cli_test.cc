@@ -67,6 +67,25 @@ TEST(CliTest, RulesShowListsFiguresWithSources) {
   EXPECT_NE(r.out.find("seed 002 5.2.1"), std::string::npos);
 }
 
+TEST(CliTest, FaxRenderWritesTheTiffAndItsPreview) {
+  std::string tiff = testing::TempDir() + "/form.tif";
+  CommandRun r = Exec(kCli + " fax render " + kSrc + "/config/sample-report.json --out " + tiff);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  std::ifstream t(tiff, std::ios::binary), p(testing::TempDir() + "/form.png", std::ios::binary);
+  char magic[4] = {};
+  t.read(magic, 4);
+  EXPECT_EQ(std::string(magic, 4), std::string("II*\0", 4)) << "a little-endian TIFF";
+  char png[4] = {};
+  p.read(png, 4);
+  EXPECT_EQ(std::string(png + 1, 3), "PNG");
+}
+
+TEST(CliTest, FaxTestWithoutAModemSaysSo) {
+  CommandRun r = Exec(kCli + " fax test 0227331655");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("no fax modem: set fax.device"), std::string::npos) << r.out;
+}
+
 TEST(DaemonConfigTest, CheckConfigNamesTheBadKey) {
   std::string path = testing::TempDir() + "/bad.toml";
   std::ofstream(path) << "[daemon]\nlog_level = \"loud\"\n";

@@ -12,6 +12,9 @@ TEST(ConfigTest, EmbeddedDefaultsNeedNoFile) {
   EXPECT_EQ(c->socket_path, "lifeline-state/lifelined.sock");
   EXPECT_EQ(c->log_level, "info");
   EXPECT_EQ(c->rules_file, "");
+  EXPECT_EQ(c->fax.device, "");
+  EXPECT_TRUE(c->fax.ecm);
+  EXPECT_EQ(c->fax.busy_retry_seconds, 90);
 }
 
 TEST(ConfigTest, FileOverridesOnlyTheKeysItSets) {
@@ -45,7 +48,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[daemon]\nlog_level = \"loud\"\n", "site.toml:2: daemon.log_level: 'loud' is not one of"},
         BadConfig{"[daemon]\nstate_dir = \"\"\n", "site.toml:2: daemon.state_dir: must not be empty"},
         BadConfig{"[daemon\n", "site.toml:1:"},
-        BadConfig{"daemon = 1\n", "site.toml:1: daemon: wrong type (expected table)"}));
+        BadConfig{"daemon = 1\n", "site.toml:1: daemon: wrong type (expected table)"},
+        BadConfig{"[fax]\nmax_bit_rate = 12000\n", "site.toml:2: fax.max_bit_rate: must be 14400, 9600 or 4800"},
+        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"}));
 
 }  // namespace
 }  // namespace lifeline
