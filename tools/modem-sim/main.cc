@@ -36,8 +36,9 @@ struct Options {
 constexpr size_t kMaxPendingOutput = 64 * 1024;
 
 int Usage() {
-  std::cerr << "usage: modem-sim [--link PATH] [--control SOCKET] [--log FILE] [--pin PIN]\n"
-               "                 [--lte-only] [--report delivered|failed|none] [--report-delay-ms N]\n";
+  std::cerr
+      << "usage: modem-sim [--link PATH] [--control SOCKET] [--log FILE] [--pin PIN]\n"
+         "                 [--lte-only] [--report delivered|failed|none] [--report-delay-ms N]\n";
   return 2;
 }
 

@@ -100,7 +100,11 @@ bool SimModem::ExtendedInfo(std::string_view text) {
 // Settings: +CMEE, +CMGF, +CNMI, +CSMS, +CSCS, +CPMS, +CSMP, +CPIN, +CSCA.
 bool SimModem::ExtendedSettings(std::string_view text) {
   const Cmd c = SplitCmd(text);
-  auto fail = [this](int cme) { CmeError(cme); error_sent_ = true; return true; };
+  auto fail = [this](int cme) {
+    CmeError(cme);
+    error_sent_ = true;
+    return true;
+  };
   if (c.name == "CMEE") {
     if (c.kind == Cmd::kRead) Answer("CMEE", cmee_);
     if (c.kind == Cmd::kTest) Info("+CMEE: (0-2)");
@@ -163,8 +167,8 @@ bool SimModem::ExtendedRegistration(std::string_view text) {
     r.urc_mode = *n;
   }
   if (c.kind == Cmd::kRead) {
-    std::string line = "+" + c.name + ": " + std::to_string(r.urc_mode) + "," +
-                       std::to_string(EffectiveStat(r));
+    std::string line =
+        "+" + c.name + ": " + std::to_string(r.urc_mode) + "," + std::to_string(EffectiveStat(r));
     if (r.urc_mode == 2) line += ",\"2F4A\",\"01A2D001\"," + std::to_string(r.act);
     Info(line);
   }

@@ -133,8 +133,11 @@ std::string SimModem::ControlState(const std::vector<std::string>& a, SimTime no
   }
   if (a[0] == "report" && a.size() >= 2) {
     const std::string& o = a[1];
-    const auto st = o == "delivered" ? 0x00 : o == "pending" ? 0x20 : o == "failed" ? 0x41
-                  : o == "none" ? -1 : Int(o).value_or(-2);
+    const auto st = o == "delivered" ? 0x00
+                    : o == "pending" ? 0x20
+                    : o == "failed"  ? 0x41
+                    : o == "none"    ? -1
+                                     : Int(o).value_or(-2);
     if (st < -1 || st > 0x7F) return "ERR usage: report <delivered|pending|failed|none|0xNN> [ms]";
     config_.report_status = st;
     if (auto ms = IntAt(a, 2)) config_.report_delay = milliseconds(*ms);

@@ -22,17 +22,17 @@ using SimTime = SimClock::time_point;
 using std::chrono::milliseconds;
 
 struct RegInfo {
-  int stat = 1;  // 27.007 <stat>
-  int act = 7;   // 27.007 <AcT>
+  int stat = 1;      // 27.007 <stat>
+  int act = 7;       // 27.007 <AcT>
   int urc_mode = 0;  // <n> of +CxREG=<n>
 };
 
 struct SimConfig {
-  std::string pin;              // non-empty: starts in SIM PIN and wants this PIN
-  bool lte_only = false;        // CS and GPRS never register, only +CEREG does
+  std::string pin;        // non-empty: starts in SIM PIN and wants this PIN
+  bool lte_only = false;  // CS and GPRS never register, only +CEREG does
   std::string smsc = "+886932400821";
   milliseconds report_delay{300};
-  int report_status = 0x00;     // TP-ST of status reports; -1 = send none
+  int report_status = 0x00;  // TP-ST of status reports; -1 = send none
   milliseconds reboot_silence{400};
   milliseconds reregister_delay{300};
 };
@@ -121,8 +121,9 @@ class SimModem {
   bool silent_ = false;
   bool booting_ = false;
   bool detached_ = false;
-  bool error_sent_ = false;      // the current extended command already answered an error
-  bool reboot_after_ok_ = false; // AT+CFUN=1,1: answer OK, then restart  // registration lost (reboot) until re-registered
+  bool error_sent_ = false;       // the current extended command already answered an error
+  bool reboot_after_ok_ = false;  // AT+CFUN=1,1: answer OK, then restart  // registration lost
+                                  // (reboot) until re-registered
   sms::PinState pin_state_ = sms::PinState::kReady;
   int rssi_ = 21;
   std::map<std::string, RegInfo> reg_;  // "CREG", "CGREG", "CEREG"

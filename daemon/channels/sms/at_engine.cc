@@ -13,10 +13,7 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 }  // namespace
 
 AtEngine::AtEngine(asio::io_context& io, AtEngineOptions options)
-    : options_(std::move(options)),
-      port_(io),
-      command_timer_(io),
-      reopen_timer_(io) {}
+    : options_(std::move(options)), port_(io), command_timer_(io), reopen_timer_(io) {}
 
 AtEngine::~AtEngine() {
   *alive_ = false;
@@ -101,7 +98,10 @@ void AtEngine::OnRead(const asio::error_code& ec, size_t n) {
     std::string line = rx_.substr(0, nl);
     rx_.erase(0, nl + 1);
     while (!line.empty() && (line.back() == '\r' || line.front() == '\r')) {
-      if (line.back() == '\r') line.pop_back(); else line.erase(0, 1);
+      if (line.back() == '\r')
+        line.pop_back();
+      else
+        line.erase(0, 1);
     }
     if (!line.empty()) HandleLine(line);
   }

@@ -12,7 +12,7 @@
 // differently from the rest (an ODR violation ASan reports as
 // alloc-dealloc-mismatch).
 #include <cstddef>
-
+// (Asio after it.)
 #include <asio.hpp>
 #include <chrono>
 #include <deque>

@@ -16,7 +16,8 @@ std::string_view Trim(std::string_view s) {
 // The text after "PREFIX:" or an error naming what was expected.
 Result<std::string_view> After(std::string_view line, std::string_view prefix) {
   if (!StartsWith(line, prefix)) {
-    return InvalidArgument("expected \"" + std::string(prefix) + "\" in \"" + std::string(line) + "\"");
+    return InvalidArgument("expected \"" + std::string(prefix) + "\" in \"" + std::string(line) +
+                           "\"");
   }
   return Trim(line.substr(prefix.size()));
 }
@@ -123,10 +124,17 @@ Result<SignalQuality> ParseCsq(std::string_view line) {
 }
 
 std::string_view RegStateName(RegState s) {
-  constexpr std::string_view kNames[] = {
-      "not-searching", "home",      "searching",      "denied",
-      "unknown",       "roaming",   "home-sms-only",  "roaming-sms-only",
-      "emergency-only", "home-csfb-not-preferred", "roaming-csfb-not-preferred"};
+  constexpr std::string_view kNames[] = {"not-searching",
+                                         "home",
+                                         "searching",
+                                         "denied",
+                                         "unknown",
+                                         "roaming",
+                                         "home-sms-only",
+                                         "roaming-sms-only",
+                                         "emergency-only",
+                                         "home-csfb-not-preferred",
+                                         "roaming-csfb-not-preferred"};
   return kNames[static_cast<int>(s)];
 }
 
@@ -150,7 +158,8 @@ Result<Registration> ParseRegistration(std::string_view line, RegForm form) {
   if (!domain.ok()) return domain.status();
   const auto f = SplitFields(rest);
   const size_t stat_at = form == RegForm::kQueryResponse ? 1 : 0;
-  if (f.size() <= stat_at) return InvalidArgument("registration line lacks <stat>: \"" + std::string(line) + "\"");
+  if (f.size() <= stat_at)
+    return InvalidArgument("registration line lacks <stat>: \"" + std::string(line) + "\"");
   if (form == RegForm::kQueryResponse) {
     auto n = ToInt(f[0], 0, 5);
     if (!n.ok()) return n.status();
@@ -172,8 +181,8 @@ Result<PinState> ParseCpin(std::string_view line) {
     std::string_view text;
     PinState state;
   };
-  constexpr Name kNames[] = {{"READY", PinState::kReady},     {"SIM PIN", PinState::kSimPin},
-                             {"SIM PUK", PinState::kSimPuk},  {"SIM PIN2", PinState::kSimPin2},
+  constexpr Name kNames[] = {{"READY", PinState::kReady},      {"SIM PIN", PinState::kSimPin},
+                             {"SIM PUK", PinState::kSimPuk},   {"SIM PIN2", PinState::kSimPin2},
                              {"SIM PUK2", PinState::kSimPuk2}, {"PH-SIM PIN", PinState::kPhSimPin}};
   for (const Name& n : kNames) {
     if (*rest == n.text) return n.state;

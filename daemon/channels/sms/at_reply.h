@@ -52,8 +52,8 @@ std::string_view RegStateName(RegState s);
 struct Registration {
   RegDomain domain = RegDomain::kCs;
   RegState state = RegState::kUnknown;
-  std::string area;     // LAC or TAC, hex, if reported
-  std::string cell_id;  // hex, if reported
+  std::string area;                      // LAC or TAC, hex, if reported
+  std::string cell_id;                   // hex, if reported
   std::optional<int> access_technology;  // 27.007 <AcT>: 0 GSM, 2 UTRAN, 7 E-UTRAN, ...
   // Registered for SMS purposes (home, roaming, SMS-only, CSFB variants).
   bool Registered() const;

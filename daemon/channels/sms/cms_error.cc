@@ -70,9 +70,12 @@ CmsClass ClassifyCmsError(int code) {
 
 std::string_view CmsClassName(CmsClass c) {
   switch (c) {
-    case CmsClass::kPermanent: return "permanent";
-    case CmsClass::kTemporary: return "temporary";
-    case CmsClass::kModemTrouble: return "modem-trouble";
+    case CmsClass::kPermanent:
+      return "permanent";
+    case CmsClass::kTemporary:
+      return "temporary";
+    case CmsClass::kModemTrouble:
+      return "modem-trouble";
   }
   return "unknown";
 }

@@ -7,19 +7,15 @@ namespace {
 
 // 3GPP TS 23.038 §6.2.1, basic character set; 0x1B is the escape to the extension table.
 constexpr std::array<char32_t, 128> kBasic = {
-    U'@',    U'£',    U'$',    U'¥',    U'è',    U'é',    U'ù',    U'ì',    U'ò',    U'Ç',
-    U'\n',   U'Ø',    U'ø',    U'\r',   U'Å',    U'å',    U'Δ',    U'_',    U'Φ',    U'Γ',
-    U'Λ',    U'Ω',    U'Π',    U'Ψ',    U'Σ',    U'Θ',    U'Ξ',    0x1B,    U'Æ',    U'æ',
-    U'ß',    U'É',    U' ',    U'!',    U'"',    U'#',    U'¤',    U'%',    U'&',    U'\'',
-    U'(',    U')',    U'*',    U'+',    U',',    U'-',    U'.',    U'/',    U'0',    U'1',
-    U'2',    U'3',    U'4',    U'5',    U'6',    U'7',    U'8',    U'9',    U':',    U';',
-    U'<',    U'=',    U'>',    U'?',    U'¡',    U'A',    U'B',    U'C',    U'D',    U'E',
-    U'F',    U'G',    U'H',    U'I',    U'J',    U'K',    U'L',    U'M',    U'N',    U'O',
-    U'P',    U'Q',    U'R',    U'S',    U'T',    U'U',    U'V',    U'W',    U'X',    U'Y',
-    U'Z',    U'Ä',    U'Ö',    U'Ñ',    U'Ü',    U'§',    U'¿',    U'a',    U'b',    U'c',
-    U'd',    U'e',    U'f',    U'g',    U'h',    U'i',    U'j',    U'k',    U'l',    U'm',
-    U'n',    U'o',    U'p',    U'q',    U'r',    U's',    U't',    U'u',    U'v',    U'w',
-    U'x',    U'y',    U'z',    U'ä',    U'ö',    U'ñ',    U'ü',    U'à',
+    U'@', U'£', U'$', U'¥', U'è', U'é', U'ù', U'ì', U'ò', U'Ç',  U'\n', U'Ø', U'ø', U'\r', U'Å',
+    U'å', U'Δ', U'_', U'Φ', U'Γ', U'Λ', U'Ω', U'Π', U'Ψ', U'Σ',  U'Θ',  U'Ξ', 0x1B, U'Æ',  U'æ',
+    U'ß', U'É', U' ', U'!', U'"', U'#', U'¤', U'%', U'&', U'\'', U'(',  U')', U'*', U'+',  U',',
+    U'-', U'.', U'/', U'0', U'1', U'2', U'3', U'4', U'5', U'6',  U'7',  U'8', U'9', U':',  U';',
+    U'<', U'=', U'>', U'?', U'¡', U'A', U'B', U'C', U'D', U'E',  U'F',  U'G', U'H', U'I',  U'J',
+    U'K', U'L', U'M', U'N', U'O', U'P', U'Q', U'R', U'S', U'T',  U'U',  U'V', U'W', U'X',  U'Y',
+    U'Z', U'Ä', U'Ö', U'Ñ', U'Ü', U'§', U'¿', U'a', U'b', U'c',  U'd',  U'e', U'f', U'g',  U'h',
+    U'i', U'j', U'k', U'l', U'm', U'n', U'o', U'p', U'q', U'r',  U's',  U't', U'u', U'v',  U'w',
+    U'x', U'y', U'z', U'ä', U'ö', U'ñ', U'ü', U'à',
 };
 
 struct ExtEntry {
@@ -28,8 +24,16 @@ struct ExtEntry {
 };
 // §6.2.1.1, the extension table as the default single-shift; each costs two septets.
 constexpr std::array<ExtEntry, 10> kExtension = {{
-    {0x0A, U'\f'}, {0x14, U'^'}, {0x28, U'{'}, {0x29, U'}'}, {0x2F, U'\\'},
-    {0x3C, U'['},  {0x3D, U'~'}, {0x3E, U']'}, {0x40, U'|'}, {0x65, U'€'},
+    {0x0A, U'\f'},
+    {0x14, U'^'},
+    {0x28, U'{'},
+    {0x29, U'}'},
+    {0x2F, U'\\'},
+    {0x3C, U'['},
+    {0x3D, U'~'},
+    {0x3E, U']'},
+    {0x40, U'|'},
+    {0x65, U'€'},
 }};
 constexpr uint8_t kEscape = 0x1B;
 
@@ -37,10 +41,22 @@ bool IsContinuation(uint8_t b) { return (b & 0xC0) == 0x80; }
 
 // Length and initial bits of a UTF-8 sequence from its lead byte; 0 if invalid.
 int SequenceLength(uint8_t lead, char32_t* bits) {
-  if (lead < 0x80) { *bits = lead; return 1; }
-  if ((lead & 0xE0) == 0xC0) { *bits = lead & 0x1F; return 2; }
-  if ((lead & 0xF0) == 0xE0) { *bits = lead & 0x0F; return 3; }
-  if ((lead & 0xF8) == 0xF0) { *bits = lead & 0x07; return 4; }
+  if (lead < 0x80) {
+    *bits = lead;
+    return 1;
+  }
+  if ((lead & 0xE0) == 0xC0) {
+    *bits = lead & 0x1F;
+    return 2;
+  }
+  if ((lead & 0xF0) == 0xE0) {
+    *bits = lead & 0x0F;
+    return 3;
+  }
+  if ((lead & 0xF8) == 0xF0) {
+    *bits = lead & 0x07;
+    return 4;
+  }
   return 0;
 }
 
@@ -61,7 +77,8 @@ Result<std::u32string> DecodeUtf8(std::string_view text) {
     }
     for (int k = 1; k < len; ++k) {
       const uint8_t b = static_cast<uint8_t>(text[i + k]);
-      if (!IsContinuation(b)) return InvalidArgument("bad UTF-8 continuation at byte " + std::to_string(i + k));
+      if (!IsContinuation(b))
+        return InvalidArgument("bad UTF-8 continuation at byte " + std::to_string(i + k));
       c = (c << 6) | (b & 0x3F);
     }
     if (!IsShortestForm(c, len) || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {

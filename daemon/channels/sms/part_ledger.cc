@@ -37,7 +37,9 @@ std::optional<PartState> StateFromName(std::string_view n) {
 // A prepared statement that finalizes itself; binds by position from 1.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+  }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt& Bind(int i, const std::string& v) {
     sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
@@ -148,18 +150,28 @@ Status SqlitePartLedger::Create(const std::string& id, const std::string& recipi
                                 const std::string& text, const EncodedMessage& encoded) {
   return InTransaction([&]() -> Status {
     Stmt exists(db_, "SELECT 1 FROM sms_message WHERE id=?");
-    if (exists.Bind(1, id).Step() == SQLITE_ROW) return AlreadyExists("sms message " + id + " exists");
+    if (exists.Bind(1, id).Step() == SQLITE_ROW)
+      return AlreadyExists("sms message " + id + " exists");
     LIFELINE_RETURN_IF_ERROR(
-        Stmt(db_, "INSERT INTO sms_message(id, recipient, text, concat_ref, part_count) "
-                  "VALUES(?,?,?,?,?)")
-            .Bind(1, id).Bind(2, recipient).Bind(3, text).Bind(4, int64_t(encoded.concat_ref))
-            .Bind(5, int64_t(encoded.parts.size())).Run());
+        Stmt(db_,
+             "INSERT INTO sms_message(id, recipient, text, concat_ref, part_count) "
+             "VALUES(?,?,?,?,?)")
+            .Bind(1, id)
+            .Bind(2, recipient)
+            .Bind(3, text)
+            .Bind(4, int64_t(encoded.concat_ref))
+            .Bind(5, int64_t(encoded.parts.size()))
+            .Run());
     for (const SubmitPart& p : encoded.parts) {
       LIFELINE_RETURN_IF_ERROR(
-          Stmt(db_, "INSERT INTO sms_part(message_id, idx, pdu, tpdu_length, state) "
-                    "VALUES(?,?,?,?,'not_sent')")
-              .Bind(1, id).Bind(2, int64_t(p.index)).Bind(3, p.pdu_hex)
-              .Bind(4, int64_t(p.tpdu_length)).Run());
+          Stmt(db_,
+               "INSERT INTO sms_part(message_id, idx, pdu, tpdu_length, state) "
+               "VALUES(?,?,?,?,'not_sent')")
+              .Bind(1, id)
+              .Bind(2, int64_t(p.index))
+              .Bind(3, p.pdu_hex)
+              .Bind(4, int64_t(p.tpdu_length))
+              .Run());
     }
     return Status::Ok();
   });
@@ -173,9 +185,10 @@ Result<MessageRecord> SqlitePartLedger::Load(const std::string& id) {
   m.recipient = msg.Text(0);
   m.text = msg.Text(1);
   m.concat_ref = int(msg.Int(2));
-  Stmt parts(db_, "SELECT idx, state, pdu, tpdu_length, attempts, message_ref, sent_at_us, "
-                  "error_code, error_detail, delivery, report_status, discharge_time "
-                  "FROM sms_part WHERE message_id=? ORDER BY idx");
+  Stmt parts(db_,
+             "SELECT idx, state, pdu, tpdu_length, attempts, message_ref, sent_at_us, "
+             "error_code, error_detail, delivery, report_status, discharge_time "
+             "FROM sms_part WHERE message_id=? ORDER BY idx");
   parts.Bind(1, id);
   int rc;
   while ((rc = parts.Step()) == SQLITE_ROW) {
@@ -191,7 +204,8 @@ Result<MessageRecord> SqlitePartLedger::Load(const std::string& id) {
     if (!parts.Null(6)) p.sent_at = WallTime(std::chrono::microseconds(parts.Int(6)));
     if (!parts.Null(7)) p.error_code = int(parts.Int(7));
     p.error_detail = parts.Text(8);
-    for (auto o : {DeliveryOutcome::kDelivered, DeliveryOutcome::kPending, DeliveryOutcome::kFailed}) {
+    for (auto o :
+         {DeliveryOutcome::kDelivered, DeliveryOutcome::kPending, DeliveryOutcome::kFailed}) {
       if (parts.Text(9) == DeliveryOutcomeName(o)) p.delivery = o;
     }
     if (!parts.Null(10)) p.report_status = int(parts.Int(10));
@@ -204,30 +218,34 @@ Result<MessageRecord> SqlitePartLedger::Load(const std::string& id) {
 }
 
 Status SqlitePartLedger::MarkSending(const std::string& id, int index) {
-  Stmt s(db_, "UPDATE sms_part SET state='sending', attempts=attempts+1 "
-              "WHERE message_id=? AND idx=? AND state IN ('not_sent','sending')");
+  Stmt s(db_,
+         "UPDATE sms_part SET state='sending', attempts=attempts+1 "
+         "WHERE message_id=? AND idx=? AND state IN ('not_sent','sending')");
   return Changed(s.Bind(1, id).Bind(2, int64_t(index)).Run(), id, index);
 }
 
 Status SqlitePartLedger::MarkSent(const std::string& id, int index, int message_ref, WallTime at) {
-  Stmt s(db_, "UPDATE sms_part SET state='sent', message_ref=?, sent_at_us=? "
-              "WHERE message_id=? AND idx=?");
+  Stmt s(db_,
+         "UPDATE sms_part SET state='sent', message_ref=?, sent_at_us=? "
+         "WHERE message_id=? AND idx=?");
   s.Bind(1, int64_t(message_ref)).Bind(2, int64_t(at.time_since_epoch().count()));
   return Changed(s.Bind(3, id).Bind(4, int64_t(index)).Run(), id, index);
 }
 
 Status SqlitePartLedger::MarkRetry(const std::string& id, int index, int code,
                                    const std::string& detail) {
-  Stmt s(db_, "UPDATE sms_part SET state='not_sent', error_code=?, error_detail=? "
-              "WHERE message_id=? AND idx=?");
+  Stmt s(db_,
+         "UPDATE sms_part SET state='not_sent', error_code=?, error_detail=? "
+         "WHERE message_id=? AND idx=?");
   s.Bind(1, int64_t(code)).Bind(2, detail);
   return Changed(s.Bind(3, id).Bind(4, int64_t(index)).Run(), id, index);
 }
 
 Status SqlitePartLedger::MarkFailed(const std::string& id, int index, int code,
                                     const std::string& detail) {
-  Stmt s(db_, "UPDATE sms_part SET state='failed', error_code=?, error_detail=? "
-              "WHERE message_id=? AND idx=?");
+  Stmt s(db_,
+         "UPDATE sms_part SET state='failed', error_code=?, error_detail=? "
+         "WHERE message_id=? AND idx=?");
   s.Bind(1, int64_t(code)).Bind(2, detail);
   return Changed(s.Bind(3, id).Bind(4, int64_t(index)).Run(), id, index);
 }
@@ -242,14 +260,16 @@ Result<std::optional<ReportMatch>> SqlitePartLedger::RecordReport(const StatusRe
 }
 
 Status SqlitePartLedger::MatchReport(const StatusReport& report, std::optional<ReportMatch>* out) {
-  Stmt find(db_, "SELECT p.message_id, p.idx FROM sms_part p JOIN sms_message m "
-                 "ON m.id = p.message_id WHERE p.message_ref=? AND p.state='sent' "
-                 "AND m.recipient=? ORDER BY p.sent_at_us DESC LIMIT 1");
+  Stmt find(db_,
+            "SELECT p.message_id, p.idx FROM sms_part p JOIN sms_message m "
+            "ON m.id = p.message_id WHERE p.message_ref=? AND p.state='sent' "
+            "AND m.recipient=? ORDER BY p.sent_at_us DESC LIMIT 1");
   find.Bind(1, int64_t(report.message_ref)).Bind(2, report.recipient.ToString());
   if (find.Step() != SQLITE_ROW) return Status::Ok();
   ReportMatch match{find.Text(0), int(find.Int(1))};
-  Stmt s(db_, "UPDATE sms_part SET delivery=?, report_status=?, discharge_time=? "
-              "WHERE message_id=? AND idx=?");
+  Stmt s(db_,
+         "UPDATE sms_part SET delivery=?, report_status=?, discharge_time=? "
+         "WHERE message_id=? AND idx=?");
   s.Bind(1, std::string(DeliveryOutcomeName(report.outcome))).Bind(2, int64_t(report.status));
   s.Bind(3, FormatRfc3339(report.discharge_time)).Bind(4, match.message_id);
   LIFELINE_RETURN_IF_ERROR(s.Bind(5, int64_t(match.part_index)).Run());
@@ -261,10 +281,14 @@ Status SqlitePartLedger::MatchReport(const StatusReport& report, std::optional<R
 
 std::string_view PartStateName(PartState s) {
   switch (s) {
-    case PartState::kNotSent: return "not_sent";
-    case PartState::kSending: return "sending";
-    case PartState::kSent: return "sent";
-    case PartState::kFailed: return "failed";
+    case PartState::kNotSent:
+      return "not_sent";
+    case PartState::kSending:
+      return "sending";
+    case PartState::kSent:
+      return "sent";
+    case PartState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -299,7 +323,8 @@ std::optional<size_t> MessageRecord::FirstUnsent() const {
 
 Result<std::unique_ptr<SmsPartLedger>> OpenSqlitePartLedger(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   auto ledger = std::make_unique<SqlitePartLedger>(db);  // owns db even when open failed
   if (rc != SQLITE_OK) return IoError("cannot open sms ledger " + path + ": " + sqlite3_errstr(rc));
   LIFELINE_RETURN_IF_ERROR(ledger->Init());

@@ -28,9 +28,9 @@ struct PartRecord {
   std::string pdu_hex;
   int tpdu_length = 0;
   int attempts = 0;
-  int message_ref = -1;               // kSent
-  std::optional<WallTime> sent_at;    // kSent
-  int error_code = -1;                // latest +CMS ERROR, kept across retries
+  int message_ref = -1;             // kSent
+  std::optional<WallTime> sent_at;  // kSent
+  int error_code = -1;              // latest +CMS ERROR, kept across retries
   std::string error_detail;
   std::optional<DeliveryOutcome> delivery;  // from the status report
   int report_status = -1;                   // TP-ST
@@ -68,8 +68,10 @@ class SmsPartLedger {
   virtual Status MarkSending(const std::string& id, int index) = 0;
   virtual Status MarkSent(const std::string& id, int index, int message_ref, WallTime at) = 0;
   // Back to kNotSent after a temporary failure, remembering the error.
-  virtual Status MarkRetry(const std::string& id, int index, int code, const std::string& detail) = 0;
-  virtual Status MarkFailed(const std::string& id, int index, int code, const std::string& detail) = 0;
+  virtual Status MarkRetry(const std::string& id, int index, int code,
+                           const std::string& detail) = 0;
+  virtual Status MarkFailed(const std::string& id, int index, int code,
+                            const std::string& detail) = 0;
   // Attaches a status report to the most recently sent part with its message
   // reference and recipient; nullopt when no part matches (a stale report).
   virtual Result<std::optional<ReportMatch>> RecordReport(const StatusReport& report) = 0;

@@ -10,8 +10,8 @@ constexpr int kMaxSeptets = 160;
 constexpr int kMaxOctets = 140;
 constexpr int kConcatUdhOctets = 6;  // UDHL, IEI 00, IEL 3, ref, total, seq
 constexpr int kGsmConcatSeptets = kMaxSeptets - (kConcatUdhOctets * 8 + 6) / 7;  // 153
-constexpr int kUcs2Units = kMaxOctets / 2;                                      // 70
-constexpr int kUcs2ConcatUnits = (kMaxOctets - kConcatUdhOctets) / 2;           // 67
+constexpr int kUcs2Units = kMaxOctets / 2;                                       // 70
+constexpr int kUcs2ConcatUnits = (kMaxOctets - kConcatUdhOctets) / 2;            // 67
 
 constexpr uint8_t kMtiSubmit = 0x01;
 constexpr uint8_t kVpfRelative = 0x10;

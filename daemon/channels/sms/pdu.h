@@ -28,11 +28,11 @@ struct SubmitOptions {
 };
 
 struct SubmitPart {
-  int index = 1;         // 1-based
+  int index = 1;  // 1-based
   int count = 1;
-  std::string pdu_hex;   // upper-case hex, starting with "00" (use the modem's SMSC)
-  int tpdu_length = 0;   // octets after the SMSC field: the <length> of AT+CMGS
-  std::string text;      // UTF-8 carried by this part
+  std::string pdu_hex;  // upper-case hex, starting with "00" (use the modem's SMSC)
+  int tpdu_length = 0;  // octets after the SMSC field: the <length> of AT+CMGS
+  std::string text;     // UTF-8 carried by this part
 };
 
 struct EncodedMessage {

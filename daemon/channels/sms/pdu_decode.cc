@@ -23,10 +23,14 @@ Result<Coding> CodingFromDcs(uint8_t dcs) {
   if ((dcs & 0xC0) == 0x00) {
     if (dcs & 0x20) return InvalidArgument("compressed user data is not supported");
     switch ((dcs >> 2) & 0x03) {
-      case 0: return Coding::kGsm7;
-      case 2: return Coding::kUcs2;
-      case 1: return InvalidArgument("8-bit data coding is not supported");
-      default: return InvalidArgument("reserved alphabet in TP-DCS");
+      case 0:
+        return Coding::kGsm7;
+      case 2:
+        return Coding::kUcs2;
+      case 1:
+        return InvalidArgument("8-bit data coding is not supported");
+      default:
+        return InvalidArgument("reserved alphabet in TP-DCS");
     }
   }
   if ((dcs & 0xF0) == 0xF0) {
@@ -94,7 +98,8 @@ Status DecodeUserData(Cursor& in, bool udhi, DecodedSubmit* out) {
   } else {
     if ((octets - udh_octets) % 2 != 0) return InvalidArgument("UCS-2 payload has odd length");
     std::u16string units;
-    for (size_t i = udh_octets; i < octets; i += 2) units.push_back(char16_t(ud[i] << 8 | ud[i + 1]));
+    for (size_t i = udh_octets; i < octets; i += 2)
+      units.push_back(char16_t(ud[i] << 8 | ud[i + 1]));
     auto text = FromUtf16(units);
     if (!text.ok()) return text.status();
     out->text = *text;
@@ -114,7 +119,8 @@ Status SkipSmsc(Cursor& in) {
 
 Status DecodeValidity(Cursor& in, uint8_t first, DecodedSubmit* out) {
   switch ((first >> 3) & 0x03) {
-    case 0: return Status::Ok();
+    case 0:
+      return Status::Ok();
     case 2: {
       auto vp = in.Next("TP-VP");
       if (!vp.ok()) return vp.status();

@@ -88,7 +88,8 @@ Result<PhoneNumber> DecodeAddress(const std::vector<uint8_t>& pdu, size_t* pos) 
   if (*pos + 2 + octets > pdu.size()) return InvalidArgument("address digits truncated");
   const uint8_t* digits = pdu.data() + *pos + 2;
   *pos += 2 + octets;
-  if ((toa & kTypeMask) == kTypeAlphanumeric) return DecodeAlphanumeric(digits, octets, semi_octets);
+  if ((toa & kTypeMask) == kTypeAlphanumeric)
+    return DecodeAlphanumeric(digits, octets, semi_octets);
   PhoneNumber n;
   n.international = (toa & kTypeMask) == kTypeInternational;
   for (int i = 0; i < semi_octets; ++i) {
@@ -111,9 +112,13 @@ std::vector<uint8_t> EncodeTimestamp(const OffsetTime& t) {
   const int quarters = std::abs(t.offset_minutes) / 15;
   uint8_t tz = SwappedBcd(quarters);
   if (t.offset_minutes < 0) tz |= 0x08;
-  return {SwappedBcd(int(ymd.year()) % 100), SwappedBcd(unsigned(ymd.month())),
-          SwappedBcd(unsigned(ymd.day())),   SwappedBcd(hms.hours().count()),
-          SwappedBcd(hms.minutes().count()), SwappedBcd(int(hms.seconds().count())), tz};
+  return {SwappedBcd(int(ymd.year()) % 100),
+          SwappedBcd(unsigned(ymd.month())),
+          SwappedBcd(unsigned(ymd.day())),
+          SwappedBcd(hms.hours().count()),
+          SwappedBcd(hms.minutes().count()),
+          SwappedBcd(int(hms.seconds().count())),
+          tz};
 }
 
 Result<OffsetTime> DecodeTimestamp(const std::vector<uint8_t>& pdu, size_t* pos) {

@@ -14,7 +14,9 @@ std::string FirstLine(const AtResponse& r) { return r.lines.empty() ? "" : r.lin
 std::string ApplyRegistration(const AtResponse& r, ModemHealth* h) {
   auto reg = ParseRegistration(FirstLine(r), RegForm::kQueryResponse);
   if (!reg.ok()) return reg.status().message();
-  (reg->domain == RegDomain::kCs ? h->cs : reg->domain == RegDomain::kGprs ? h->gprs : h->eps) = *reg;
+  (reg->domain == RegDomain::kCs     ? h->cs
+   : reg->domain == RegDomain::kGprs ? h->gprs
+                                     : h->eps) = *reg;
   return "";
 }
 
@@ -61,7 +63,8 @@ std::string ModemHealth::ToJson() const {
                       {"resets", resets},       {"reopens", reopens},
                       {"problem", problem}};
   j["pin"] = pin ? nlohmann::json(PinStateName(*pin)) : nlohmann::json(nullptr);
-  j["signal_dbm"] = signal && signal->Dbm() ? nlohmann::json(*signal->Dbm()) : nlohmann::json(nullptr);
+  j["signal_dbm"] =
+      signal && signal->Dbm() ? nlohmann::json(*signal->Dbm()) : nlohmann::json(nullptr);
   j["cs"] = RegJson(cs);
   j["gprs"] = RegJson(gprs);
   j["eps"] = RegJson(eps);
@@ -69,10 +72,7 @@ std::string ModemHealth::ToJson() const {
 }
 
 SmsModem::SmsModem(asio::io_context& io, SmsModemOptions options)
-    : options_(std::move(options)),
-      engine_(io, options_.at),
-      init_timer_(io),
-      health_timer_(io) {
+    : options_(std::move(options)), engine_(io, options_.at), init_timer_(io), health_timer_(io) {
   engine_.SetLinkHandler([this](bool up, const Status& why) { OnLink(up, why); });
   engine_.SetUrcHandler([this](const Urc& u) { OnUrc(u); });
 }
@@ -105,9 +105,11 @@ void SmsModem::OnUrc(const Urc& urc) {
   switch (urc.kind) {
     case UrcKind::kStatusReport: {
       auto bytes = FromHex(urc.pdu_hex);
-      auto report = bytes.ok() ? DecodeStatusReportPdu(*bytes) : Result<StatusReport>(bytes.status());
+      auto report =
+          bytes.ok() ? DecodeStatusReportPdu(*bytes) : Result<StatusReport>(bytes.status());
       if (!report.ok()) {
-        spdlog::warn("sms: undecodable status report \"{}\": {}", urc.pdu_hex, report.status().ToString());
+        spdlog::warn("sms: undecodable status report \"{}\": {}", urc.pdu_hex,
+                     report.status().ToString());
       } else if (on_report_) {
         on_report_(*report);
       }
@@ -120,8 +122,9 @@ void SmsModem::OnUrc(const Urc& urc) {
       return ScheduleInit(options_.boot_settle);
     case UrcKind::kRegistration:
       if (auto reg = ParseRegistration(urc.line, RegForm::kUnsolicited); reg.ok()) {
-        (reg->domain == RegDomain::kCs ? health_.cs
-         : reg->domain == RegDomain::kGprs ? health_.gprs : health_.eps) = *reg;
+        (reg->domain == RegDomain::kCs     ? health_.cs
+         : reg->domain == RegDomain::kGprs ? health_.gprs
+                                           : health_.eps) = *reg;
         Publish();
       }
       return;
@@ -189,8 +192,10 @@ void SmsModem::RunInit(size_t index) {
   if (index == steps.size()) {
     init_running_ = false;
     health_.initialized = true;
-    if (health_.pin == PinState::kReady && !health_.Registered()) health_.problem = "not registered";
-    else if (health_.Ready()) health_.problem.clear();
+    if (health_.pin == PinState::kReady && !health_.Registered())
+      health_.problem = "not registered";
+    else if (health_.Ready())
+      health_.problem.clear();
     return Publish();
   }
   AtCommand cmd = steps[index].command;
@@ -214,7 +219,8 @@ void SmsModem::OnInitStep(size_t index, const Result<AtResponse>& r) {
   }
   // A locked SIM is fine at the first query only if we hold its PIN.
   const bool pin_coming = index == 2 && health_.pin == PinState::kSimPin && !options_.pin.empty();
-  if (step.apply == ApplyCpin && problem.empty() && health_.pin != PinState::kReady && !pin_coming) {
+  if (step.apply == ApplyCpin && problem.empty() && health_.pin != PinState::kReady &&
+      !pin_coming) {
     problem = "SIM not ready: " + std::string(PinStateName(*health_.pin));
   }
   if (!problem.empty() && (step.essential || !r.ok())) {
@@ -289,7 +295,7 @@ SendOutcome SmsModem::Classify(const Result<AtResponse>& r) {
   SendOutcome o;
   if (!r.ok()) {
     o.kind = r.status().code() == StatusCode::kDeadlineExceeded ? SendOutcome::Kind::kNoAnswer
-                                                               : SendOutcome::Kind::kUnavailable;
+                                                                : SendOutcome::Kind::kUnavailable;
     o.detail = r.status().message();
     return o;
   }
@@ -310,8 +316,9 @@ SendOutcome SmsModem::Classify(const Result<AtResponse>& r) {
   o.cms_code = f.code;
   // A bare ERROR (or +CME ERROR) to AT+CMGS says nothing about the number: the modem is unwell.
   o.cms_class = f.kind == FinalKind::kCmsError && f.code >= 0 ? ClassifyCmsError(f.code)
-                                                               : CmsClass::kModemTrouble;
-  o.detail = f.text + (f.kind == FinalKind::kCmsError ? " (" + std::string(CmsErrorText(f.code)) + ")" : "");
+                                                              : CmsClass::kModemTrouble;
+  o.detail = f.text +
+             (f.kind == FinalKind::kCmsError ? " (" + std::string(CmsErrorText(f.code)) + ")" : "");
   return o;
 }
 

@@ -5,8 +5,8 @@
 // the modem after K consecutive signs of modem trouble. io_context thread only.
 #pragma once
 
-#include <cstddef>  // before <asio.hpp>: see at_engine.h
-
+#include <cstddef>
+// <asio.hpp> after <cstddef>: see at_engine.h.
 #include <asio.hpp>
 #include <chrono>
 #include <functional>
@@ -62,7 +62,9 @@ class SmsModem {
  public:
   SmsModem(asio::io_context& io, SmsModemOptions options);
 
-  void SetStatusReportHandler(std::function<void(const StatusReport&)> h) { on_report_ = std::move(h); }
+  void SetStatusReportHandler(std::function<void(const StatusReport&)> h) {
+    on_report_ = std::move(h);
+  }
   void SetHealthHandler(std::function<void(const ModemHealth&)> h) { on_health_ = std::move(h); }
   // Opens the port (retrying in the background) and starts the health timer.
   void Start();

@@ -6,9 +6,12 @@ namespace lifeline::sms {
 
 std::string_view MessageStateName(MessageState s) {
   switch (s) {
-    case MessageState::kSent: return "sent";
-    case MessageState::kFailed: return "failed";
-    case MessageState::kDeferred: return "deferred";
+    case MessageState::kSent:
+      return "sent";
+    case MessageState::kFailed:
+      return "failed";
+    case MessageState::kDeferred:
+      return "deferred";
   }
   return "unknown";
 }
@@ -49,7 +52,8 @@ Status SmsSender::Prepare(const SmsRequest& r) {
   auto existing = ledger_.Load(r.id);
   if (existing.ok()) {
     if (existing->recipient != number->ToString() || existing->text != r.text) {
-      return InvalidArgument("sms message id " + r.id + " was stored with another recipient or text");
+      return InvalidArgument("sms message id " + r.id +
+                             " was stored with another recipient or text");
     }
     return Status::Ok();
   }
@@ -64,7 +68,8 @@ Status SmsSender::Prepare(const SmsRequest& r) {
 void SmsSender::SendNextPart() {
   auto record = ledger_.Load(job_.request.id);
   if (!record.ok()) return Finish(MessageState::kDeferred, record.status());
-  if (record->AnyFailed()) return Finish(MessageState::kFailed, InvalidArgument("a part failed for good"));
+  if (record->AnyFailed())
+    return Finish(MessageState::kFailed, InvalidArgument("a part failed for good"));
   const auto next = record->FirstUnsent();
   if (!next) return Finish(MessageState::kSent, Status::Ok());
   const PartRecord& part = record->parts[*next];
@@ -76,17 +81,20 @@ void SmsSender::SendNextPart() {
   // Not registered: wait rather than spend the part's attempts on +CMS ERROR 331.
   if (!modem_.health().Ready()) {
     if (++job_.modem_waits > options_.max_modem_waits) {
-      return Finish(MessageState::kDeferred, Unavailable("modem not ready: " + modem_.health().problem));
+      return Finish(MessageState::kDeferred,
+                    Unavailable("modem not ready: " + modem_.health().problem));
     }
     return RetryLater();
   }
   Status s = ledger_.MarkSending(job_.request.id, part.index);
   if (!s.ok()) return Finish(MessageState::kDeferred, s);
   const int index = part.index, attempts = part.attempts + 1;
-  spdlog::info("sms: {} part {}/{} attempt {}", job_.request.id, index, record->parts.size(), attempts);
-  modem_.SendPdu(part.pdu_hex, part.tpdu_length, [this, index, attempts, alive = alive_](SendOutcome o) {
-    if (*alive) OnPartOutcome(index, attempts, o);
-  });
+  spdlog::info("sms: {} part {}/{} attempt {}", job_.request.id, index, record->parts.size(),
+               attempts);
+  modem_.SendPdu(part.pdu_hex, part.tpdu_length,
+                 [this, index, attempts, alive = alive_](SendOutcome o) {
+                   if (*alive) OnPartOutcome(index, attempts, o);
+                 });
 }
 
 void SmsSender::OnPartOutcome(int index, int attempts, const SendOutcome& o) {
@@ -106,7 +114,8 @@ void SmsSender::OnPartOutcome(int index, int attempts, const SendOutcome& o) {
   if (!s.ok()) return Finish(MessageState::kDeferred, s);
   spdlog::warn("sms: {} part {} attempt {} failed: {}", id, index, attempts, detail);
   if (attempts >= options_.max_attempts_per_part) {
-    return Finish(MessageState::kDeferred, Unavailable("part " + std::to_string(index) + ": " + detail));
+    return Finish(MessageState::kDeferred,
+                  Unavailable("part " + std::to_string(index) + ": " + detail));
   }
   RetryLater();
 }

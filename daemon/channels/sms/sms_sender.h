@@ -6,8 +6,8 @@
 // parts. io_context thread only; borrows the modem, ledger and clock.
 #pragma once
 
-#include <cstddef>  // before <asio.hpp>: see at_engine.h
-
+#include <cstddef>
+// <asio.hpp> after <cstddef>: see at_engine.h.
 #include <asio.hpp>
 #include <chrono>
 #include <deque>
@@ -34,9 +34,9 @@ struct SmsRequest {
 };
 
 enum class MessageState {
-  kSent,       // every part accepted by the network; delivery reports may follow
-  kFailed,     // permanent failure (bad number, refused PDU): do not retry
-  kDeferred,   // temporary failure persisted: retry later, same id
+  kSent,      // every part accepted by the network; delivery reports may follow
+  kFailed,    // permanent failure (bad number, refused PDU): do not retry
+  kDeferred,  // temporary failure persisted: retry later, same id
 };
 std::string_view MessageStateName(MessageState s);
 
@@ -56,7 +56,9 @@ class SmsSender {
   // Queues a message; `done` runs once when it leaves the queue.
   void Send(SmsRequest request, Done done);
   // Runs after each status report that matched a part, with the updated message.
-  void SetEvidenceHandler(std::function<void(const MessageRecord&)> h) { on_evidence_ = std::move(h); }
+  void SetEvidenceHandler(std::function<void(const MessageRecord&)> h) {
+    on_evidence_ = std::move(h);
+  }
   size_t queued() const { return queue_.size() + (busy_ ? 1 : 0); }
 
  private:

@@ -60,7 +60,8 @@ bool ReportsSettled(SmsPartLedger& ledger, const std::string& id) {
   auto m = ledger.Load(id);
   if (!m.ok()) return true;
   for (const PartRecord& p : m->parts) {
-    if (p.delivery != DeliveryOutcome::kDelivered && p.delivery != DeliveryOutcome::kFailed) return false;
+    if (p.delivery != DeliveryOutcome::kDelivered && p.delivery != DeliveryOutcome::kFailed)
+      return false;
   }
   return true;
 }
@@ -132,7 +133,9 @@ int RunSmsTest(const SmsTestOptions& o, std::ostream& out) {
   out << "result: " << MessageStateName(result->state);
   if (!result->why.ok()) out << " (" << result->why.message() << ")";
   if (o.report_timeout.count() > 0) {
-    out << (confirmed ? ", confirmed: every part delivered" : settled ? ", NOT confirmed" : ", reports incomplete");
+    out << (confirmed ? ", confirmed: every part delivered"
+            : settled ? ", NOT confirmed"
+                      : ", reports incomplete");
   }
   out << "\n";
   modem.Stop();

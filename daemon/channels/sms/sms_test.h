@@ -11,15 +11,15 @@
 namespace lifeline::sms {
 
 struct SmsTestOptions {
-  std::string device;              // serial device of the modem
-  std::string ledger_path;         // SQLite file for per-part state
-  std::string message_id;          // empty: a fresh id; same id: resume that message
-  std::string pin;                 // SIM PIN, if the SIM asks
+  std::string device;       // serial device of the modem
+  std::string ledger_path;  // SQLite file for per-part state
+  std::string message_id;   // empty: a fresh id; same id: resume that message
+  std::string pin;          // SIM PIN, if the SIM asks
   std::string number;
   std::string text;
-  std::chrono::seconds ready_timeout{60};   // modem start-up
-  std::chrono::seconds send_timeout{300};   // whole message, retries included
-  std::chrono::seconds report_timeout{0};   // 0: do not wait for status reports
+  std::chrono::seconds ready_timeout{60};  // modem start-up
+  std::chrono::seconds send_timeout{300};  // whole message, retries included
+  std::chrono::seconds report_timeout{0};  // 0: do not wait for status reports
   std::chrono::minutes validity{24 * 60};
   int max_attempts_per_part = 3;
   std::chrono::milliseconds retry_delay{3000};

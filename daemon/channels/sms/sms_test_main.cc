@@ -32,16 +32,26 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return Usage();
     const std::string v = argv[++i];
-    if (a == "--device") o.device = v;
-    else if (a == "--ledger") o.ledger_path = v;
-    else if (a == "--id") o.message_id = v;
-    else if (a == "--pin") o.pin = v;
-    else if (a == "--wait-reports") o.report_timeout = std::chrono::seconds(std::atoi(v.c_str()));
-    else if (a == "--validity-minutes") o.validity = std::chrono::minutes(std::atoi(v.c_str()));
-    else if (a == "--attempts") o.max_attempts_per_part = std::atoi(v.c_str());
-    else if (a == "--retry-ms") o.retry_delay = std::chrono::milliseconds(std::atoi(v.c_str()));
-    else if (a == "--log-level") log_level = v;
-    else return Usage();
+    if (a == "--device")
+      o.device = v;
+    else if (a == "--ledger")
+      o.ledger_path = v;
+    else if (a == "--id")
+      o.message_id = v;
+    else if (a == "--pin")
+      o.pin = v;
+    else if (a == "--wait-reports")
+      o.report_timeout = std::chrono::seconds(std::atoi(v.c_str()));
+    else if (a == "--validity-minutes")
+      o.validity = std::chrono::minutes(std::atoi(v.c_str()));
+    else if (a == "--attempts")
+      o.max_attempts_per_part = std::atoi(v.c_str());
+    else if (a == "--retry-ms")
+      o.retry_delay = std::chrono::milliseconds(std::atoi(v.c_str()));
+    else if (a == "--log-level")
+      log_level = v;
+    else
+      return Usage();
   }
   if (positional.size() != 2 || o.max_attempts_per_part < 1 || o.retry_delay.count() < 1) {
     return Usage();

@@ -19,9 +19,12 @@ Status SkipSmsc(const std::vector<uint8_t>& pdu, size_t* pos) {
 
 std::string_view DeliveryOutcomeName(DeliveryOutcome o) {
   switch (o) {
-    case DeliveryOutcome::kDelivered: return "delivered";
-    case DeliveryOutcome::kPending: return "pending";
-    case DeliveryOutcome::kFailed: return "failed";
+    case DeliveryOutcome::kDelivered:
+      return "delivered";
+    case DeliveryOutcome::kPending:
+      return "pending";
+    case DeliveryOutcome::kFailed:
+      return "failed";
   }
   return "unknown";
 }

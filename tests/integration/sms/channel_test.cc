@@ -62,7 +62,8 @@ class ChannelTest : public ::testing::Test {
   }
 
   // Runs the io_context until `done` holds; false after `limit` (bounded loop).
-  bool RunUntil(const std::function<bool()>& done, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  bool RunUntil(const std::function<bool()>& done,
+                std::chrono::seconds limit = std::chrono::seconds(20)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (int i = 0; i < 100000 && !done(); ++i) {
       if (std::chrono::steady_clock::now() >= deadline) return false;
@@ -72,9 +73,12 @@ class ChannelTest : public ::testing::Test {
     return done();
   }
 
-  bool WaitReady() { return RunUntil([&] { return modem_->health().Ready(); }); }
+  bool WaitReady() {
+    return RunUntil([&] { return modem_->health().Ready(); });
+  }
 
-  std::optional<MessageResult> Send(const std::string& id, const std::string& to, const std::string& text) {
+  std::optional<MessageResult> Send(const std::string& id, const std::string& to,
+                                    const std::string& text) {
     std::optional<MessageResult> out;
     sender_->Send(SmsRequest{id, to, text}, [&](const MessageResult& r) { out = r; });
     RunUntil([&] { return out.has_value(); }, std::chrono::seconds(30));
@@ -220,7 +224,8 @@ TEST_F(ChannelTest, RepeatedModemTroubleResetsTheModem) {
   ASSERT_TRUE(WaitReady()) << modem_->health().ToJson();
   auto again = Send("trouble-1", kTo, "modem unwell");  // same id: the caller retries later
   ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->state, MessageState::kDeferred) << "attempts are spent; the part keeps its record";
+  EXPECT_EQ(again->state, MessageState::kDeferred)
+      << "attempts are spent; the part keeps its record";
   auto fresh = Send("trouble-2", kTo, "modem well again");
   ASSERT_TRUE(fresh.has_value());
   EXPECT_EQ(fresh->state, MessageState::kSent) << fresh->why.ToString();
@@ -233,8 +238,9 @@ TEST_F(ChannelTest, SilentModemIsDetectedAndSendingResumes) {
   ASSERT_TRUE(sim_->Control("silent on").ok());
   std::optional<MessageResult> r;
   sender_->Send({"silent-1", kTo, "are you there"}, [&](const MessageResult& m) { r = m; });
-  ASSERT_TRUE(RunUntil([&] { return modem_->health().reopens >= 1 || !modem_->health().port_open; }))
-      << modem_->health().ToJson();
+  ASSERT_TRUE(RunUntil([&] {
+    return modem_->health().reopens >= 1 || !modem_->health().port_open;
+  })) << modem_->health().ToJson();
   ASSERT_TRUE(sim_->Control("silent off").ok());
   ASSERT_TRUE(RunUntil([&] { return r.has_value(); }, std::chrono::seconds(30)));
   EXPECT_EQ(r->state, MessageState::kSent) << r->why.ToString();
@@ -286,8 +292,10 @@ TEST_F(ChannelTest, RegistrationDeniedThenRoamingFollowsUrcs) {
   StartSim();
   StartChannel();
   ASSERT_TRUE(WaitReady());
-  for (const char* d : {"cs", "gprs", "eps"}) ASSERT_TRUE(sim_->Control(std::string("reg ") + d + " 3").ok());
-  ASSERT_TRUE(RunUntil([&] { return !modem_->health().Registered(); })) << modem_->health().ToJson();
+  for (const char* d : {"cs", "gprs", "eps"})
+    ASSERT_TRUE(sim_->Control(std::string("reg ") + d + " 3").ok());
+  ASSERT_TRUE(RunUntil([&] { return !modem_->health().Registered(); }))
+      << modem_->health().ToJson();
   EXPECT_EQ(modem_->health().eps->state, RegState::kDenied);
   std::optional<MessageResult> r;
   sender_->Send({"denied-1", kTo, "no network yet"}, [&](const MessageResult& m) { r = m; });

@@ -60,8 +60,7 @@ TEST_F(GammuInteropTest, SendsUnicodeText) {
 TEST_F(GammuInteropTest, SendsLongUnicodeTextInParts) {
   std::string text;
   for (int i = 0; i < 12; ++i) text += "第" + std::to_string(i) + "段：資通安全事件通報。";
-  const CommandResult r =
-      Gammu("sendsms TEXT 0912345678 -unicode -len 400 -text '" + text + "'");
+  const CommandResult r = Gammu("sendsms TEXT 0912345678 -unicode -len 400 -text '" + text + "'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto submits = sim_->Submits();
   ASSERT_GE(submits.size(), 2u);

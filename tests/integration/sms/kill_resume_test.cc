@@ -2,14 +2,13 @@
 // message id: the new process must resume at the part that was in flight,
 // with the same concatenation reference, and never resend a part the modem
 // had accepted. Drives the real lifeline-sms-test binary against modem-sim.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <filesystem>
-#include <fcntl.h>
-
 #include <map>
 #include <set>
 #include <thread>
@@ -29,9 +28,20 @@ std::string FivePartText() {
 
 std::vector<std::string> SenderArgs(const SimProcess& sim, const std::string& dir) {
   return {std::string(LIFELINE_BINARY_DIR) + "/daemon/channels/sms/lifeline-sms-test",
-          "--device", sim.link(), "--ledger", dir + "/ledger.sqlite", "--id", "kill-1",
-          "--attempts", "5", "--retry-ms", "200", "--wait-reports", "20",
-          "+886912345678", FivePartText()};
+          "--device",
+          sim.link(),
+          "--ledger",
+          dir + "/ledger.sqlite",
+          "--id",
+          "kill-1",
+          "--attempts",
+          "5",
+          "--retry-ms",
+          "200",
+          "--wait-reports",
+          "20",
+          "+886912345678",
+          FivePartText()};
 }
 
 pid_t Spawn(std::vector<std::string> args, const std::string& out_path) {

@@ -44,7 +44,12 @@ Result<std::unique_ptr<SimProcess>> SimProcess::Start(const std::string& dir,
   p->control_ = dir + "/control.sock";
   p->log_ = dir + "/submits.jsonl";
   std::vector<std::string> args = {std::string(LIFELINE_BINARY_DIR) + "/tools/modem-sim/modem-sim",
-                                   "--link", p->link_, "--control", p->control_, "--log", p->log_};
+                                   "--link",
+                                   p->link_,
+                                   "--control",
+                                   p->control_,
+                                   "--log",
+                                   p->log_};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -133,7 +138,8 @@ CommandResult RunCommand(const std::string& command) {
 std::string ScratchDir(const std::string& name) {
   // Under /tmp rather than the build tree: Unix socket paths must stay under 108 bytes.
   const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("lifeline-sms-" + name + "-" + std::to_string(getpid()))).string();
+                           ("lifeline-sms-" + name + "-" + std::to_string(getpid())))
+                              .string();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -93,8 +93,8 @@ TEST(AtReplyTest, UrcClassificationHuaweiAndQuectelBoot) {
   EXPECT_EQ(ClassifyUrc("+CDS: 25"), UrcKind::kStatusReport);
   EXPECT_EQ(ClassifyUrc("+CMTI: \"ME\",0"), UrcKind::kNewMessage);
   EXPECT_EQ(ClassifyUrc("RING"), UrcKind::kRing);
-  EXPECT_EQ(ClassifyUrc("RDY"), UrcKind::kBoot);          // Quectel
-  EXPECT_EQ(ClassifyUrc("^SYSSTART"), UrcKind::kBoot);    // Cinterion
+  EXPECT_EQ(ClassifyUrc("RDY"), UrcKind::kBoot);        // Quectel
+  EXPECT_EQ(ClassifyUrc("^SYSSTART"), UrcKind::kBoot);  // Cinterion
   EXPECT_EQ(ClassifyUrc("+CFUN: 1"), UrcKind::kBoot);
   EXPECT_EQ(ClassifyUrc("SMS DONE"), UrcKind::kBoot);
   EXPECT_EQ(ClassifyUrc("+CPIN: READY"), UrcKind::kPinState);
@@ -104,9 +104,9 @@ TEST(AtReplyTest, UrcClassificationHuaweiAndQuectelBoot) {
 }
 
 TEST(CmsErrorTest, Classification) {
-  EXPECT_EQ(ClassifyCmsError(1), CmsClass::kPermanent);   // unassigned number
-  EXPECT_EQ(ClassifyCmsError(30), CmsClass::kPermanent);  // unknown subscriber
-  EXPECT_EQ(ClassifyCmsError(304), CmsClass::kPermanent); // our PDU is wrong
+  EXPECT_EQ(ClassifyCmsError(1), CmsClass::kPermanent);    // unassigned number
+  EXPECT_EQ(ClassifyCmsError(30), CmsClass::kPermanent);   // unknown subscriber
+  EXPECT_EQ(ClassifyCmsError(304), CmsClass::kPermanent);  // our PDU is wrong
   EXPECT_EQ(ClassifyCmsError(0xC5), CmsClass::kPermanent);
   EXPECT_EQ(ClassifyCmsError(42), CmsClass::kTemporary);
   EXPECT_EQ(ClassifyCmsError(331), CmsClass::kTemporary);

@@ -91,8 +91,8 @@ void CrossCheck(std::string_view number, const std::string& text, Coding want_co
     ASSERT_FALSE(d.contains("error")) << d.dump() << " for " << hex[i];
     EXPECT_EQ(d["type"], "Submit");
     EXPECT_EQ(d["number"], std::string(number));
-    EXPECT_EQ(d["coding"], want_coding == Coding::kGsm7 ? "Default_No_Compression"
-                                                        : "Unicode_No_Compression");
+    EXPECT_EQ(d["coding"],
+              want_coding == Coding::kGsm7 ? "Default_No_Compression" : "Unicode_No_Compression");
     if (want_parts > 1) {
       EXPECT_EQ(d["udh_type"], "ConcatenatedMessages");
       EXPECT_EQ(d["ref8"], 0xA7);
@@ -124,13 +124,15 @@ TEST(PduTest, StatusReportRequestAndNationalNumber) {
   auto msg = EncodeSubmit(Num("0912345678"), "Hi", 0, SubmitOptions{});
   ASSERT_TRUE(msg.ok());
   // SRR set, no VP; national number as type 0x81, even digit count needs no filler.
-  EXPECT_EQ(msg->parts[0].pdu_hex, "0021000A8190214365870000" "02C834");
+  EXPECT_EQ(msg->parts[0].pdu_hex,
+            "0021000A8190214365870000"
+            "02C834");
 }
 
 TEST(PduTest, ValidityRoundsUpToExpressibleValues) {
   using std::chrono::minutes;
-  EXPECT_EQ(RelativeValidityOctet(minutes(1)), 0);     // 5 minutes is the floor
-  EXPECT_EQ(RelativeValidityOctet(minutes(60)), 11);   // (11+1)*5
+  EXPECT_EQ(RelativeValidityOctet(minutes(1)), 0);    // 5 minutes is the floor
+  EXPECT_EQ(RelativeValidityOctet(minutes(60)), 11);  // (11+1)*5
   EXPECT_EQ(RelativeValidityOctet(minutes(61)), 12);
   EXPECT_EQ(RelativeValidityOctet(minutes(720)), 143);
   EXPECT_EQ(RelativeValidityOctet(minutes(721)), 144);
@@ -200,28 +202,32 @@ TEST(PduTest, ConcatReferenceIsKeptAndDeterministic) {
 TEST(PduGammuTest, ShortAscii) { CrossCheck("+886912345678", "lifeline test 1", Coding::kGsm7, 1); }
 
 TEST(PduGammuTest, GsmSpecialsAndExtension) {
-  CrossCheck("0912345678", "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ!\"#¤%&'()*+,-./:;<=>?¡ÄÖÑÜ§¿äöñüà{}[]~\\|^€",
+  CrossCheck("0912345678",
+             "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ!\"#¤%&'()*+,-./:;<=>?¡ÄÖÑÜ§¿äöñüà{}[]~\\|^€",
              Coding::kGsm7, 1);
 }
 
 TEST(PduGammuTest, LongGsm7Concatenated) {
-  CrossCheck("+886912345678", Repeat("Incident level 3 at agency X; site down. ", 12), Coding::kGsm7,
-             4);
+  CrossCheck("+886912345678", Repeat("Incident level 3 at agency X; site down. ", 12),
+             Coding::kGsm7, 4);
 }
 
 TEST(PduGammuTest, LongGsm7WithExtensionAtBoundaries) {
-  CrossCheck("+886912345678", Repeat("a", 152) + "€[]" + Repeat("b", 150) + "{|}", Coding::kGsm7, 3);
+  CrossCheck("+886912345678", Repeat("a", 152) + "€[]" + Repeat("b", 150) + "{|}", Coding::kGsm7,
+             3);
 }
 
 TEST(PduGammuTest, TraditionalChineseSingle) {
-  CrossCheck("+886912345678", "資安事件通報：國家資通安全通報應變網站無法連線，改以簡訊通報。", Coding::kUcs2, 1);
+  CrossCheck("+886912345678", "資安事件通報：國家資通安全通報應變網站無法連線，改以簡訊通報。",
+             Coding::kUcs2, 1);
 }
 
 TEST(PduGammuTest, TraditionalChineseConcatenated) {
   const std::string text =
       "【資安事件通報】機關名稱：測試機關；事件等級：第三級；知悉時間：2026-11-21 09:58（+08:00）；"
       "影響範圍：對外服務網站無法存取，疑似遭受勒索軟體攻擊。無法經由國家資通安全通報應變網站通報，"
-      "原因：機房市電中斷、對外網路斷線。聯絡人：資安長，電話請見通報單。本簡訊由 lifeline 自動發送。";
+      "原因：機房市電中斷、對外網路斷線。聯絡人：資安長，電話請見通報單。本簡訊由 lifeline "
+      "自動發送。";
   CrossCheck("+886912345678", text, Coding::kUcs2, 3);
 }
 
@@ -239,7 +245,8 @@ TEST(PduGammuTest, ValidityPeriodReadBack) {
 }
 
 TEST(PduDecodeTest, RejectsMalformedSubmits) {
-  auto good = *FromHex(EncodeSubmit(Num("+886912345678"), Repeat("資", 80), 9, {})->parts[0].pdu_hex);
+  auto good =
+      *FromHex(EncodeSubmit(Num("+886912345678"), Repeat("資", 80), 9, {})->parts[0].pdu_hex);
   auto expect_bad = [](std::vector<uint8_t> b, const char* why) {
     EXPECT_FALSE(DecodeSubmitPdu(b).ok()) << why;
   };

@@ -1,8 +1,8 @@
 // tools/modem-sim's modem model, fed bytes directly (no pty), with its
 // clock moved by hand: the behaviour integration tests rely on, pinned down.
-#include <gtest/gtest.h>
-
 #include "tools/modem-sim/sim_modem.h"
+
+#include <gtest/gtest.h>
 
 namespace lifeline::modemsim {
 namespace {
