@@ -9,6 +9,7 @@
 #include "daemon/config/config.h"
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
+#include "daemon/store/store.h"
 #include "tools/lifeline/client.h"
 #include "tools/lifeline/commands.h"
 
@@ -67,6 +68,30 @@ Result<fax::FaxNotice> NoticeFor(const Context& ctx, const Report& report, const
   return n;
 }
 
+// Manual channel tests leave their evidence in the journal like real attempts:
+// an entry before the call starts and one with the evidence when it ends.
+class TestJournal {
+ public:
+  static Result<TestJournal> Open(const Config& config) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.state_dir, ec);
+    TestJournal j;
+    static const SystemClock clock;  // the store keeps a reference: it must outlive every TestJournal
+    auto store = Store::Open({config.state_dir + "/lifeline.db", config.state_dir + "/journal.key", "",
+                              kStoreSchemaVersion},
+                             clock);
+    if (!store.ok()) return store.status();
+    j.store_ = std::move(*store);
+    return j;
+  }
+  Status Record(std::string_view type, const std::string& report_id, const nlohmann::json& payload) {
+    return store_->RecordEvent(type, report_id, payload);
+  }
+
+ private:
+  std::unique_ptr<Store> store_;
+};
+
 fax::FaxSendOptions SendOptions(const Config::Fax& f, const std::string& device) {
   fax::FaxSendOptions o;
   o.device = device.empty() ? f.device : device;
@@ -109,7 +134,15 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
   }
   std::string work = (std::filesystem::temp_directory_path() / "lifeline-fax-test").string();
   std::filesystem::create_directories(work);
+  auto journal = TestJournal::Open(*config);
+  if (!journal.ok()) return Env(journal.status());
+  std::string rid = report ? report->id : "";
+  Status s = journal->Record("channel_test.start", rid, {{"channel", "fax"}, {"number", number}, {"device", options.device}});
+  if (!s.ok()) return Env(s);
   auto evidence = fax::RunFaxTest(options, number, report ? &*report : nullptr, notice, work);
+  nlohmann::json end = evidence.ok() ? evidence->ToJson() : nlohmann::json{{"error", evidence.status().ToString()}};
+  s = journal->Record("channel_test.end", rid, {{"channel", "fax"}, {"evidence", end}});
+  if (!s.ok()) std::cerr << "lifeline: the evidence could not be journaled: " << s.message() << "\n";
   if (!evidence.ok()) return Env(evidence.status());
   std::cout << evidence->ToJson().dump(2) << "\n";
   bool all = evidence->pages_confirmed == evidence->pages_in_document && evidence->pages_in_document > 0;
