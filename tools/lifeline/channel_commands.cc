@@ -21,13 +21,6 @@ int Env(const Status& s) {
   return 2;
 }
 
-Result<Config> CliConfig(const Context& ctx) {
-  auto c = ctx.config_file.empty() ? LoadConfig(std::nullopt, "") : LoadConfigFile(ctx.config_file);
-  if (c.ok() && !ctx.state_dir.empty()) c->socket_path = ctx.state_dir + "/lifelined.sock";
-  if (c.ok() && !ctx.socket_path.empty()) c->socket_path = ctx.socket_path;
-  return c;
-}
-
 // A report by id from lifelined (its latest revision), or from a .json file.
 Result<Report> FetchReport(const Context& ctx, const std::string& id_or_file) {
   std::string text;
@@ -38,7 +31,7 @@ Result<Report> FetchReport(const Context& ctx, const std::string& id_or_file) {
     ss << in.rdbuf();
     text = ss.str();
   } else {
-    auto config = CliConfig(ctx);
+    auto config = LoadCliConfig(ctx);
     if (!config.ok()) return config.status();
     auto r = CallDaemon(config->socket_path, "GET", "/v1/reports/" + id_or_file, "");
     if (!r.ok()) return r.status();
@@ -104,7 +97,7 @@ fax::FaxSendOptions SendOptions(const Config::Fax& f, const std::string& device)
 }  // namespace
 
 int FaxRender(const Context& ctx, const std::string& report_id, const std::string& out) {
-  auto config = CliConfig(ctx);
+  auto config = LoadCliConfig(ctx);
   if (!config.ok()) return Env(config.status());
   auto report = FetchReport(ctx, report_id);
   if (!report.ok()) return Env(report.status());
@@ -118,7 +111,7 @@ int FaxRender(const Context& ctx, const std::string& report_id, const std::strin
 
 int FaxTest(const Context& ctx, const std::string& number, const std::string& report_id,
             const std::string& device) {
-  auto config = CliConfig(ctx);
+  auto config = LoadCliConfig(ctx);
   if (!config.ok()) return Env(config.status());
   fax::FaxSendOptions options = SendOptions(config->fax, device);
   if (options.device.empty()) return Env(FailedPrecondition("no fax modem: set fax.device or --device"));

@@ -32,6 +32,8 @@ Result<RuleSet> LoadRules(const Context& ctx) {
   return ctx.rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(ctx.rules_file);
 }
 
+}  // namespace
+
 Result<Config> LoadCliConfig(const Context& ctx) {
   auto c = ctx.config_file.empty() ? LoadConfig(std::nullopt, "") : LoadConfigFile(ctx.config_file);
   if (!c.ok()) return c;
@@ -42,6 +44,8 @@ Result<Config> LoadCliConfig(const Context& ctx) {
   if (!ctx.socket_path.empty()) c->socket_path = ctx.socket_path;
   return c;
 }
+
+namespace {
 
 // Prints an API error body for people; returns the exit status for it.
 int PrintApiError(const ApiResponse& r) {

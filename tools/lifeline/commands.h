@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 
+#include "daemon/config/config.h"
+#include "daemon/core/status.h"
+
 namespace lifeline::cli {
 
 struct Context {
@@ -13,6 +16,9 @@ struct Context {
   std::string socket_path;   // "" = from the configuration
   std::string state_dir;     // "" = from the configuration
 };
+
+// lifelined's configuration as the CLI sees it: --config, then --state-dir and --socket.
+Result<Config> LoadCliConfig(const Context& ctx);
 
 int ReportValidate(const Context& ctx, const std::string& file);
 int ReportSubmit(const Context& ctx, const std::string& file, bool revision);
