@@ -51,6 +51,8 @@ class CurlMulti {
   asio::io_context& io_;
   CURLM* multi_;
   asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  uint64_t timer_generation_ = 0;  // tells the current wait from cancelled ones
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
   std::unordered_map<CURL*, Done> done_;
   // Handlers hold a weak_ptr to this token: a completion already queued when
