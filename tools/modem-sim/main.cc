@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -30,6 +31,7 @@ struct Options {
   std::string link;
   std::string control;
   std::string log;
+  bool die_with_parent = false;  // tests: a crashed test must not leave a modem behind
   SimConfig config;
 };
 
@@ -38,7 +40,8 @@ constexpr size_t kMaxPendingOutput = 64 * 1024;
 int Usage() {
   std::cerr
       << "usage: modem-sim [--link PATH] [--control SOCKET] [--log FILE] [--pin PIN]\n"
-         "                 [--lte-only] [--report delivered|failed|none] [--report-delay-ms N]\n";
+         "                 [--lte-only] [--report delivered|failed|none] [--report-delay-ms N]\n"
+         "                 [--die-with-parent]\n";
   return 2;
 }
 
@@ -48,6 +51,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     const bool has_value = i + 1 < argc;
     if (a == "--lte-only") {
       o->config.lte_only = true;
+    } else if (a == "--die-with-parent") {
+      o->die_with_parent = true;
     } else if (!has_value) {
       return false;
     } else if (a == "--link") {
@@ -257,6 +262,11 @@ int Host::Run() {
 int main(int argc, char** argv) {
   lifeline::modemsim::Options options;
   if (!lifeline::modemsim::ParseArgs(argc, argv, &options)) return lifeline::modemsim::Usage();
+  if (options.die_with_parent) {
+    const pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) return 0;  // the parent is already gone
+  }
   signal(SIGPIPE, SIG_IGN);
   signal(SIGTERM, lifeline::modemsim::OnSignal);
   signal(SIGINT, lifeline::modemsim::OnSignal);

@@ -49,7 +49,8 @@ Result<std::unique_ptr<SimProcess>> SimProcess::Start(const std::string& dir,
                                    "--control",
                                    p->control_,
                                    "--log",
-                                   p->log_};
+                                   p->log_,
+                                   "--die-with-parent"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
