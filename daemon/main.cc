@@ -17,6 +17,9 @@
 #include "daemon/config/config.h"
 #include "daemon/core/log.h"
 #include "daemon/intake/intake.h"
+#include "daemon/monitor/monitor.h"
+#include "daemon/online/online.h"
+#include "daemon/site/site.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
 
@@ -88,6 +91,44 @@ Status LockStateDir(const std::string& dir) {
   return Status::Ok();  // held until the process exits
 }
 
+// The site client and link monitor, when a site is configured.
+struct OnlineParts {
+  std::unique_ptr<SiteClient> client;
+  std::unique_ptr<LinkMonitor> monitor;
+};
+
+Result<OnlineParts> StartOnline(asio::io_context& io, const Clock& clock, const Config& config,
+                                OnlinePath& online, IntakeApi& api) {
+  OnlineParts parts;
+  if (config.site.base_url.empty()) {
+    spdlog::warn("site.base_url is empty: reports are stored and journaled but not sent online");
+    return parts;
+  }
+  SiteOptions so;
+  so.base_url = config.site.base_url;
+  so.ca_file = config.site.ca_file;
+  so.pinned_public_key = config.site.pinned_public_key;
+  so.allow_plain_http = config.site.allow_plain_http;
+  so.connect_timeout = std::chrono::milliseconds(config.site.connect_timeout_ms);
+  so.total_timeout = std::chrono::milliseconds(config.site.total_timeout_ms);
+  so.max_attempts = config.site.max_attempts;
+  auto client = SiteClient::Create(io, clock, so, &online);
+  if (!client.ok()) return client.status();
+  parts.client = std::move(*client);
+  LinkOptions lo;
+  lo.outage_after_failures = config.monitor.outage_after_failures;
+  lo.outage_min_span = std::chrono::seconds(config.monitor.outage_min_span_seconds);
+  lo.recovered_after_successes = config.monitor.recovered_after_successes;
+  lo.probe_interval = std::chrono::seconds(config.monitor.probe_interval_seconds);
+  lo.probe_interval_in_outage = std::chrono::seconds(config.monitor.probe_interval_in_outage_seconds);
+  parts.monitor = std::make_unique<LinkMonitor>(io, clock, lo, *parts.client, &online);
+  online.Attach(parts.client.get(), parts.monitor.get());
+  api.on_stored = [&online](const StoredRevision& r) { online.Submit(r); };
+  parts.monitor->Start();
+  online.Start();
+  return parts;
+}
+
 int Fatal(const Status& s) {
   spdlog::critical("{}", s.ToString());
   return 2;
@@ -122,6 +163,9 @@ int Run(const Args& args) {
   asio::io_context io;
   AsyncStore async_store(std::move(*store), io);
   IntakeApi api(async_store, *rules);
+  OnlinePath online(io, async_store, {std::chrono::seconds(config->site.replay_interval_seconds), 8});
+  auto online_parts = StartOnline(io, clock, *config, online, api);
+  if (!online_parts.ok()) return Fatal(online_parts.status());
   auto server = IntakeServer::Listen(io, config->socket_path, config->socket_group, api);
   if (!server.ok()) return Fatal(server.status());
 
@@ -135,6 +179,7 @@ int Run(const Args& args) {
   sd_notify(0, "READY=1");
   io.run();
   server->reset();
+  if (online_parts->monitor) online_parts->monitor->Stop();
   async_store.Run([](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); },
                   [](Status) {});
   spdlog::info("stopped");

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <tuple>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -58,6 +59,46 @@ std::string Str(const toml::table& t, const char* path) {
   return t.at_path(path).value_or(std::string());
 }
 
+int Int(const toml::table& t, const char* key) {
+  return static_cast<int>(t.at_path(key).value_or(int64_t{0}));
+}
+
+void ReadSiteAndMonitor(const toml::table& t, Config* c) {
+  c->site.base_url = Str(t, "site.base_url");
+  c->site.ca_file = Str(t, "site.ca_file");
+  c->site.pinned_public_key = Str(t, "site.pinned_public_key");
+  c->site.allow_plain_http = t.at_path("site.allow_plain_http").value_or(false);
+  c->site.connect_timeout_ms = Int(t, "site.connect_timeout_ms");
+  c->site.total_timeout_ms = Int(t, "site.total_timeout_ms");
+  c->site.max_attempts = Int(t, "site.max_attempts");
+  c->site.replay_interval_seconds = Int(t, "site.replay_interval_seconds");
+  c->monitor.outage_after_failures = Int(t, "monitor.outage_after_failures");
+  c->monitor.outage_min_span_seconds = Int(t, "monitor.outage_min_span_seconds");
+  c->monitor.recovered_after_successes = Int(t, "monitor.recovered_after_successes");
+  c->monitor.probe_interval_seconds = Int(t, "monitor.probe_interval_seconds");
+  c->monitor.probe_interval_in_outage_seconds = Int(t, "monitor.probe_interval_in_outage_seconds");
+}
+
+Status CheckSiteAndMonitor(const Config& c, const std::function<Status(const char*, const std::string&)>& bad) {
+  const auto& s = c.site;
+  bool https = s.base_url.rfind("https://", 0) == 0, http = s.base_url.rfind("http://", 0) == 0;
+  if (!s.base_url.empty() && !https && !(http && s.allow_plain_http)) {
+    return bad("site.base_url", "must start with https:// (http:// only with site.allow_plain_http, for tests)");
+  }
+  for (auto [key, v, lo, hi] : {std::tuple{"site.connect_timeout_ms", s.connect_timeout_ms, 100, 120000},
+                                {"site.total_timeout_ms", s.total_timeout_ms, 100, 600000},
+                                {"site.max_attempts", s.max_attempts, 1, 100},
+                                {"site.replay_interval_seconds", s.replay_interval_seconds, 1, 3600},
+                                {"monitor.outage_after_failures", c.monitor.outage_after_failures, 1, 100},
+                                {"monitor.outage_min_span_seconds", c.monitor.outage_min_span_seconds, 0, 3600},
+                                {"monitor.recovered_after_successes", c.monitor.recovered_after_successes, 1, 100},
+                                {"monitor.probe_interval_seconds", c.monitor.probe_interval_seconds, 1, 3600},
+                                {"monitor.probe_interval_in_outage_seconds", c.monitor.probe_interval_in_outage_seconds, 1, 3600}}) {
+    if (v < lo || v > hi) return bad(key, "must be " + std::to_string(lo) + "-" + std::to_string(hi));
+  }
+  return Status::Ok();
+}
+
 void ReadFax(const toml::table& t, Config::Fax* f) {
   f->device = Str(t, "fax.device");
   f->local_ident = Str(t, "fax.local_ident");
@@ -106,6 +147,7 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
   if (Str(t, "daemon.socket").empty()) return bad("daemon.socket", "must not be empty");
   // sun_path holds 108 bytes including the terminator.
   if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
+  LIFELINE_RETURN_IF_ERROR(CheckSiteAndMonitor(c, bad));
   return CheckFax(c.fax, bad);
 }
 
@@ -134,6 +176,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.agency_fax = Str(t, "agency.contact_fax");
   c.agency_email = Str(t, "agency.contact_email");
   ReadFax(t, &c.fax);
+  ReadSiteAndMonitor(t, &c);
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t, origins));
   return c;
 }

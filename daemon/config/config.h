@@ -26,6 +26,17 @@ struct Config {
     int busy_retry_seconds = 90, no_answer_retry_seconds = 120, no_carrier_retry_seconds = 90;
     int no_dialtone_retry_seconds = 30, call_failed_retry_seconds = 30, budget_seconds = 2100;
   } fax;
+
+  struct Site {
+    std::string base_url, ca_file, pinned_public_key;
+    bool allow_plain_http = false;
+    int connect_timeout_ms = 5000, total_timeout_ms = 20000, max_attempts = 8, replay_interval_seconds = 60;
+  } site;
+
+  struct Monitor {
+    int outage_after_failures = 3, outage_min_span_seconds = 60, recovered_after_successes = 2;
+    int probe_interval_seconds = 30, probe_interval_in_outage_seconds = 10;
+  } monitor;
 };
 
 // Loads the embedded defaults, then `override_text` (named `origin` in errors)

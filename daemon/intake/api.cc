@@ -117,7 +117,7 @@ void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_i
         if (r.ok()) *result = *r;
         return r.status();
       },
-      [result, reply, report](Status s) {
+      [this, result, reply, report](Status s) {
         if (!s.ok()) {
           spdlog::warn("report {} revision {} not stored: {}", report->id, report->revision, s.ToString());
           return reply(FromStatus(s));
@@ -127,6 +127,7 @@ void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_i
         json body = RevisionToJson(result->stored, false);
         body["already_stored"] = result->already_stored;
         reply(Json(result->already_stored ? 200 : 201, body));
+        if (!result->already_stored && on_stored) on_stored(result->stored);
       });
 }
 

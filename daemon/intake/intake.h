@@ -26,6 +26,9 @@ class IntakeApi {
   IntakeApi(AsyncStore& store, const RuleSet& rules) : store_(store), rules_(rules) {}
   void Handle(const http::Request& request, Reply reply);
 
+  // Called on the io thread for each revision stored for the first time (after its commit).
+  std::function<void(const StoredRevision&)> on_stored;
+
  private:
   void SubmitReport(const http::Request& request, const std::string& path_id, Reply reply);
   void GetReport(const std::string& id, Reply reply);

@@ -306,6 +306,9 @@ void SiteClientImpl::Probe(ProbeCallback done) {
   Status st = multi_->Add(t->easy, [this, t, done](CURLcode rc) {
     AttemptClass cls;
     SiteAttemptResult r = Describe(*t, rc, &cls);
+    // A probe that reached a working site closes an open breaker: without this,
+    // submissions stay refused for breaker_open_for after the link came back.
+    if (!IsLinkFailure(cls, r.http_status)) breaker_.Record(r.finished_at, false);
     done(r);
   });
   if (!st.ok()) {

@@ -199,6 +199,19 @@ Result<std::vector<StoredRevision>> Store::ListLatest() {
   }
 }
 
+Result<std::vector<StoredRevision>> Store::ListUnacknowledged() {
+  auto st = db_->Prepare(std::string("SELECT ") + kRevisionColumns +
+                         " FROM reports WHERE site_receipt IS NULL ORDER BY aware_at_us, report_id, revision");
+  if (!st.ok()) return st.status();
+  std::vector<StoredRevision> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadRevision(*st));
+  }
+}
+
 Status Store::RecordEvent(std::string_view type, std::string_view report_id,
                           const nlohmann::json& payload) {
   return InTransaction([&]() { return Journal(type, report_id, payload).status(); });

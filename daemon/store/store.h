@@ -91,6 +91,8 @@ class Store {
   Result<std::vector<StoredRevision>> GetReport(const std::string& id);
   // The latest revision of every report, newest awareness last.
   Result<std::vector<StoredRevision>> ListLatest();
+  // Every revision the national site has not acknowledged yet (no receipt), oldest awareness first.
+  Result<std::vector<StoredRevision>> ListUnacknowledged();
   Status TransitionReport(const std::string& id, int revision, ReportState to,
                           const nlohmann::json& detail);
   Status SetSiteReceipt(const std::string& id, int revision, const std::string& receipt);

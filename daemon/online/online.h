@@ -1,0 +1,74 @@
+// The online path: every stored report revision goes to the national site
+// (designated method) through the SiteClient; the receipt is stored and the
+// revision becomes accepted. Each submission is journaled durably before it is
+// sent, and every attempt and its outcome after. What the site has not
+// acknowledged is replayed at start-up, when the link monitor declares
+// RECOVERED, and on a timer. Runs on the io_context thread; store work goes
+// through AsyncStore.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <map>
+
+#include "daemon/monitor/monitor.h"
+#include "daemon/site/site.h"
+#include "daemon/store/store.h"
+
+namespace lifeline {
+
+struct OnlineOptions {
+  std::chrono::milliseconds replay_interval{60000};  // drain again while anything is pending
+  int max_concurrency = 8;
+};
+
+class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
+ public:
+  OnlinePath(asio::io_context& io, AsyncStore& store, OnlineOptions options);
+  ~OnlinePath() override;
+
+  // Both are borrowed and must outlive this; the monitor may be null.
+  void Attach(SiteClient* client, LinkMonitor* monitor);
+  // Replays what is pending now and then every replay_interval.
+  void Start();
+
+  // A revision intake has just stored for the first time.
+  void Submit(const StoredRevision& revision);
+  // Lists everything unacknowledged from the store and sends it, oldest first.
+  void Drain();
+
+  LinkState link_state() const { return link_; }
+  // Told of every link change after this path has acted on it.
+  std::function<void(const LinkChange&)> on_link_change;
+
+  void OnAttemptStart(const SiteAttempt& attempt) override;
+  void OnAttemptEnd(const SiteAttemptResult& result) override;
+  void OnLinkChange(const LinkChange& change) override;
+
+ private:
+  void Send(Submission s);
+  void Acknowledge(const Submission& s, const SiteReceipt& receipt);
+  void ScheduleReplay();
+  std::string ReportOf(const std::string& key) const;
+
+  asio::io_context& io_;
+  AsyncStore& store_;
+  OnlineOptions options_;
+  SiteClient* client_ = nullptr;
+  LinkMonitor* monitor_ = nullptr;
+  LinkState link_ = LinkState::kUp;
+  // Idempotency key -> report id of what is being sent, so a drain does not
+  // send it twice and attempts are journaled under their report.
+  std::map<std::string, std::string> in_flight_;
+  asio::steady_timer replay_timer_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+// The submission for a stored revision (initial or revision; the key is stable).
+Result<Submission> SubmissionFor(const StoredRevision& r);
+
+}  // namespace lifeline

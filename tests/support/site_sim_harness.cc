@@ -1,0 +1,86 @@
+#include "tests/support/site_sim_harness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace lifeline::testing_support {
+
+SiteSim::SiteSim(std::string dir) : dir_(std::move(dir)) { std::filesystem::create_directories(dir_); }
+
+SiteSim::~SiteSim() { Stop(); }
+
+bool SiteSim::Start() {
+  std::string ready = dir_ + "/ready.json";
+  std::filesystem::remove(ready);
+  pid_ = fork();
+  if (pid_ == 0) {
+    std::string log = dir_ + "/site-sim.log";
+    freopen(log.c_str(), "a", stdout);
+    freopen(log.c_str(), "a", stderr);
+    execl(LIFELINE_BINARY_DIR "/tools/site-sim/site-sim", "site-sim", "serve", "--dir", dir_.c_str(),
+          "--ready-file", ready.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in(ready);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object()) {
+      api_port_ = j.value("api_port", 0);
+      admin_port_ = j.value("admin_port", 0);
+      return api_port_ > 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void SiteSim::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string SiteSim::Admin(const std::string& method, const std::string& path, const std::string& body) {
+  std::string cmd = "curl -s --max-time 10 -X " + method + " 'http://127.0.0.1:" + std::to_string(admin_port_) +
+                    path + "'" + (body.empty() ? "" : " -d '" + body + "'");
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
+bool SiteSim::SetFaults(const nlohmann::json& faults) {
+  std::string r = faults.is_null() ? Admin("DELETE", "/admin/faults", "") : Admin("POST", "/admin/faults", faults.dump());
+  auto j = nlohmann::json::parse(r, nullptr, false);
+  return j.is_object() && !j.contains("error");
+}
+
+int SiteSim::Count(const std::string& report_id) {
+  auto j = nlohmann::json::parse(Admin("GET", "/admin/count?report_id=" + report_id, ""), nullptr, false);
+  return j.is_object() ? j.value("records", -1) : -1;
+}
+
+std::string SiteSim::DaemonConfig() const {
+  std::ostringstream c;
+  c << "[site]\nbase_url = \"" << base_url() << "\"\nca_file = \"" << ca() << "\"\n"
+    << "connect_timeout_ms = 1000\ntotal_timeout_ms = 3000\nmax_attempts = 4\nreplay_interval_seconds = 2\n"
+    << "[monitor]\noutage_after_failures = 2\noutage_min_span_seconds = 1\nrecovered_after_successes = 1\n"
+    << "probe_interval_seconds = 1\nprobe_interval_in_outage_seconds = 1\n";
+  return c.str();
+}
+
+}  // namespace lifeline::testing_support

@@ -1,0 +1,33 @@
+// Test harness for tools/site-sim: starts it on loopback in a fresh folder,
+// reads its ready line (ports, CA), drives its admin API with the curl command
+// and counts ledger records. Stops it on destruction. Bounded waits only.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace lifeline::testing_support {
+
+class SiteSim {
+ public:
+  explicit SiteSim(std::string dir);
+  ~SiteSim();
+  bool Start();  // true once the ready file appeared (10 s at most)
+  void Stop();
+
+  // POST /admin/faults with `faults`; DELETE when null.
+  bool SetFaults(const nlohmann::json& faults);
+  int Count(const std::string& report_id);  // ledger records for the report, -1 on error
+  std::string base_url() const { return "https://127.0.0.1:" + std::to_string(api_port_); }
+  std::string ca() const { return dir_ + "/ca.pem"; }
+  // [site] and [monitor] lines for lifelined's config, with quick probes.
+  std::string DaemonConfig() const;
+
+ private:
+  std::string Admin(const std::string& method, const std::string& path, const std::string& body);
+  std::string dir_;
+  int pid_ = -1, api_port_ = 0, admin_port_ = 0;
+};
+
+}  // namespace lifeline::testing_support
