@@ -148,6 +148,13 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
   // sun_path holds 108 bytes including the terminator.
   if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
   LIFELINE_RETURN_IF_ERROR(CheckSiteAndMonitor(c, bad));
+  if (c.sms.validity_minutes < 5 || c.sms.validity_minutes > 63 * 24 * 60) {
+    return bad("sms.validity_minutes", "must be 5 minutes to 63 days");
+  }
+  if (c.sms.max_attempts_per_part < 1 || c.sms.max_attempts_per_part > 20) {
+    return bad("sms.max_attempts_per_part", "must be 1-20");
+  }
+  if (c.sms.retry_delay_ms < 0 || c.sms.retry_delay_ms > 600000) return bad("sms.retry_delay_ms", "must be 0-600000");
   return CheckFax(c.fax, bad);
 }
 
@@ -177,6 +184,8 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.agency_email = Str(t, "agency.contact_email");
   ReadFax(t, &c.fax);
   ReadSiteAndMonitor(t, &c);
+  c.sms = {Str(t, "sms.device"), Str(t, "sms.pin"), Int(t, "sms.validity_minutes"),
+           Int(t, "sms.max_attempts_per_part"), Int(t, "sms.retry_delay_ms")};
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t, origins));
   return c;
 }

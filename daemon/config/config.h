@@ -27,6 +27,11 @@ struct Config {
     int no_dialtone_retry_seconds = 30, call_failed_retry_seconds = 30, budget_seconds = 2100;
   } fax;
 
+  struct Sms {
+    std::string device, pin;
+    int validity_minutes = 1440, max_attempts_per_part = 3, retry_delay_ms = 3000;
+  } sms;
+
   struct Site {
     std::string base_url, ca_file, pinned_public_key;
     bool allow_plain_http = false;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/channels/fax/fax.h"
+#include "daemon/channels/sms/sms_test.h"
 #include "daemon/config/config.h"
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
@@ -142,6 +143,33 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
   std::cout << (all ? "SENT 已送達: every page confirmed by the receiver (MCF)\n"
                     : "NOT CONFIRMED 未確認送達: see the evidence above\n");
   return all ? 0 : 1;
+}
+
+int SmsTest(const Context& ctx, const std::string& number, const std::string& text, const std::string& device,
+            int wait_reports_seconds) {
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return Env(config.status());
+  sms::SmsTestOptions o;
+  o.device = device.empty() ? config->sms.device : device;
+  if (o.device.empty()) return Env(FailedPrecondition("no SMS modem: set sms.device or --device"));
+  o.ledger_path = config->state_dir + "/sms-ledger.sqlite";
+  o.pin = config->sms.pin;
+  o.number = number;
+  o.text = text;
+  o.validity = std::chrono::minutes(config->sms.validity_minutes);
+  o.max_attempts_per_part = config->sms.max_attempts_per_part;
+  o.retry_delay = std::chrono::milliseconds(config->sms.retry_delay_ms);
+  o.report_timeout = std::chrono::seconds(wait_reports_seconds);
+  auto journal = TestJournal::Open(*config);
+  if (!journal.ok()) return Env(journal.status());
+  Status s = journal->Record("channel_test.start", "", {{"channel", "sms"}, {"number", number}, {"device", o.device}});
+  if (!s.ok()) return Env(s);
+  std::ostringstream evidence;
+  int rc = sms::RunSmsTest(o, evidence);
+  std::cout << evidence.str();
+  s = journal->Record("channel_test.end", "", {{"channel", "sms"}, {"exit_code", rc}, {"evidence", evidence.str()}});
+  if (!s.ok()) std::cerr << "lifeline: the evidence could not be journaled: " << s.message() << "\n";
+  return rc;
 }
 
 }  // namespace lifeline::cli

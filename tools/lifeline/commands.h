@@ -29,6 +29,8 @@ int JournalVerify(const Context& ctx);
 int JournalShow(const Context& ctx, const std::optional<std::string>& report_id);
 // REPORT is a report id known to lifelined, or a report .json file.
 int FaxRender(const Context& ctx, const std::string& report, const std::string& out);
+int SmsTest(const Context& ctx, const std::string& number, const std::string& text, const std::string& device,
+            int wait_reports_seconds);
 int FaxTest(const Context& ctx, const std::string& number, const std::string& report, const std::string& device);
 
 }  // namespace lifeline::cli

@@ -50,6 +50,15 @@ int Run(int argc, char** argv) {
   fax_test->add_option("REPORT", id, "report id or .json file (default: a test page)");
   fax_test->add_option("--device", device, "modem serial port (default: fax.device)");
 
+  std::string text;
+  int wait_reports = 0;
+  auto* sms = app.add_subcommand("sms", "the SMS channel (cellular modem)")->require_subcommand(1);
+  auto* sms_test = sms->add_subcommand("test", "send one SMS now and print the evidence");
+  sms_test->add_option("NUMBER", number, "destination, +886... or 09...")->required();
+  sms_test->add_option("TEXT", text, "message (Chinese is sent as UCS-2, long texts in parts)")->required();
+  sms_test->add_option("--device", device, "modem serial port (default: sms.device)");
+  sms_test->add_option("--wait-reports", wait_reports, "seconds to wait for delivery reports (default 0)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,6 +72,7 @@ int Run(int argc, char** argv) {
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
   if (*jshow) return JournalShow(ctx, journal_report);
+  if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports);
   if (*fax_render) return FaxRender(ctx, id, out);
   if (*fax_test) return FaxTest(ctx, number, id, device);
   return 2;

@@ -86,6 +86,12 @@ TEST(CliTest, FaxTestWithoutAModemSaysSo) {
   EXPECT_NE(r.out.find("no fax modem: set fax.device"), std::string::npos) << r.out;
 }
 
+TEST(CliTest, SmsTestWithoutAModemSaysSo) {
+  CommandRun r = Exec(kCli + " sms test +886912345678 test");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("no SMS modem: set sms.device"), std::string::npos) << r.out;
+}
+
 TEST(DaemonConfigTest, CheckConfigNamesTheBadKey) {
   std::string path = testing::TempDir() + "/bad.toml";
   std::ofstream(path) << "[daemon]\nlog_level = \"loud\"\n";
