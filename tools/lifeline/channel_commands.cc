@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "daemon/channels/fax/fax.h"
 #include "daemon/channels/sms/sms_test.h"
@@ -86,6 +87,22 @@ class TestJournal {
   std::unique_ptr<Store> store_;
 };
 
+fax::RetryPolicy RetryPolicyFrom(const Config::Fax& f) {
+  fax::RetryPolicy p;
+  p.max_attempts = f.max_attempts;
+  p.busy_delay = std::chrono::seconds(f.busy_retry_seconds);
+  p.no_answer_delay = std::chrono::seconds(f.no_answer_retry_seconds);
+  p.no_carrier_delay = std::chrono::seconds(f.no_carrier_retry_seconds);
+  p.no_dialtone_delay = std::chrono::seconds(f.no_dialtone_retry_seconds);
+  p.call_failed_delay = std::chrono::seconds(f.call_failed_retry_seconds);
+  p.budget = std::chrono::seconds(f.budget_seconds);
+  return p;
+}
+
+bool AllConfirmed(const fax::AttemptEvidence& e) {
+  return e.pages_in_document > 0 && e.pages_confirmed == e.pages_in_document;
+}
+
 fax::FaxSendOptions SendOptions(const Config::Fax& f, const std::string& device) {
   fax::FaxSendOptions o;
   o.device = device.empty() ? f.device : device;
@@ -111,7 +128,7 @@ int FaxRender(const Context& ctx, const std::string& report_id, const std::strin
 }
 
 int FaxTest(const Context& ctx, const std::string& number, const std::string& report_id,
-            const std::string& device) {
+            const std::string& device, bool retry) {
   auto config = LoadCliConfig(ctx);
   if (!config.ok()) return Env(config.status());
   fax::FaxSendOptions options = SendOptions(config->fax, device);
@@ -126,20 +143,35 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
     if (!n.ok()) return Env(n.status());
     notice = *n;
   }
-  std::string work = (std::filesystem::temp_directory_path() / "lifeline-fax-test").string();
-  std::filesystem::create_directories(work);
   auto journal = TestJournal::Open(*config);
   if (!journal.ok()) return Env(journal.status());
   std::string rid = report ? report->id : "";
-  Status s = journal->Record("channel_test.start", rid, {{"channel", "fax"}, {"number", number}, {"device", options.device}});
-  if (!s.ok()) return Env(s);
-  auto evidence = fax::RunFaxTest(options, number, report ? &*report : nullptr, notice, work);
-  nlohmann::json end = evidence.ok() ? evidence->ToJson() : nlohmann::json{{"error", evidence.status().ToString()}};
-  s = journal->Record("channel_test.end", rid, {{"channel", "fax"}, {"evidence", end}});
-  if (!s.ok()) std::cerr << "lifeline: the evidence could not be journaled: " << s.message() << "\n";
-  if (!evidence.ok()) return Env(evidence.status());
-  std::cout << evidence->ToJson().dump(2) << "\n";
-  bool all = evidence->pages_confirmed == evidence->pages_in_document && evidence->pages_in_document > 0;
+  std::string work = (std::filesystem::temp_directory_path() / "lifeline-fax-test").string();
+  fax::RetryPolicy policy = RetryPolicyFrom(config->fax);
+  auto first_start = std::chrono::steady_clock::now();
+  std::optional<fax::AttemptEvidence> evidence;
+  for (int attempt = 1;; ++attempt) {
+    Status s = journal->Record("channel_test.start", rid,
+                               {{"channel", "fax"}, {"number", number}, {"device", options.device}, {"attempt", attempt}});
+    if (!s.ok()) return Env(s);
+    Result<fax::AttemptEvidence> e = evidence ? fax::SendFaxAttempt(options, number, evidence->tiff_sent)
+                                              : fax::RunFaxTest(options, number, report ? &*report : nullptr, notice, work);
+    nlohmann::json end = e.ok() ? e->ToJson() : nlohmann::json{{"error", e.status().ToString()}};
+    s = journal->Record("channel_test.end", rid, {{"channel", "fax"}, {"attempt", attempt}, {"evidence", end}});
+    if (!s.ok()) std::cerr << "lifeline: the evidence could not be journaled: " << s.message() << "\n";
+    if (!e.ok()) return Env(e.status());
+    evidence = *e;
+    std::cout << "attempt " << attempt << ":\n" << end.dump(2) << "\n";
+    if (!retry || AllConfirmed(*evidence)) break;
+    auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - first_start);
+    fax::RetryDecision d = fax::DecideRetry(*evidence, attempt, elapsed, options.max_bit_rate, policy);
+    std::cout << "retry decision: " << d.reason << "\n";
+    if (d.action != fax::RetryAction::kRetry) break;
+    std::cout << "next attempt in " << d.delay.count() << " s at up to " << d.next_max_bit_rate << " bit/s\n";
+    std::this_thread::sleep_for(d.delay);
+    options.max_bit_rate = d.next_max_bit_rate;
+  }
+  bool all = AllConfirmed(*evidence);
   std::cout << (all ? "SENT 已送達: every page confirmed by the receiver (MCF)\n"
                     : "NOT CONFIRMED 未確認送達: see the evidence above\n");
   return all ? 0 : 1;

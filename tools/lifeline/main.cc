@@ -49,6 +49,8 @@ int Run(int argc, char** argv) {
   fax_test->add_option("NUMBER", number, "number to dial")->required();
   fax_test->add_option("REPORT", id, "report id or .json file (default: a test page)");
   fax_test->add_option("--device", device, "modem serial port (default: fax.device)");
+  bool fax_retry = false;
+  fax_test->add_flag("--retry", fax_retry, "retry failed calls with the delays of the [fax] configuration");
 
   std::string text;
   int wait_reports = 0;
@@ -74,7 +76,7 @@ int Run(int argc, char** argv) {
   if (*jshow) return JournalShow(ctx, journal_report);
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports);
   if (*fax_render) return FaxRender(ctx, id, out);
-  if (*fax_test) return FaxTest(ctx, number, id, device);
+  if (*fax_test) return FaxTest(ctx, number, id, device, fax_retry);
   return 2;
 }
 
