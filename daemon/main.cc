@@ -180,6 +180,7 @@ int Run(const Args& args) {
   io.run();
   server->reset();
   if (online_parts->monitor) online_parts->monitor->Stop();
+  online.Detach();
   async_store.Run([](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); },
                   [](Status) {});
   spdlog::info("stopped");

@@ -1,5 +1,8 @@
 #include "daemon/online/online.h"
 
+#include <asio/post.hpp>
+#include <utility>
+
 #include "daemon/core/log.h"
 
 namespace lifeline {
@@ -27,6 +30,14 @@ void OnlinePath::Attach(SiteClient* client, LinkMonitor* monitor) {
   monitor_ = monitor;
 }
 
+void OnlinePath::Detach() {
+  replay_timer_.cancel();
+  replayer_.reset();
+  snapshot_.reset();
+  client_ = nullptr;
+  monitor_ = nullptr;
+}
+
 void OnlinePath::Start() {
   Drain();
   ScheduleReplay();
@@ -50,7 +61,28 @@ void OnlinePath::Submit(const StoredRevision& revision) {
   Send(std::move(*s));
 }
 
+// The Replayer reads this instead of the store, so no SQLite call runs on the
+// io thread; acknowledgements go back through the store worker.
+class OnlinePath::Snapshot final : public PendingSubmissions {
+ public:
+  Snapshot(std::vector<Submission> pending, OnlinePath& path) : pending_(std::move(pending)), path_(path) {}
+  Result<std::vector<Submission>> ListUnacknowledged() override { return pending_; }
+  Status MarkAcknowledged(const Submission& s, const SiteReceipt& receipt) override {
+    path_.Acknowledge(s, receipt);
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<Submission> pending_;
+  OnlinePath& path_;
+};
+
 void OnlinePath::Drain() {
+  if (!client_) return;
+  if (replayer_ && replayer_->draining()) {
+    drain_again_ = true;  // one drain at a time; go again when this one ends
+    return;
+  }
   auto pending = std::make_shared<std::vector<StoredRevision>>();
   store_.Run(
       [pending](Store& st) {
@@ -61,9 +93,41 @@ void OnlinePath::Drain() {
       [this, pending, alive = std::weak_ptr<int>(alive_)](Status s) {
         if (alive.expired()) return;
         if (!s.ok()) return spdlog::warn("cannot list unacknowledged reports: {}", s.ToString());
-        if (!pending->empty()) spdlog::info("replaying {} unacknowledged report revision(s)", pending->size());
-        for (const auto& r : *pending) Submit(r);  // oldest awareness first
+        std::vector<Submission> subs;
+        for (const auto& r : *pending) {
+          auto sub = SubmissionFor(r);
+          if (sub.ok() && !in_flight_.count(sub->idempotency_key)) subs.push_back(std::move(*sub));
+        }
+        if (!subs.empty()) StartReplay(std::move(subs));
       });
+}
+
+// Journals the replay durably (the keys it will send), then drains them
+// oldest awareness first with bounded concurrency over reused connections.
+void OnlinePath::StartReplay(std::vector<Submission> pending) {
+  if (replayer_ && replayer_->draining()) return;
+  nlohmann::json keys = nlohmann::json::array();
+  for (const auto& s : pending) keys.push_back(s.idempotency_key);
+  auto subs = std::make_shared<std::vector<Submission>>(std::move(pending));
+  store_.Run([keys](Store& st) { return st.RecordEvent("site.replay", "", {{"keys", keys}}); },
+             [this, subs, alive = std::weak_ptr<int>(alive_)](Status journaled) {
+               if (alive.expired() || !journaled.ok() || (replayer_ && replayer_->draining())) return;
+               spdlog::info("replaying {} unacknowledged report revision(s)", subs->size());
+               for (const auto& s : *subs) in_flight_[s.idempotency_key] = s.report_id;
+               snapshot_ = std::make_unique<Snapshot>(std::move(*subs), *this);
+               replayer_ = std::make_unique<Replayer>(*client_, *snapshot_, ReplayOptions{options_.max_concurrency, true});
+               replayer_->Drain([this, alive](const ReplaySummary& summary) {
+                 if (alive.expired()) return;
+                 // A named copy: in C++20 a range-for over *temporary would dangle.
+                 auto sent = snapshot_->ListUnacknowledged();
+                 if (sent.ok()) {
+                   for (const auto& s : *sent) in_flight_.erase(s.idempotency_key);
+                 }
+                 spdlog::info("replay: {} listed, {} acknowledged, {} failed, {} not started", summary.listed,
+                              summary.acknowledged, summary.failed, summary.not_started);
+                 if (std::exchange(drain_again_, false)) asio::post(io_, [this, alive] { if (!alive.expired()) Drain(); });
+               });
+             });
 }
 
 // Journals the intent durably, then sends: a crash in between leaves the

@@ -35,6 +35,9 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   void Attach(SiteClient* client, LinkMonitor* monitor);
   // Replays what is pending now and then every replay_interval.
   void Start();
+  // Drops the replay in progress and the borrowed client and monitor; call
+  // before destroying them.
+  void Detach();
 
   // A revision intake has just stored for the first time.
   void Submit(const StoredRevision& revision);
@@ -53,6 +56,7 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   void Send(Submission s);
   void Acknowledge(const Submission& s, const SiteReceipt& receipt);
   void ScheduleReplay();
+  void StartReplay(std::vector<Submission> pending);
   std::string ReportOf(const std::string& key) const;
 
   asio::io_context& io_;
@@ -61,6 +65,11 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   SiteClient* client_ = nullptr;
   LinkMonitor* monitor_ = nullptr;
   LinkState link_ = LinkState::kUp;
+  class Snapshot;  // one drain's view of the unacknowledged revisions
+  std::unique_ptr<Snapshot> snapshot_;
+  std::unique_ptr<Replayer> replayer_;
+  bool drain_again_ = false;
+
   // Idempotency key -> report id of what is being sent, so a drain does not
   // send it twice and attempts are journaled under their report.
   std::map<std::string, std::string> in_flight_;
