@@ -74,8 +74,12 @@ struct EmailEvidence {
   // Empty when accepted; else where it ended: "connect", "dns", "timeout", "tls", "tls_identity",
   // "greeting", "ehlo", "auth", "mail", "rcpt", "data", "transport", "local".
   std::string failure_class;
-  int smtp_code = 0;          // last reply code the server sent (0: none)
-  std::string smtp_reply;     // that reply as sent: "250 2.0.0 Ok: queued as 4F2A1"
+  int smtp_code = 0;          // CURLINFO_RESPONSE_CODE: the last reply code (0: none)
+  // Accepted: the reply to DATA as sent ("250 2.0.0 Ok: queued as 4F2A1");
+  // otherwise the last reply before the failure. A reply lost after the body
+  // was sent leaves the outcome unknown: classed temporary, so a retry may
+  // deliver twice, which beats not at all.
+  std::string smtp_reply;
   std::string curl_error;     // libcurl's words on failure
   std::string message_id;
   std::vector<std::string> accepted_recipients;  // RCPT TO answered 2xx

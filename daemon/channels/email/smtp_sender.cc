@@ -25,6 +25,7 @@ struct Dialogue {
   std::vector<std::string> accepted;
   std::string last_reply;  // last complete reply line
   std::string data_reply;  // the reply to the message body
+  bool quitting = false;   // QUIT and its reply say nothing about the outcome
 };
 
 struct Transfer {
@@ -46,7 +47,7 @@ void OnCommand(Dialogue& d, std::string_view line) {
   else if (is("AUTH")) d.phase = "auth";
   else if (is("MAIL")) d.phase = "mail";
   else if (is("DATA")) d.phase = "data";
-  else if (is("QUIT")) d.phase = "quit";
+  else if (is("QUIT")) d.quitting = true;
   else if (is("RCPT TO:<")) {
     d.phase = "rcpt";
     line.remove_prefix(9);
@@ -56,7 +57,7 @@ void OnCommand(Dialogue& d, std::string_view line) {
 
 // Only the last line of a multi-line reply ("250 ", not "250-") ends it.
 void OnReply(Dialogue& d, std::string_view line) {
-  if (line.size() < 3 || (line.size() > 3 && line[3] != ' ')) return;
+  if (d.quitting || line.size() < 3 || (line.size() > 3 && line[3] != ' ')) return;
   d.last_reply = std::string(line);
   char klass = line[0];
   if (d.phase == "connect") d.phase = "greeting";

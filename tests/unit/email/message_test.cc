@@ -184,5 +184,37 @@ TEST(NewMessageId, TakesTheSendersDomain) {
   EXPECT_EQ(id->size(), 1 + 36 + 15u);
 }
 
+// These are refused before any connection is tried, so they need no server.
+TEST(SendEmail, PlainSmtpIsRefusedOffLoopback) {
+  SmtpOptions o;
+  o.host = "192.0.2.1";  // TEST-NET-1: never contacted, the check comes first
+  o.port = 25;
+  o.security = SmtpSecurity::kPlain;
+  SystemClock clock;
+  EXPECT_EQ(SendEmail(Chinese(), o, clock).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SendEmail, BadMessageOrOptionsSendNothing) {
+  SmtpOptions o;
+  o.host = "127.0.0.1";
+  o.port = 1;
+  o.security = SmtpSecurity::kPlain;
+  SystemClock clock;
+  EmailMessage m = Chinese();
+  m.subject = "x\r\nBcc: y@evil.example";
+  EXPECT_EQ(SendEmail(m, o, clock).status().code(), StatusCode::kInvalidArgument);
+  o.port = 70000;
+  EXPECT_EQ(SendEmail(Chinese(), o, clock).status().code(), StatusCode::kInvalidArgument);
+  o.port = 25;
+  o.helo_name = "bad name\r\n";
+  EXPECT_EQ(SendEmail(Chinese(), o, clock).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(VerdictName, NamesEveryVerdict) {
+  EXPECT_EQ(VerdictName(Verdict::kAccepted), "accepted");
+  EXPECT_EQ(VerdictName(Verdict::kPermanent), "permanent");
+  EXPECT_EQ(VerdictName(Verdict::kTemporary), "temporary");
+}
+
 }  // namespace
 }  // namespace lifeline::email
