@@ -1,7 +1,11 @@
 // SendEmail against a real SMTP server (aiosmtpd) on 127.0.0.1: a Chinese
 // message arrives byte-exact; refusals and failures get the right verdict;
 // TLS is verified and never skipped.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "daemon/channels/email/email.h"
 #include "tests/integration/email/smtp_server_process.h"
@@ -136,6 +140,30 @@ TEST(EmailSmtp, ServerGoneIsTemporaryConnect) {
   EXPECT_EQ(e->verdict, Verdict::kTemporary);
   EXPECT_EQ(e->failure_class, "connect");
   EXPECT_FALSE(e->curl_error.empty());
+}
+
+// A listening socket nobody accepts from: the kernel completes the TCP
+// handshake, but no greeting ever comes, as with a hung relay.
+TEST(EmailSmtp, SilentServerIsTemporaryTimeout) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  SmtpOptions o;
+  o.host = "127.0.0.1";
+  o.port = ntohs(addr.sin_port);
+  o.security = SmtpSecurity::kPlain;
+  o.total_timeout = std::chrono::milliseconds(500);
+  Result<EmailEvidence> e = Send(o);
+  close(fd);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->verdict, Verdict::kTemporary);
+  EXPECT_EQ(e->failure_class, "timeout") << e->curl_error;
 }
 
 TEST(EmailSmtp, StartTlsWithTheServersCaIsAccepted) {
