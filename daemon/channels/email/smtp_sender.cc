@@ -224,7 +224,8 @@ Result<EmailEvidence> SendEmail(const EmailMessage& message, const SmtpOptions& 
   if (!id.ok()) return id.status();
   EmailEvidence e;
   e.started_at = clock.Now();
-  Result<std::string> text = BuildMessage(message, {WithOffset(e.started_at, message.date_offset_minutes), *id});
+  MessageStamp stamp{WithOffset(e.started_at, message.date_offset_minutes), *id};
+  Result<std::string> text = BuildMessage(message, stamp);
   if (!text.ok()) return text.status();
   e.message_id = *id;
 
