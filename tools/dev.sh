@@ -16,7 +16,7 @@ PACKAGES=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev
   libspandsp-dev libtiff-dev libfreetype-dev fonts-noto-cjk libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jsonschema python3-gammu gammu efax libfiu-dev fiu-utils
+  python3 python3-jsonschema python3-gammu gammu python3-aiosmtpd efax libfiu-dev fiu-utils
   nut-server iproute2 curl openssl libssl-dev
 )
 

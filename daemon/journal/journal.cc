@@ -50,12 +50,13 @@ struct Head {
 };
 
 Result<Head> ReadHead(sql::Db& db) {
-  auto st = db.Prepare("SELECT seq, last_mac, head_mac FROM journal_head WHERE id = 1");
+  auto st = db.Cached("SELECT seq, last_mac, head_mac FROM journal_head WHERE id = 1");
   if (!st.ok()) return st.status();
-  auto row = st->Step();
+  auto row = (*st)->Step();
   if (!row.ok()) return row.status();
   Head h;
-  if (*row) h = Head{st->Int(0), ToMac(st->Blob(1)), ToMac(st->Blob(2))};
+  if (*row) h = Head{(*st)->Int(0), ToMac((*st)->Blob(1)), ToMac((*st)->Blob(2))};
+  (*st)->Reset().IgnoreError();  // release the read before the writes below
   return h;
 }
 
@@ -89,18 +90,18 @@ Result<int64_t> AppendJournal(sql::Db& db, const JournalKey& key, const Clock& c
   e.payload = payload.dump();
   e.prev_mac = head->last;
   e.mac = key.Sign(SignedBytes(e));
-  auto ins = db.Prepare(
+  auto ins = db.Cached(
       "INSERT INTO journal (seq, wall_time, mono_us, clock_source, type, report_id, payload,"
       " prev_mac, mac) VALUES (?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
-  ins->Bind(1, e.seq).Bind(2, e.wall_time).Bind(3, e.mono_us).Bind(4, e.clock_source);
-  ins->Bind(5, e.type).Bind(6, e.report_id).Bind(7, e.payload).Bind(8, FromMac(e.prev_mac));
-  ins->Bind(9, FromMac(e.mac));
-  LIFELINE_RETURN_IF_ERROR(ins->Run());
-  auto up = db.Prepare("INSERT OR REPLACE INTO journal_head (id, seq, last_mac, head_mac) VALUES (1,?,?,?)");
+  (*ins)->Bind(1, e.seq).Bind(2, e.wall_time).Bind(3, e.mono_us).Bind(4, e.clock_source);
+  (*ins)->Bind(5, e.type).Bind(6, e.report_id).Bind(7, e.payload).Bind(8, FromMac(e.prev_mac));
+  (*ins)->Bind(9, FromMac(e.mac));
+  LIFELINE_RETURN_IF_ERROR((*ins)->Run());
+  auto up = db.Cached("INSERT OR REPLACE INTO journal_head (id, seq, last_mac, head_mac) VALUES (1,?,?,?)");
   if (!up.ok()) return up.status();
-  up->Bind(1, e.seq).Bind(2, FromMac(e.mac)).Bind(3, FromMac(HeadMac(key, e.seq, e.mac)));
-  LIFELINE_RETURN_IF_ERROR(up->Run());
+  (*up)->Bind(1, e.seq).Bind(2, FromMac(e.mac)).Bind(3, FromMac(HeadMac(key, e.seq, e.mac)));
+  LIFELINE_RETURN_IF_ERROR((*up)->Run());
   return e.seq;
 }
 

@@ -19,7 +19,7 @@ const nlohmann::json& Schema() {
   return schema;
 }
 
-nlohmann::json Node(std::string_view pointer) {
+static nlohmann::json Resolve(std::string_view pointer) {
   nlohmann::json node = Schema().at(nlohmann::json::json_pointer(std::string(pointer)));
   auto ref = node.find("$ref");
   if (ref != node.end()) {
@@ -31,6 +31,15 @@ nlohmann::json Node(std::string_view pointer) {
     return merged;
   }
   return node;
+}
+
+const nlohmann::json& Node(std::string_view pointer) {
+  static std::mutex mu;  // guards cache: validation may run on several threads
+  static std::map<std::string, nlohmann::json, std::less<>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(pointer);
+  if (it == cache.end()) it = cache.emplace(std::string(pointer), Resolve(pointer)).first;
+  return it->second;  // std::map nodes never move, so the reference stays valid
 }
 
 const std::regex& Pattern(const std::string& pattern) {

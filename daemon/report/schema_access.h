@@ -12,8 +12,9 @@ namespace lifeline::report_internal {
 
 const nlohmann::json& Schema();
 // The node at a JSON Pointer into the schema, with a "$ref" at that node
-// replaced by its target merged under the node's own keywords.
-nlohmann::json Node(std::string_view pointer);
+// replaced by its target merged under the node's own keywords. Resolved once
+// per pointer and kept: validation looks the same few nodes up for every report.
+const nlohmann::json& Node(std::string_view pointer);
 // ECMAScript regex for a schema pattern; compiled once per pattern.
 const std::regex& Pattern(const std::string& pattern);
 

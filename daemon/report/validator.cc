@@ -74,12 +74,12 @@ std::string TypeZh(const std::string& t) {
 }
 
 bool Checker::CheckObject(const json& v, const std::string& path, const std::string& schema_ptr) {
-  json node = Node(schema_ptr);
+  const json& node = Node(schema_ptr);
   if (!v.is_object()) {
     Problem(path, "應為物件（" + Title(node) + "）", "must be an object, not " + TypeOf(v));
     return false;
   }
-  const json& props = node["properties"];
+  const json& props = node.at("properties");
   for (const auto& key : node.value("required", json::array())) {
     if (!v.contains(key.get<std::string>())) {
       std::string k = key.get<std::string>();
@@ -121,7 +121,7 @@ void Checker::CheckString(const std::string& s, const std::string& path, const j
 }
 
 void Checker::CheckLeaf(const json& v, const std::string& path, const std::string& schema_ptr) {
-  json node = Node(schema_ptr);
+  const json& node = Node(schema_ptr);
   if (node.contains("const") && v != node["const"]) {
     Problem(path, "應為 " + node["const"].dump(), "must be " + node["const"].dump());
     return;

@@ -85,7 +85,23 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const OpenOptions&
   return std::unique_ptr<Db>(new Db(raw, path));
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  cached_.clear();  // finalize before closing
+  sqlite3_close_v2(db_);
+}
+
+Result<Stmt*> Db::Cached(const char* sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    auto st = Prepare(sql);
+    if (!st.ok()) return st.status();
+    it = cached_.emplace(sql, std::make_unique<Stmt>(std::move(*st))).first;
+  } else {
+    it->second->Reset().IgnoreError();  // the previous use's error, if any, was reported then
+    it->second->ClearBindings();
+  }
+  return it->second.get();
+}
 
 Result<Stmt> Db::Prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ class Stmt {
   // Runs to completion (for writes).
   Status Run();
   Status Reset();
+  void ClearBindings() { sqlite3_clear_bindings(s_); }
 
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   std::string Text(int col) const;
@@ -58,6 +60,9 @@ class Db {
   ~Db();
 
   Result<Stmt> Prepare(std::string_view sql);
+  // A statement prepared once per connection and reused (reset, bindings
+  // cleared) on every call: for the statements of the hot submit path.
+  Result<Stmt*> Cached(const char* sql);
   Status Exec(std::string_view sql);  // one or more statements, no results
   // Single integer result of a query ("PRAGMA user_version").
   Result<int64_t> QueryInt(std::string_view sql);
@@ -68,6 +73,7 @@ class Db {
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  std::map<const char*, std::unique_ptr<Stmt>> cached_;  // keyed by the literal's address
 };
 
 }  // namespace lifeline::sql

@@ -116,55 +116,84 @@ Result<int64_t> Store::Journal(std::string_view type, std::string_view report_id
   return AppendJournal(*db_, key_, clock_, type, report_id, p);
 }
 
+namespace {
+
+// What Submit needs to know of a report's stored revisions, without parsing documents.
+struct RevisionDigest {
+  int revision, level;
+  bool drill;
+  std::string sha256;
+};
+
+Result<std::vector<RevisionDigest>> Digests(sql::Db& db, const std::string& id) {
+  auto st = db.Cached("SELECT revision, level, drill, document_sha256 FROM reports WHERE report_id = ? ORDER BY revision");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id);
+  std::vector<RevisionDigest> out;
+  for (;;) {
+    auto row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back({static_cast<int>((*st)->Int(0)), static_cast<int>((*st)->Int(1)), (*st)->Int(2) != 0, (*st)->Text(3)});
+  }
+}
+
+Status CheckNextRevision(const Report& report, const std::vector<RevisionDigest>& existing) {
+  int latest = existing.empty() ? 0 : existing.back().revision;
+  if (report.revision != latest + 1) {
+    return FailedPrecondition(
+        latest == 0 ? "report " + report.id + " is not stored yet: its first revision must be 1"
+                    : "report " + report.id + " is at revision " + std::to_string(latest) +
+                          ": the next revision must be " + std::to_string(latest + 1));
+  }
+  if (latest > 0 && existing.back().drill != report.drill) {
+    return FailedPrecondition("report " + report.id + " cannot change between drill and real");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<SubmitResult> Store::Submit(const Report& report, const std::string& rules_id,
                                    const nlohmann::json& schedule) {
   SubmitResult result;
   std::string document = report.document.dump();
   std::string digest = Sha256Hex(document);
   Status s = InTransaction([&]() -> Status {
-    auto existing = GetReport(report.id);
+    auto existing = Digests(*db_, report.id);
     if (!existing.ok()) return existing.status();
     for (const auto& r : *existing) {
       if (r.revision != report.revision) continue;
-      if (r.document_sha256 != digest) {
+      if (r.sha256 != digest) {
         return AlreadyExists("report " + report.id + " revision " + std::to_string(report.revision) +
                              " is already stored with different content; a change needs revision " +
                              std::to_string(existing->back().revision + 1));
       }
-      result = {r, true};
+      auto stored = GetReport(report.id);  // the rare resubmission: return it as stored
+      if (!stored.ok()) return stored.status();
+      result = {(*stored)[report.revision - 1], true};
       return Status::Ok();
     }
-    int latest = existing->empty() ? 0 : existing->back().revision;
-    if (report.revision != latest + 1) {
-      return FailedPrecondition(
-          latest == 0 ? "report " + report.id + " is not stored yet: its first revision must be 1"
-                      : "report " + report.id + " is at revision " + std::to_string(latest) +
-                            ": the next revision must be " + std::to_string(latest + 1));
-    }
-    if (latest > 0 && existing->back().drill != report.drill) {
-      return FailedPrecondition("report " + report.id + " cannot change between drill and real");
-    }
-    std::string now = FormatUtcMicros(clock_.Now());
-    auto ins = db_->Prepare(
+    LIFELINE_RETURN_IF_ERROR(CheckNextRevision(report, *existing));
+    StoredRevision row{report.id, report.revision, report.Level(), report.drill, "queued",
+                       FormatRfc3339(report.aware_at), FormatUtcMicros(clock_.Now()), report.IdempotencyKey(),
+                       digest, "", rules_id, schedule, report.document};
+    auto ins = db_->Cached(
         "INSERT INTO reports (report_id, revision, idempotency_key, level, drill, aware_at,"
         " aware_at_us, received_at, document, document_sha256, rules_id, schedule, state)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'queued')");
     if (!ins.ok()) return ins.status();
-    ins->Bind(1, report.id).Bind(2, report.revision).Bind(3, report.IdempotencyKey());
-    ins->Bind(4, report.Level()).Bind(5, report.drill ? 1 : 0).Bind(6, FormatRfc3339(report.aware_at));
-    ins->Bind(7, report.aware_at.instant.time_since_epoch().count()).Bind(8, now);
-    ins->Bind(9, document).Bind(10, digest).Bind(11, rules_id).Bind(12, schedule.dump());
-    LIFELINE_RETURN_IF_ERROR(ins->Run());
-    nlohmann::json entry = {{"revision", report.revision}, {"level", report.Level()},
-                            {"idempotency_key", report.IdempotencyKey()}, {"document_sha256", digest},
-                            {"aware_at", FormatRfc3339(report.aware_at)}, {"drill", report.drill},
+    (*ins)->Bind(1, row.id).Bind(2, row.revision).Bind(3, row.idempotency_key).Bind(4, row.level);
+    (*ins)->Bind(5, row.drill ? 1 : 0).Bind(6, row.aware_at).Bind(7, report.aware_at.instant.time_since_epoch().count());
+    (*ins)->Bind(8, row.received_at).Bind(9, document).Bind(10, digest).Bind(11, rules_id).Bind(12, schedule.dump());
+    LIFELINE_RETURN_IF_ERROR((*ins)->Run());
+    nlohmann::json entry = {{"revision", row.revision}, {"level", row.level}, {"idempotency_key", row.idempotency_key},
+                            {"document_sha256", digest}, {"aware_at", row.aware_at}, {"drill", row.drill},
                             {"rules_id", rules_id}};
-    if (latest > 0) entry["previous_level"] = existing->back().level;
-    auto seq = Journal(latest == 0 ? "report.received" : "report.revision_added", report.id, entry);
+    if (!existing->empty()) entry["previous_level"] = existing->back().level;
+    auto seq = Journal(existing->empty() ? "report.received" : "report.revision_added", report.id, entry);
     if (!seq.ok()) return seq.status();
-    auto stored = GetReport(report.id);
-    if (!stored.ok()) return stored.status();
-    result = {stored->back(), false};
+    result = {std::move(row), false};
     return Status::Ok();
   });
   if (!s.ok()) return s;
