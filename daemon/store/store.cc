@@ -200,11 +200,15 @@ Result<SubmitResult> Store::Submit(const Report& report, const std::string& rule
   return result;
 }
 
-Result<std::vector<StoredRevision>> Store::GetReport(const std::string& id) {
-  auto st = db_->Prepare(std::string("SELECT ") + kRevisionColumns +
-                         " FROM reports WHERE report_id = ? ORDER BY revision");
+namespace {
+
+// Runs `where` (the query after the column list, with `id` bound to ?1 when
+// given) and reads every row as a stored revision.
+Result<std::vector<StoredRevision>> QueryRevisions(sql::Db& db, const std::string& where,
+                                                   const std::string* id) {
+  auto st = db.Prepare(std::string("SELECT ") + kRevisionColumns + " " + where);
   if (!st.ok()) return st.status();
-  st->Bind(1, id);
+  if (id) st->Bind(1, *id);
   std::vector<StoredRevision> out;
   for (;;) {
     auto row = st->Step();
@@ -212,33 +216,24 @@ Result<std::vector<StoredRevision>> Store::GetReport(const std::string& id) {
     if (!*row) return out;
     out.push_back(ReadRevision(*st));
   }
+}
+
+}  // namespace
+
+Result<std::vector<StoredRevision>> Store::GetReport(const std::string& id) {
+  return QueryRevisions(*db_, "FROM reports WHERE report_id = ?1 ORDER BY revision", &id);
 }
 
 Result<std::vector<StoredRevision>> Store::ListLatest() {
-  auto st = db_->Prepare(std::string("SELECT ") + kRevisionColumns +
-                         " FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
-                         " WHERE report_id = r.report_id) ORDER BY aware_at_us, report_id");
-  if (!st.ok()) return st.status();
-  std::vector<StoredRevision> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(ReadRevision(*st));
-  }
+  return QueryRevisions(*db_,
+                        "FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
+                        " WHERE report_id = r.report_id) ORDER BY aware_at_us, report_id",
+                        nullptr);
 }
 
 Result<std::vector<StoredRevision>> Store::ListUnacknowledged() {
-  auto st = db_->Prepare(std::string("SELECT ") + kRevisionColumns +
-                         " FROM reports WHERE site_receipt IS NULL ORDER BY aware_at_us, report_id, revision");
-  if (!st.ok()) return st.status();
-  std::vector<StoredRevision> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(ReadRevision(*st));
-  }
+  return QueryRevisions(*db_, "FROM reports WHERE site_receipt IS NULL ORDER BY aware_at_us, report_id, revision",
+                        nullptr);
 }
 
 Status Store::RecordEvent(std::string_view type, std::string_view report_id,
