@@ -19,6 +19,7 @@
 #include "daemon/intake/intake.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/online/online.h"
+#include "daemon/power/power.h"
 #include "daemon/site/site.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
@@ -129,6 +130,27 @@ Result<OnlineParts> StartOnline(asio::io_context& io, const Clock& clock, const 
   return parts;
 }
 
+// Journals every power change the UPS reports; nothing when no source is configured.
+Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const Config& config, AsyncStore& store) {
+  if (config.power.source.empty()) return std::unique_ptr<NutPowerSource>();
+  NutOptions o;
+  o.host = config.power.nut_host;
+  o.port = static_cast<uint16_t>(config.power.nut_port);
+  o.ups = config.power.nut_ups;
+  o.poll_interval = std::chrono::milliseconds(config.power.poll_interval_ms);
+  auto source = std::make_unique<NutPowerSource>(io, o);
+  source->OnChange([&store](const PowerState& p) {
+    nlohmann::json payload = {{"known", p.known}, {"mains_ok", p.mains_ok}, {"on_battery", p.on_battery},
+                              {"low_battery", p.low_battery}, {"status", p.status}, {"detail", p.detail}};
+    if (p.runtime) payload["runtime_seconds"] = p.runtime->count();
+    if (p.charge_percent) payload["charge_percent"] = *p.charge_percent;
+    spdlog::warn("power: {}", DescribePowerState(p));
+    store.Run([payload](Store& st) { return st.RecordEvent("power.change", "", payload); }, [](Status) {});
+  });
+  LIFELINE_RETURN_IF_ERROR(source->Start());
+  return source;
+}
+
 int Fatal(const Status& s) {
   spdlog::critical("{}", s.ToString());
   return 2;
@@ -166,6 +188,8 @@ int Run(const Args& args) {
   OnlinePath online(io, async_store, {std::chrono::seconds(config->site.replay_interval_seconds), 8});
   auto online_parts = StartOnline(io, clock, *config, online, api);
   if (!online_parts.ok()) return Fatal(online_parts.status());
+  auto power = StartPower(io, *config, async_store);
+  if (!power.ok()) return Fatal(power.status());
   auto server = IntakeServer::Listen(io, config->socket_path, config->socket_group, api);
   if (!server.ok()) return Fatal(server.status());
 
@@ -181,6 +205,7 @@ int Run(const Args& args) {
   server->reset();
   if (online_parts->monitor) online_parts->monitor->Stop();
   online.Detach();
+  if (*power) (*power)->Stop();
   async_store.Run([](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); },
                   [](Status) {});
   spdlog::info("stopped");

@@ -148,6 +148,11 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
   // sun_path holds 108 bytes including the terminator.
   if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
   LIFELINE_RETURN_IF_ERROR(CheckSiteAndMonitor(c, bad));
+  if (!c.power.source.empty() && c.power.source != "nut") return bad("power.source", "must be \"\" or \"nut\"");
+  if (c.power.nut_port < 1 || c.power.nut_port > 65535) return bad("power.nut_port", "must be 1-65535");
+  if (c.power.poll_interval_ms < 100 || c.power.poll_interval_ms > 600000) {
+    return bad("power.poll_interval_ms", "must be 100-600000");
+  }
   if (c.sms.validity_minutes < 5 || c.sms.validity_minutes > 63 * 24 * 60) {
     return bad("sms.validity_minutes", "must be 5 minutes to 63 days");
   }
@@ -184,6 +189,8 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.agency_email = Str(t, "agency.contact_email");
   ReadFax(t, &c.fax);
   ReadSiteAndMonitor(t, &c);
+  c.power = {Str(t, "power.source"), Str(t, "power.nut_host"), Str(t, "power.nut_ups"),
+             Int(t, "power.nut_port"), Int(t, "power.poll_interval_ms")};
   c.sms = {Str(t, "sms.device"), Str(t, "sms.pin"), Int(t, "sms.validity_minutes"),
            Int(t, "sms.max_attempts_per_part"), Int(t, "sms.retry_delay_ms")};
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t, origins));

@@ -32,6 +32,11 @@ struct Config {
     int validity_minutes = 1440, max_attempts_per_part = 3, retry_delay_ms = 3000;
   } sms;
 
+  struct Power {
+    std::string source, nut_host, nut_ups;
+    int nut_port = 3493, poll_interval_ms = 2000;
+  } power;
+
   struct Site {
     std::string base_url, ca_file, pinned_public_key;
     bool allow_plain_http = false;
