@@ -1,5 +1,7 @@
 #include "tests/support/site_sim_harness.h"
 
+#include "tests/support/command.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,14 +55,7 @@ void SiteSim::Stop() {
 std::string SiteSim::Admin(const std::string& method, const std::string& path, const std::string& body) {
   std::string cmd = "curl -s --max-time 10 -X " + method + " 'http://127.0.0.1:" + std::to_string(admin_port_) +
                     path + "'" + (body.empty() ? "" : " -d '" + body + "'");
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
+  return RunCommand(cmd).output;
 }
 
 bool SiteSim::SetFaults(const nlohmann::json& faults) {

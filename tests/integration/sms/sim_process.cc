@@ -126,14 +126,7 @@ bool SimProcess::WaitForSubmits(size_t n, int timeout_ms) const {
 }
 
 CommandResult RunCommand(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = popen(("timeout 120 " + command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof(buf), pipe)) > 0;) r.output.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return testing_support::RunCommand("timeout 120 " + command + " 2>&1");
 }
 
 std::string ScratchDir(const std::string& name) {

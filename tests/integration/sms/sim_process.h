@@ -3,6 +3,8 @@
 // commands, reads back the AT+CMGS log, and stops it on destruction.
 #pragma once
 
+#include "tests/support/command.h"
+
 #include <sys/types.h>
 
 #include <memory>
@@ -46,10 +48,8 @@ class SimProcess {
 };
 
 // Runs a shell command with a time limit; returns exit status and output.
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
+using testing_support::CommandResult;
+// Runs `command` with a 120 s limit, standard error included.
 CommandResult RunCommand(const std::string& command);
 
 // A fresh scratch folder under the build tree, unique per test.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "daemon/report/report.h"
+#include "tests/support/command.h"
 
 namespace lifeline {
 namespace {
@@ -23,16 +24,6 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-std::string RunCommand(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
 
 std::vector<std::string> FixtureNames() {
   std::vector<std::string> names;
@@ -72,7 +63,7 @@ TEST(ReportFixturesTest, PythonJsonschemaAgreesOnEveryFixture) {
                     "/tests/unit/report/jsonschema_verdicts.py " LIFELINE_SOURCE_DIR
                     "/proto/report.schema.json " +
                     kFixtures.string();
-  std::string out = RunCommand(cmd);
+  std::string out = testing_support::RunCommand(cmd).output;
   auto verdicts = nlohmann::json::parse(out, nullptr, false);
   ASSERT_TRUE(verdicts.is_object()) << "python3-jsonschema did not run: " << out;
   auto names = FixtureNames();
