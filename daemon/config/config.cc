@@ -133,6 +133,78 @@ Status CheckFax(const Config::Fax& f, const std::function<Status(const char*, co
   return Status::Ok();
 }
 
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    out.push_back(item);
+  }
+  return out;
+}
+
+void ReadEscalationAndEmail(const toml::table& t, Config* c) {
+  auto& e = c->escalation;
+  e.recipients_file = Str(t, "escalation.recipients_file");
+  e.templates_file = Str(t, "escalation.templates_file");
+  e.channel_order = SplitList(Str(t, "escalation.channel_order"));
+  e.sms_lead_seconds = Int(t, "escalation.sms_lead_seconds");
+  e.fax_lead_seconds = Int(t, "escalation.fax_lead_seconds");
+  e.email_lead_seconds = Int(t, "escalation.email_lead_seconds");
+  e.phone_lead_seconds = Int(t, "escalation.phone_lead_seconds");
+  e.louder_before_seconds = Int(t, "escalation.louder_before_seconds");
+  e.phone_reminder_seconds = Int(t, "escalation.phone_reminder_seconds");
+  e.reminder_ahead_seconds = Int(t, "escalation.reminder_ahead_seconds");
+  e.tick_ms = Int(t, "escalation.tick_ms");
+  auto& m = c->email;
+  m.host = Str(t, "email.host");
+  m.port = Int(t, "email.port");
+  m.security = Str(t, "email.security");
+  m.ca_file = Str(t, "email.ca_file");
+  m.username = Str(t, "email.username");
+  m.password = Str(t, "email.password");
+  m.from = Str(t, "email.from");
+  m.from_name = Str(t, "email.from_name");
+  m.max_attempts = Int(t, "email.max_attempts");
+  m.retry_delay_ms = Int(t, "email.retry_delay_ms");
+}
+
+Status CheckEscalationAndEmail(const Config& c, const std::function<Status(const char*, const std::string&)>& bad) {
+  if (c.time_scale < 1 || c.time_scale > 3600) return bad("rules.time_scale", "must be 1-3600");
+  const auto& e = c.escalation;
+  if (e.channel_order.empty()) return bad("escalation.channel_order", "must name at least one channel");
+  for (const auto& k : e.channel_order) {
+    if (k != "sms" && k != "fax" && k != "email" && k != "phone") {
+      return bad("escalation.channel_order", "'" + k + "' is not one of sms, fax, email, phone");
+    }
+    if (std::count(e.channel_order.begin(), e.channel_order.end(), k) > 1) {
+      return bad("escalation.channel_order", "'" + k + "' is listed twice");
+    }
+  }
+  for (auto [key, v] : {std::pair{"escalation.sms_lead_seconds", e.sms_lead_seconds},
+                        {"escalation.fax_lead_seconds", e.fax_lead_seconds},
+                        {"escalation.email_lead_seconds", e.email_lead_seconds},
+                        {"escalation.phone_lead_seconds", e.phone_lead_seconds},
+                        {"escalation.louder_before_seconds", e.louder_before_seconds},
+                        {"escalation.phone_reminder_seconds", e.phone_reminder_seconds}}) {
+    if (v < 1 || v > 3600) return bad(key, "must be 1-3600 seconds");
+  }
+  if (e.reminder_ahead_seconds < 0 || e.reminder_ahead_seconds > 30 * 86400) {
+    return bad("escalation.reminder_ahead_seconds", "must be 0-2592000 seconds");
+  }
+  if (e.tick_ms < 50 || e.tick_ms > 60000) return bad("escalation.tick_ms", "must be 50-60000");
+  const auto& m = c.email;
+  if (m.security != "starttls" && m.security != "smtps" && m.security != "plain") {
+    return bad("email.security", "must be \"starttls\", \"smtps\" or \"plain\"");
+  }
+  if (m.port < 1 || m.port > 65535) return bad("email.port", "must be 1-65535");
+  if (!m.host.empty() && m.from.find('@') == std::string::npos) return bad("email.from", "must be an e-mail address");
+  if (m.max_attempts < 1 || m.max_attempts > 20) return bad("email.max_attempts", "must be 1-20");
+  if (m.retry_delay_ms < 0 || m.retry_delay_ms > 600000) return bad("email.retry_delay_ms", "must be 0-600000");
+  return Status::Ok();
+}
+
 Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& origins) {
   auto bad = [&](const char* key, const std::string& why) {
     auto it = origins.find(key);
@@ -160,6 +232,7 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
     return bad("sms.max_attempts_per_part", "must be 1-20");
   }
   if (c.sms.retry_delay_ms < 0 || c.sms.retry_delay_ms > 600000) return bad("sms.retry_delay_ms", "must be 0-600000");
+  LIFELINE_RETURN_IF_ERROR(CheckEscalationAndEmail(c, bad));
   return CheckFax(c.fax, bad);
 }
 
@@ -183,11 +256,13 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.socket_group = Str(t, "daemon.socket_group");
   c.log_level = Str(t, "daemon.log_level");
   c.rules_file = Str(t, "rules.file");
+  c.time_scale = Int(t, "rules.time_scale");
   c.agency_name = Str(t, "agency.name");
   c.agency_phone = Str(t, "agency.contact_phone");
   c.agency_fax = Str(t, "agency.contact_fax");
   c.agency_email = Str(t, "agency.contact_email");
   ReadFax(t, &c.fax);
+  ReadEscalationAndEmail(t, &c);
   ReadSiteAndMonitor(t, &c);
   c.power = {Str(t, "power.source"), Str(t, "power.nut_host"), Str(t, "power.nut_ups"),
              Int(t, "power.nut_port"), Int(t, "power.poll_interval_ms")};

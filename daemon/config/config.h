@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "daemon/core/status.h"
@@ -17,6 +18,7 @@ struct Config {
   std::string socket_group;
   std::string log_level;
   std::string rules_file;  // "" = compiled-in rule set
+  int time_scale = 1;      // divides rule durations and escalation timings (demo, tests)
   std::string agency_name, agency_phone, agency_fax, agency_email;
 
   struct Fax {
@@ -42,6 +44,19 @@ struct Config {
     bool allow_plain_http = false;
     int connect_timeout_ms = 5000, total_timeout_ms = 20000, max_attempts = 8, replay_interval_seconds = 60;
   } site;
+
+  struct Escalation {
+    std::string recipients_file, templates_file;
+    std::vector<std::string> channel_order;
+    int sms_lead_seconds = 600, fax_lead_seconds = 900, email_lead_seconds = 300, phone_lead_seconds = 900;
+    int louder_before_seconds = 600, phone_reminder_seconds = 300, reminder_ahead_seconds = 7200;
+    int tick_ms = 1000;
+  } escalation;
+
+  struct Email {
+    std::string host, security, ca_file, username, password, from, from_name;
+    int port = 587, max_attempts = 3, retry_delay_ms = 10000;
+  } email;
 
   struct Monitor {
     int outage_after_failures = 3, outage_min_span_seconds = 60, recovered_after_successes = 2;

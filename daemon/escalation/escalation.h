@@ -71,6 +71,8 @@ struct Conditions {
   std::string link_class;  // dominant failure class while in outage
   bool on_battery = false;
   std::optional<std::chrono::seconds> battery_runtime;  // when the UPS says
+  std::optional<WallTime> outage_began_at;              // first failure of the current outage
+  bool simulated = false;                               // a drill's simulated loss of the site
   // The reason to state: power first (it explains the network too), then link.
   FallbackReason Reason() const;
 };

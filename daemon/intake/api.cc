@@ -5,9 +5,10 @@
 #include "daemon/intake/intake.h"
 
 namespace lifeline {
-namespace {
 
 using nlohmann::json;
+
+namespace {
 
 http::Response Json(int status, const json& body) {
   http::Response r;
@@ -24,7 +25,7 @@ http::Response Error(int status, std::string_view code, const std::string& en, c
 http::Response FromStatus(const Status& s) {
   switch (s.code()) {
     case StatusCode::kNotFound:
-      return Error(404, "not_found", s.message(), "查無此通報");
+      return Error(404, "not_found", s.message(), "查無此項目：" + s.message());
     case StatusCode::kAlreadyExists:
     case StatusCode::kFailedPrecondition:
       return Error(409, "conflict", s.message(), "與已儲存之通報衝突");
@@ -33,6 +34,8 @@ http::Response FromStatus(const Status& s) {
                    "the report was NOT stored: " + s.message() +
                        ". Reports already stored are intact; free disk space and submit again.",
                    "磁碟空間不足，本通報未儲存；已儲存之通報不受影響。請釋放空間後重新送出。");
+    case StatusCode::kInvalidArgument:
+      return Error(422, "invalid_request", s.message(), "請求內容有誤：" + s.message());
     case StatusCode::kUnknownOutcome:
       return Error(503, "unknown_outcome",
                    s.message() + ". Submit the same report again: it can never be stored twice.",
@@ -56,6 +59,12 @@ std::vector<std::string> SplitPath(const std::string& target) {
 
 }  // namespace
 
+http::Response JsonResponse(int status, const json& body) { return Json(status, body); }
+http::Response ErrorResponse(int status, std::string_view code, const std::string& en, const std::string& zh) {
+  return Error(status, code, en, zh);
+}
+http::Response ResponseFromStatus(const Status& s) { return FromStatus(s); }
+
 json RevisionToJson(const StoredRevision& r, bool include_document) {
   json j = {{"id", r.id}, {"revision", r.revision}, {"level", r.level}, {"drill", r.drill},
             {"state", r.state}, {"aware_at", r.aware_at}, {"received_at", r.received_at},
@@ -77,6 +86,10 @@ void IntakeApi::Handle(const http::Request& req, Reply reply) {
   if (reports && p.size() == 3 && req.method == "GET") return GetReport(p[2], reply);
   if (reports && p.size() == 4 && p[3] == "revisions" && req.method == "POST") {
     return SubmitReport(req, p[2], reply);
+  }
+  if (p.size() >= 2 && p[0] == "v1") {
+    auto handler = collections_.find(p[1]);
+    if (handler != collections_.end()) return handler->second(req, p, reply);
   }
   if (reports || p == std::vector<std::string>{"v1", "health"}) {
     return reply(Error(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));

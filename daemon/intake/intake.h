@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -29,6 +31,11 @@ class IntakeApi {
   // Called on the io thread for each revision stored for the first time (after its commit).
   std::function<void(const StoredRevision&)> on_stored;
 
+  // Another module's endpoints under /v1/<collection>[/...]; `path` is the
+  // split path ("v1", collection, ...).
+  using Handler = std::function<void(const http::Request&, const std::vector<std::string>& path, Reply)>;
+  void AddCollection(const std::string& collection, Handler handler) { collections_[collection] = std::move(handler); }
+
  private:
   void SubmitReport(const http::Request& request, const std::string& path_id, Reply reply);
   void GetReport(const std::string& id, Reply reply);
@@ -36,7 +43,14 @@ class IntakeApi {
 
   AsyncStore& store_;
   const RuleSet& rules_;
+  std::map<std::string, Handler> collections_;
 };
+
+// Responses in the API's shape: JSON bodies; errors carry a code and the
+// message in English and zh-TW; a Status maps to its HTTP status.
+http::Response JsonResponse(int status, const nlohmann::json& body);
+http::Response ErrorResponse(int status, std::string_view code, const std::string& en, const std::string& zh);
+http::Response ResponseFromStatus(const Status& s);
 
 // JSON of a stored revision as the API returns it.
 nlohmann::json RevisionToJson(const StoredRevision& r, bool include_document);

@@ -1,23 +1,66 @@
 #include "daemon/online/online.h"
 
 #include <asio/post.hpp>
+
+#include <algorithm>
 #include <utility>
 
 #include "daemon/core/log.h"
 
 namespace lifeline {
 
-Result<Submission> SubmissionFor(const StoredRevision& r) {
+Result<Submission> SubmissionFor(const StoredRevision& r, const std::optional<FallbackEvidence>& fallback) {
   auto aware = ParseRfc3339(r.aware_at);
   if (!aware.ok()) return aware.status();
   Submission s;
   s.report_id = r.id;
   s.revision = r.revision;
   s.kind = r.revision == 1 ? SubmissionKind::kInitial : SubmissionKind::kRevision;
+  if (fallback) {
+    s.kind = SubmissionKind::kLate;
+    s.fallback = fallback;
+  }
   s.aware_at = *aware;
   s.report_json = r.document.dump();
   s.idempotency_key = MakeIdempotencyKey(s.report_id, s.revision, s.kind);
   return s;
+}
+
+Result<std::optional<FallbackEvidence>> FallbackEvidenceFor(Store& store, const StoredRevision& r) {
+  if (r.state != "fallback") return std::optional<FallbackEvidence>();
+  auto why = store.FallbackOf(r.id, r.revision);
+  if (!why.ok()) return why.status();
+  auto notifications = store.Notifications(r.id);
+  if (!notifications.ok()) return notifications.status();
+  auto attempts = store.Attempts(r.id);
+  if (!attempts.ok()) return attempts.status();
+  FallbackEvidence e;
+  const nlohmann::json& f = why->is_object() ? *why : nlohmann::json::object();
+  e.reason_class = f.value("reason_class", "transport");
+  e.reason = f.value("reason_zh", "") + " / " + f.value("reason", "");
+  auto offset = ParseRfc3339(r.aware_at);
+  int minutes = offset.ok() ? offset->offset_minutes : 480;
+  if (f.contains("outage_began_at")) {
+    auto began = ParseRfc3339(f.value("outage_began_at", ""));
+    if (began.ok()) e.outage_began_at = *began;
+  }
+  std::map<int64_t, std::string> recipient_of;
+  for (const auto& n : *notifications) {
+    if (n.revision == r.revision) recipient_of[n.id] = n.recipient;
+  }
+  for (const auto& a : *attempts) {
+    auto who = recipient_of.find(a.notification_id);
+    if (who == recipient_of.end() || a.outcome == "cancelled") continue;
+    bool open = a.ended_at.empty();
+    auto at = ParseRfc3339(open ? a.started_at : a.ended_at);
+    if (!at.ok()) continue;
+    std::string summary = a.evidence.is_object() ? a.evidence.value("summary", "") : "";
+    std::string outcome = open ? "in progress (started " + a.started_at + ")" : a.outcome + ": " + summary;
+    e.notifications.push_back({who->second + " (" + a.address + ")", a.channel,
+                               WithOffset(at->instant, minutes), outcome.substr(0, 2000)});
+  }
+  if (e.notifications.empty()) return std::optional<FallbackEvidence>();
+  return std::optional<FallbackEvidence>(std::move(e));
 }
 
 OnlinePath::OnlinePath(asio::io_context& io, AsyncStore& store, OnlineOptions options)
@@ -52,7 +95,20 @@ void OnlinePath::ScheduleReplay() {
   });
 }
 
+void OnlinePath::HoldUntil(const std::string& report_id, std::chrono::steady_clock::time_point until) {
+  held_[report_id] = until;
+}
+
+bool OnlinePath::Held(const std::string& report_id) {
+  auto it = held_.find(report_id);
+  if (it == held_.end()) return false;
+  if (std::chrono::steady_clock::now() < it->second) return true;
+  held_.erase(it);
+  return false;
+}
+
 void OnlinePath::Submit(const StoredRevision& revision) {
+  if (Held(revision.id)) return;  // a drill: the site counts as lost; the replay sends it later
   auto s = SubmissionFor(revision);
   if (!s.ok()) {
     spdlog::error("report {} r{} cannot be submitted: {}", revision.id, revision.revision, s.status().ToString());
@@ -84,18 +140,31 @@ void OnlinePath::Drain() {
     return;
   }
   auto pending = std::make_shared<std::vector<StoredRevision>>();
+  auto evidence = std::make_shared<std::vector<std::optional<FallbackEvidence>>>();
   store_.Run(
-      [pending](Store& st) {
+      [pending, evidence](Store& st) {
         auto r = st.ListUnacknowledged();
-        if (r.ok()) *pending = std::move(*r);
-        return r.status();
+        if (!r.ok()) return r.status();
+        *pending = std::move(*r);
+        for (const auto& rev : *pending) {
+          auto e = FallbackEvidenceFor(st, rev);
+          if (!e.ok()) return e.status();
+          evidence->push_back(std::move(*e));
+        }
+        return Status::Ok();
       },
-      [this, pending, alive = std::weak_ptr<int>(alive_)](Status s) {
+      [this, pending, evidence, alive = std::weak_ptr<int>(alive_)](Status s) {
         if (alive.expired()) return;
         if (!s.ok()) return spdlog::warn("cannot list unacknowledged reports: {}", s.ToString());
         std::vector<Submission> subs;
-        for (const auto& r : *pending) {
-          auto sub = SubmissionFor(r);
+        for (size_t i = 0; i < pending->size(); ++i) {
+          const auto& r = (*pending)[i];
+          if (Held(r.id)) continue;
+          // One submission per report at a time: a late one must not race an initial still being retried.
+          bool sending = std::any_of(in_flight_.begin(), in_flight_.end(),
+                                     [&](const auto& kv) { return kv.second == r.id; });
+          if (sending) continue;
+          auto sub = SubmissionFor(r, (*evidence)[i]);
           if (sub.ok() && !in_flight_.count(sub->idempotency_key)) subs.push_back(std::move(*sub));
         }
         if (!subs.empty()) StartReplay(std::move(subs));
@@ -162,15 +231,22 @@ void OnlinePath::Acknowledge(const Submission& s, const SiteReceipt& receipt) {
   std::string id = s.report_id, no = receipt.receipt_no;
   int revision = s.revision, attempts = receipt.attempts;
   bool replayed = receipt.replayed;
+  std::string kind(SubmissionKindName(s.kind));
   store_.Run(
       [=](Store& st) {
         LIFELINE_RETURN_IF_ERROR(st.SetSiteReceipt(id, revision, no));
-        return st.TransitionReport(id, revision, ReportState::kAccepted,
-                                   {{"receipt", no}, {"attempts", attempts}, {"site_replayed", replayed}});
+        auto state = st.StateOf(id, revision);
+        if (!state.ok()) return state.status();
+        // A report that fell back is accepted late (補行通報), whatever kind reached the site.
+        ReportState to = *state == ReportState::kFallback ? ReportState::kAcceptedLate : ReportState::kAccepted;
+        return st.TransitionReport(id, revision, to,
+                                   {{"receipt", no}, {"attempts", attempts}, {"site_replayed", replayed},
+                                    {"kind", kind}});
       },
-      [id, revision, no](Status st) {
+      [this, id, revision, no, alive = std::weak_ptr<int>(alive_)](Status st) {
         if (st.ok()) spdlog::info("report {} r{} accepted by the site: receipt {}", id, revision, no);
         else spdlog::error("receipt {} for report {} r{} not stored: {}", no, id, revision, st.ToString());
+        if (st.ok() && !alive.expired() && on_accepted) on_accepted(id, revision);
       });
 }
 

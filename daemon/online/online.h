@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <map>
+#include <optional>
 
 #include "daemon/monitor/monitor.h"
 #include "daemon/site/site.h"
@@ -47,6 +48,11 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   LinkState link_state() const { return link_; }
   // Told of every link change after this path has acted on it.
   std::function<void(const LinkChange&)> on_link_change;
+  // Told after a receipt is stored (state accepted, or accepted_late after a fallback).
+  std::function<void(const std::string& report_id, int revision)> on_accepted;
+
+  // A drill's simulated loss of the site: the report is not sent before `until`.
+  void HoldUntil(const std::string& report_id, std::chrono::steady_clock::time_point until);
 
   void OnAttemptStart(const SiteAttempt& attempt) override;
   void OnAttemptEnd(const SiteAttemptResult& result) override;
@@ -73,11 +79,19 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   // Idempotency key -> report id of what is being sent, so a drain does not
   // send it twice and attempts are journaled under their report.
   std::map<std::string, std::string> in_flight_;
+  std::map<std::string, std::chrono::steady_clock::time_point> held_;  // drill reports, by id
+  bool Held(const std::string& report_id);
   asio::steady_timer replay_timer_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-// The submission for a stored revision (initial or revision; the key is stable).
-Result<Submission> SubmissionFor(const StoredRevision& r);
+// The submission for a stored revision: initial or revision, or a late
+// submission (補行通報) when `fallback` is given. The key is stable per kind.
+Result<Submission> SubmissionFor(const StoredRevision& r, const std::optional<FallbackEvidence>& fallback = {});
+
+// What a revision that fell back carries to the site: the stored reason and
+// every notification attempt with its time and outcome. nullopt when the
+// revision did not fall back or nothing was attempted yet.
+Result<std::optional<FallbackEvidence>> FallbackEvidenceFor(Store& store, const StoredRevision& r);
 
 }  // namespace lifeline

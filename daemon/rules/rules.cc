@@ -216,4 +216,17 @@ Result<RuleSet> DefaultRuleSet() {
   return LoadRuleSet(embedded::rules_tw_2021, "embedded:config/rules/tw-2021.toml");
 }
 
+RuleSet ScaleRuleSet(RuleSet rules, int factor) {
+  if (factor <= 1) return rules;
+  for (auto& d : rules.deadlines) {
+    int64_t total = d.after.seconds + int64_t{d.after.months} * 30 * 86400;
+    d.after.seconds = std::max<int64_t>(1, total / factor);
+    d.after.months = 0;
+    d.after.text += " /" + std::to_string(factor);
+  }
+  rules.id += "@1/" + std::to_string(factor);
+  rules.note = "time scaled 1/" + std::to_string(factor) + " (demo, test or drill clock). " + rules.note;
+  return rules;
+}
+
 }  // namespace lifeline

@@ -53,6 +53,11 @@ Result<RuleSet> LoadRuleSetFile(const std::string& path);
 // The rule set compiled into the binary (config/rules/tw-2021.toml).
 Result<RuleSet> DefaultRuleSet();
 
+// The rule set on a short clock for the demo, tests and drills: every
+// duration divided by `factor` (a month counts as 30 days first), the id
+// suffixed "@1/<factor>" so a scaled schedule can never pass for a real one.
+RuleSet ScaleRuleSet(RuleSet rules, int factor);
+
 // What a schedule is computed from (a report's level, awareness and scope).
 struct ScheduleInput {
   int level = 1;

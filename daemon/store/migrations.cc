@@ -44,8 +44,34 @@ Status MigrateTo2(sql::Db& db) {
       "  FOREIGN KEY (report_id, revision) REFERENCES reports(report_id, revision));");
 }
 
+// Escalation state: which channel and address each attempt used, a recipient
+// gone loud, why a report fell back, phone tasks for operators, reminders of
+// later deadlines already given, and drills.
+Status MigrateTo3(sql::Db& db) {
+  return db.Exec(
+      "ALTER TABLE notifications ADD COLUMN loud INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE attempts ADD COLUMN address TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE reports ADD COLUMN fallback TEXT;"
+      "CREATE INDEX attempts_by_notification ON attempts(notification_id);"
+      "CREATE TABLE phone_tasks ("
+      "  id INTEGER PRIMARY KEY, attempt_id INTEGER NOT NULL UNIQUE REFERENCES attempts(id),"
+      "  report_id TEXT NOT NULL, revision INTEGER NOT NULL, drill INTEGER NOT NULL,"
+      "  recipient TEXT NOT NULL, recipient_name TEXT NOT NULL, number TEXT NOT NULL, hours TEXT NOT NULL,"
+      "  script TEXT NOT NULL, reason TEXT NOT NULL, due_at TEXT NOT NULL, created_at TEXT NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('open','confirmed','cancelled')),"
+      "  answered_by TEXT, answered_at TEXT, note TEXT, confirmed_at TEXT,"
+      "  reminders INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE reminders ("
+      "  report_id TEXT NOT NULL, revision INTEGER NOT NULL, deadline TEXT NOT NULL,"
+      "  kind TEXT NOT NULL CHECK (kind IN ('ahead','due')), fired_at TEXT NOT NULL,"
+      "  PRIMARY KEY (report_id, revision, deadline, kind));"
+      "CREATE TABLE drills ("
+      "  id TEXT PRIMARY KEY, report_id TEXT NOT NULL, name TEXT NOT NULL, scenario TEXT NOT NULL,"
+      "  started_at TEXT NOT NULL, outage_until TEXT NOT NULL, ended_at TEXT);");
+}
+
 using Step = Status (*)(sql::Db&);
-constexpr Step kSteps[] = {MigrateTo1, MigrateTo2};
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3};
 
 }  // namespace
 

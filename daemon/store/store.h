@@ -29,7 +29,7 @@
 
 namespace lifeline {
 
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 // Report revision: queued -> accepted (site receipt in time)
 //                  queued -> fallback (other channels used) -> accepted_late (補行通報)
@@ -78,6 +78,32 @@ struct NotificationRow {
   int64_t id = 0;
   std::string report_id, recipient, state, due_at;
   int revision = 0;
+  bool loud = false;  // the deadline came near unconfirmed: every channel at once
+};
+
+struct AttemptRow {
+  int64_t id = 0;
+  int64_t notification_id = 0;
+  std::string channel, address, started_at, ended_at, outcome;  // ended_at "" while open
+  nlohmann::json evidence;
+};
+
+// A call an operator must make, with the card to read from. Confirmed only by
+// a person saying who answered and when.
+struct PhoneTask {
+  int64_t id = 0;
+  int64_t attempt_id = 0;
+  std::string report_id;
+  int revision = 0;
+  bool drill = false;
+  std::string recipient, recipient_name, number, hours, script, reason, due_at, created_at;
+  std::string state;  // open | confirmed | cancelled
+  std::string answered_by, answered_at, note, confirmed_at;
+  int reminders = 0;
+};
+
+struct DrillRow {
+  std::string id, report_id, name, scenario, started_at, outage_until, ended_at;
 };
 
 class Store {
@@ -103,9 +129,39 @@ class Store {
                                 const nlohmann::json& detail);
   Result<std::vector<NotificationRow>> Notifications(const std::string& id);
   // A channel attempt: journaled before it starts and when it ends.
-  Result<int64_t> StartAttempt(int64_t notification_id, const std::string& channel,
+  Result<int64_t> StartAttempt(int64_t notification_id, const std::string& channel, const std::string& address,
                                const nlohmann::json& detail);
   Status FinishAttempt(int64_t attempt_id, const std::string& outcome, const nlohmann::json& evidence);
+
+  // Escalation state (store_escalation.cc). Every write is journaled.
+  // queued -> fallback, keeping why (reason, class, outage start) for the late submission.
+  Status EscalateReport(const std::string& id, int revision, const nlohmann::json& fallback);
+  Result<nlohmann::json> FallbackOf(const std::string& id, int revision);  // null when none
+  Result<ReportState> StateOf(const std::string& id, int revision);
+  Status MarkNotificationLoud(int64_t notification_id, const std::string& why);
+  // Every attempt for the report's notifications, oldest first.
+  Result<std::vector<AttemptRow>> Attempts(const std::string& id);
+  // Progress on an open attempt (an SMS accepted by the network, a fax to be retried).
+  Status NoteAttempt(int64_t attempt_id, const std::string& summary, const nlohmann::json& evidence);
+
+  // Idempotent on attempt_id: the existing task is returned after a restart.
+  Result<PhoneTask> AddPhoneTask(const PhoneTask& task);
+  Result<std::vector<PhoneTask>> PhoneTasks(bool open_only);
+  Result<PhoneTask> GetPhoneTask(int64_t task_id);
+  // open -> confirmed. NotFound / FailedPrecondition (already confirmed or cancelled).
+  Result<PhoneTask> ConfirmPhoneTask(int64_t task_id, const std::string& answered_by,
+                                     const std::string& answered_at, const std::string& note);
+  Status CancelPhoneTask(int64_t attempt_id, const std::string& why);
+  Status RemindPhoneTask(int64_t task_id);
+
+  // A reminder of a later deadline, given once ("ahead" or "due"); false when already given.
+  Result<bool> RecordReminder(const std::string& id, int revision, const std::string& deadline,
+                              const std::string& kind, const nlohmann::json& payload);
+  Result<std::vector<std::string>> RemindersGiven(const std::string& id, int revision);  // "key/kind"
+
+  Status StartDrill(const DrillRow& drill);
+  Status EndDrill(const std::string& id);
+  Result<std::vector<DrillRow>> Drills();
 
   // A fact with no state change (daemon start/stop, clock step...), journaled.
   Status RecordEvent(std::string_view type, std::string_view report_id, const nlohmann::json& payload);

@@ -98,7 +98,7 @@ Status Store::TransitionNotification(int64_t nid, NotificationState to, const nl
 
 Result<std::vector<NotificationRow>> Store::Notifications(const std::string& id) {
   auto st = db_->Prepare(
-      "SELECT id, report_id, revision, recipient, state, due_at FROM notifications"
+      "SELECT id, report_id, revision, recipient, state, due_at, loud FROM notifications"
       " WHERE report_id = ? ORDER BY id");
   if (!st.ok()) return st.status();
   st->Bind(1, id);
@@ -108,24 +108,27 @@ Result<std::vector<NotificationRow>> Store::Notifications(const std::string& id)
     if (!row.ok()) return row.status();
     if (!*row) return out;
     out.push_back({st->Int(0), st->Text(1), st->Text(3), st->Text(4), st->Text(5),
-                   static_cast<int>(st->Int(2))});
+                   static_cast<int>(st->Int(2)), st->Int(6) != 0});
   }
 }
 
-Result<int64_t> Store::StartAttempt(int64_t nid, const std::string& channel, const nlohmann::json& detail) {
+Result<int64_t> Store::StartAttempt(int64_t nid, const std::string& channel, const std::string& address,
+                                    const nlohmann::json& detail) {
   int64_t attempt = 0;
   Status s = InTransaction([&]() -> Status {
     auto report = CurrentState(*db_, "SELECT report_id FROM notifications WHERE id = ?",
                                [&](sql::Stmt& st) { st.Bind(1, nid); },
                                "notification " + std::to_string(nid));
     if (!report.ok()) return report.status();
-    auto ins = db_->Prepare("INSERT INTO attempts (notification_id, channel, started_at) VALUES (?,?,?)");
+    auto ins = db_->Prepare(
+        "INSERT INTO attempts (notification_id, channel, address, started_at) VALUES (?,?,?,?)");
     if (!ins.ok()) return ins.status();
-    ins->Bind(1, nid).Bind(2, channel).Bind(3, FormatUtcMicros(clock_.Now()));
+    ins->Bind(1, nid).Bind(2, channel).Bind(3, address).Bind(4, FormatUtcMicros(clock_.Now()));
     LIFELINE_RETURN_IF_ERROR(ins->Run());
     attempt = sqlite3_last_insert_rowid(db_->raw());
     return Journal("attempt.start", *report,
-                   {{"attempt", attempt}, {"notification", nid}, {"channel", channel}, {"detail", detail}})
+                   {{"attempt", attempt}, {"notification", nid}, {"channel", channel}, {"address", address},
+                    {"detail", detail}})
         .status();
   });
   if (!s.ok()) return s;

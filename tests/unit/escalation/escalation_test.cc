@@ -179,7 +179,7 @@ TEST(EscalationTest, OutageEscalatesEarlierWhenChannelsNeedMoreThanTheTimeLeft) 
   EscalationPolicy slow = Policy();
   for (auto& [k, v] : slow.lead_time) v = minutes(15);
   auto notices = RequiredNotices(Dir(), slow, 2, false, false, false);
-  Conditions outage{true, "dns", false, std::nullopt};
+  Conditions outage{true, "dns", false, std::nullopt, std::nullopt, false};
   EscalationTiming t = WhenToEscalate(kEscalateAt, kNotifyBy, outage, notices, slow, kAware + minutes(3));
   EXPECT_EQ(t.start, kAware + minutes(3));
   EXPECT_NE(t.why.find("already past"), std::string::npos) << t.why;
@@ -189,7 +189,7 @@ TEST(EscalationTest, OutageEscalatesEarlierWhenChannelsNeedMoreThanTheTimeLeft) 
 
 TEST(EscalationTest, OutageAfterTheEscalationPointEscalatesAtThatPoint) {
   Simulation sim(1);
-  sim.conditions = [](WallTime now) { return Conditions{now >= kAware + minutes(25), "timeout", false, {}}; };
+  sim.conditions = [](WallTime now) { return Conditions{now >= kAware + minutes(25), "timeout", false, {}, {}, false}; };
   sim.Run(kAware + minutes(1), kAware + minutes(30));
   EXPECT_EQ(sim.When("escalate"), kEscalateAt) << "not accepted by the escalation point is enough";
 }
@@ -249,7 +249,7 @@ TEST(EscalationTest, SiteAcceptingAfterEscalationCancelsWhatIsPending) {
 }
 
 TEST(EscalationTest, PowerOutageIsTheStatedReasonAndBatteryShortensTheWait) {
-  Conditions c{true, "connect", true, seconds(15 * 60)};
+  Conditions c{true, "connect", true, seconds(15 * 60), {}, false};
   EXPECT_EQ(c.Reason().kind, FallbackReason::Kind::kPower);
   EXPECT_EQ(c.Reason().Zh(), "電力中斷（on battery, 15 min left）");
   auto notices = RequiredNotices(Dir(), Policy(), 2, false, false, false);
@@ -257,9 +257,9 @@ TEST(EscalationTest, PowerOutageIsTheStatedReasonAndBatteryShortensTheWait) {
   EscalationTiming t = WhenToEscalate(kEscalateAt, kNotifyBy, c, notices, Policy(), now);
   EXPECT_EQ(t.start, now) << "the box may die before the channels are done";
   EXPECT_NE(t.why.find("battery"), std::string::npos);
-  Conditions network{true, "connect", false, {}};
+  Conditions network{true, "connect", false, {}, {}, false};
   EXPECT_EQ(network.Reason().En(), "network outage (connect)");
-  Conditions site{true, "http_5xx", false, {}};
+  Conditions site{true, "http_5xx", false, {}, {}, false};
   EXPECT_EQ(site.Reason().En(), "the national site is failing (http_5xx)");
 }
 

@@ -138,7 +138,7 @@ TEST_F(StoreTest, NotificationsAndAttemptsAreJournaled) {
   EXPECT_EQ(store->TransitionNotification(*n, NotificationState::kConfirmed, {}).code(),
             StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store->TransitionNotification(*n, NotificationState::kInProgress, {}).ok());
-  auto a = store->StartAttempt(*n, "sms", {{"number", "+886912345678"}});
+  auto a = store->StartAttempt(*n, "sms", "+886912345678", {{"number", "+886912345678"}});
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(store->FinishAttempt(*a, "delivered", {{"parts", 2}}).ok());
   EXPECT_EQ(store->FinishAttempt(*a, "delivered", {}).code(), StatusCode::kNotFound);

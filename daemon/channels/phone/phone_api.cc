@@ -1,0 +1,104 @@
+// /v1/phone-tasks: the operators' view of phone tasks and their confirmation
+// (proto/console-api.yaml).
+#include "daemon/channels/phone/phone_api.h"
+
+#include <charconv>
+
+namespace lifeline {
+namespace {
+
+using nlohmann::json;
+
+http::Response Problems(const json& problems) {
+  return JsonResponse(422, {{"error", "invalid_request"},
+                            {"message", "the confirmation was not recorded: fix every problem listed"},
+                            {"message_zh", "確認內容有誤，未記錄；請修正下列每一項問題"},
+                            {"problems", problems}});
+}
+
+std::optional<int64_t> ParseTaskId(const std::string& text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, IntakeApi::Reply reply) {
+  json body = json::parse(req.body, nullptr, false);
+  json problems = json::array();
+  auto field = [&](const char* name, bool required) -> std::string {
+    if (!body.is_object() || !body.contains(name)) {
+      if (required) {
+        problems.push_back({{"path", std::string("/") + name}, {"zh", "必填"}, {"en", "required"}});
+      }
+      return "";
+    }
+    if (!body[name].is_string()) {
+      problems.push_back({{"path", std::string("/") + name}, {"zh", "須為字串"}, {"en", "must be a string"}});
+      return "";
+    }
+    return body[name].get<std::string>();
+  };
+  if (!body.is_object()) {
+    return reply(Problems(json::array({{{"path", ""}, {"zh", "須為 JSON 物件"}, {"en", "must be a JSON object"}}})));
+  }
+  std::string by = field("answered_by", true), at = field("answered_at", true), note = field("note", false);
+  if (!problems.empty()) return reply(Problems(problems));
+  runner.Confirm(id, by, at, note, [reply](Result<PhoneTask> r) {
+    if (!r.ok()) return reply(ResponseFromStatus(r.status()));
+    reply(JsonResponse(200, PhoneTaskToJson(*r)));
+  });
+}
+
+}  // namespace
+
+void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner) {
+  api.AddCollection("phone-tasks", [&store, &runner](const http::Request& req, const std::vector<std::string>& p,
+                                                     IntakeApi::Reply reply) {
+    if (p.size() == 2 && req.method == "GET") {
+      bool all = req.target.find("state=all") != std::string::npos;
+      auto tasks = std::make_shared<std::vector<PhoneTask>>();
+      return store.Run(
+          [all, tasks](Store& st) {
+            auto r = st.PhoneTasks(!all);
+            if (r.ok()) *tasks = std::move(*r);
+            return r.status();
+          },
+          [tasks, reply](Status s) {
+            if (!s.ok()) return reply(ResponseFromStatus(s));
+            json list = json::array();
+            for (const auto& t : *tasks) {
+              json j = PhoneTaskToJson(t);
+              j["card"] = RenderCallCard(t);
+              list.push_back(std::move(j));
+            }
+            reply(JsonResponse(200, {{"tasks", list}}));
+          });
+    }
+    auto id = p.size() >= 3 ? ParseTaskId(p[2]) : std::nullopt;
+    if (p.size() >= 3 && !id) {
+      return reply(ErrorResponse(404, "not_found", "no phone task " + p[2] + " (task ids are positive integers)",
+                                 "查無此電話任務"));
+    }
+    if (p.size() == 4 && p[3] == "confirm" && req.method == "POST") return ConfirmTask(runner, *id, req, reply);
+    if (p.size() == 3 && req.method == "GET") {
+      auto task = std::make_shared<PhoneTask>();
+      int64_t task_id = *id;
+      return store.Run(
+          [task_id, task](Store& st) {
+            auto r = st.GetPhoneTask(task_id);
+            if (r.ok()) *task = *r;
+            return r.status();
+          },
+          [task, reply](Status s) {
+            if (!s.ok()) return reply(ResponseFromStatus(s));
+            json j = PhoneTaskToJson(*task);
+            j["card"] = RenderCallCard(*task);
+            reply(JsonResponse(200, j));
+          });
+    }
+    reply(ErrorResponse(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));
+  });
+}
+
+}  // namespace lifeline

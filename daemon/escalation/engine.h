@@ -1,0 +1,104 @@
+// EscalationEngine: carries out the planner's decisions for every report the
+// national site has not accepted. On each tick it asks Decide() what to do,
+// records the decision in the store (report -> fallback with its reason,
+// notifications per recipient, an attempt per channel start, recipients gone
+// loud), and only after that commit hands the attempt to the channel's
+// ChannelRunner. Outcomes come back the same way: stored, then applied. All
+// plan state is in the store, so Start() after a restart rebuilds the plan,
+// resumes every open attempt under its id and never repeats a confirmed
+// recipient. It also announces later deadlines (damage control, the full
+// report, the review) once ahead and once when due. io_context thread only.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "daemon/core/clock.h"
+#include "daemon/escalation/channel_runner.h"
+#include "daemon/escalation/escalation.h"
+#include "daemon/store/store.h"
+
+namespace lifeline {
+
+struct EngineOptions {
+  EscalationPolicy policy;
+  std::chrono::milliseconds tick{1000};
+  std::chrono::seconds reminder_ahead{7200};
+  std::string callback;  // the number recipients call back; "" = the report's reporter
+};
+
+// One line of what the engine did, for the log and the console.
+struct EngineEvent {
+  std::string report_id;
+  bool drill = false;
+  std::string text;
+};
+
+class EscalationEngine {
+ public:
+  EscalationEngine(asio::io_context& io, AsyncStore& store, const Clock& clock, Directory directory,
+                   Templates templates, EngineOptions options);
+  ~EscalationEngine();
+
+  // Borrowed, may be null (a channel this box lacks: its attempts fail at once
+  // with that reason, and the planner moves on). Set before Start.
+  void SetRunner(const std::string& kind, ChannelRunner* runner);
+  // Loads every unaccepted report and its plan from the store, resumes open
+  // attempts, and starts ticking.
+  void Start();
+  void Stop();
+
+  // A revision intake has just stored.
+  void OnStored(const StoredRevision& revision);
+  // The site accepted a revision (in time or late).
+  void OnAccepted(const std::string& report_id, int revision);
+  // The live conditions: link monitor and power source.
+  void SetConditions(const Conditions& conditions);
+  // A drill simulates the site's loss for its report until `until`.
+  void SetDrillOutage(const std::string& report_id, WallTime until);
+
+  std::function<void(const EngineEvent&)> on_event;
+
+ private:
+  struct Tracked;
+  void Tick();
+  void Load();
+  void Track(const StoredRevision& r, const std::vector<NotificationRow>& notifications,
+             const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
+             const nlohmann::json& fallback);
+  Conditions ConditionsFor(const Tracked& t) const;
+  void Examine(Tracked& t);
+  void Remind(Tracked& t);
+  void Apply(Tracked& t, std::vector<Action> actions, const EscalationTiming& timing, const Conditions& c);
+  void StartRunner(Tracked& t, size_t recipient, size_t channel, int64_t attempt_id);
+  void Finish(const std::string& report_id, int64_t attempt_id, const NoticeOutcome& outcome);
+  NoticeJob JobFor(const Tracked& t, size_t recipient, size_t channel, int64_t attempt_id) const;
+  std::map<std::string, std::string> TemplateValues(const Tracked& t) const;
+  void Emit(const Tracked& t, const std::string& text);
+
+  asio::io_context& io_;
+  AsyncStore& store_;
+  const Clock& clock_;
+  Directory directory_;
+  Templates templates_;
+  EngineOptions options_;
+  std::map<std::string, ChannelRunner*> runners_;
+  Conditions conditions_;
+  std::map<std::string, WallTime> drill_outage_until_;
+  std::map<std::string, std::unique_ptr<Tracked>> reports_;  // by report id: the latest revision
+  asio::steady_timer timer_;
+  bool started_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+// The reason as messages state it, and its class for the late submission.
+std::string ReasonClassFor(const FallbackReason& reason);
+
+}  // namespace lifeline
