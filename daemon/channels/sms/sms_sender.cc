@@ -32,11 +32,41 @@ void SmsSender::Send(SmsRequest request, Done done) {
   if (!busy_) StartNext();
 }
 
+bool SmsSender::Cancel(const std::string& id) {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->request.id != id) continue;
+    queue_.erase(it);
+    return true;
+  }
+  if (!busy_ || job_.request.id != id || !CurrentJobUntouched()) return false;
+  spdlog::info("sms: {} cancelled before any part was sent", id);
+  retry_timer_.cancel();
+  job_ = Job{};
+  busy_ = false;
+  asio::post(io_, [this, alive = alive_] {
+    if (*alive) StartNext();
+  });
+  return true;
+}
+
+// True while no part of the current job has been handed to the modem, in this
+// process or before a restart.
+bool SmsSender::CurrentJobUntouched() {
+  if (in_flight_) return false;
+  auto record = ledger_.Load(job_.request.id);
+  if (!record.ok()) return record.status().code() == StatusCode::kNotFound;
+  for (const PartRecord& p : record->parts) {
+    if (p.state != PartState::kNotSent || p.attempts > 0) return false;
+  }
+  return true;
+}
+
 void SmsSender::StartNext() {
   if (busy_ || queue_.empty()) return;
   job_ = std::move(queue_.front());
   queue_.pop_front();
   busy_ = true;
+  ++generation_;
   Status s = Prepare(job_.request);
   if (!s.ok()) {
     const bool permanent = s.code() == StatusCode::kInvalidArgument;
@@ -91,9 +121,12 @@ void SmsSender::SendNextPart() {
   const int index = part.index, attempts = part.attempts + 1;
   spdlog::info("sms: {} part {}/{} attempt {}", job_.request.id, index, record->parts.size(),
                attempts);
+  in_flight_ = true;
   modem_.SendPdu(part.pdu_hex, part.tpdu_length,
                  [this, index, attempts, alive = alive_](SendOutcome o) {
-                   if (*alive) OnPartOutcome(index, attempts, o);
+                   if (!*alive) return;
+                   in_flight_ = false;
+                   OnPartOutcome(index, attempts, o);
                  });
 }
 
@@ -122,8 +155,8 @@ void SmsSender::OnPartOutcome(int index, int attempts, const SendOutcome& o) {
 
 void SmsSender::RetryLater() {
   retry_timer_.expires_after(options_.retry_delay);
-  retry_timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {
-    if (*alive && !ec) SendNextPart();
+  retry_timer_.async_wait([this, alive = alive_, gen = generation_](const asio::error_code& ec) {
+    if (*alive && !ec && busy_ && gen == generation_) SendNextPart();
   });
 }
 
@@ -133,11 +166,12 @@ void SmsSender::Finish(MessageState state, Status why) {
   Done done = std::move(job_.done);
   busy_ = false;
   spdlog::info("sms: {} {}: {}", result.id, MessageStateName(state), result.why.ToString());
-  if (done) done(result);
-  // Posted, so a caller's Send() from inside `done` cannot recurse into a half-finished job.
+  // Posted before `done` runs and without touching members after it, so a
+  // caller may Send() or even destroy the sender from inside `done`.
   asio::post(io_, [this, alive = alive_] {
     if (*alive) StartNext();
   });
+  if (done) done(result);
 }
 
 void SmsSender::OnStatusReport(const StatusReport& report) {

@@ -10,6 +10,7 @@
 // <asio.hpp> after <cstddef>: see at_engine.h.
 #include <asio.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
@@ -55,6 +56,10 @@ class SmsSender {
 
   // Queues a message; `done` runs once when it leaves the queue.
   void Send(SmsRequest request, Done done);
+  // Drops a message none of whose parts has reached the modem (queued, or the
+  // current one still waiting for the modem to be ready); its `done` never
+  // runs. False when a part is already under way: that message finishes.
+  bool Cancel(const std::string& id);
   // Runs after each status report that matched a part, with the updated message.
   void SetEvidenceHandler(std::function<void(const MessageRecord&)> h) {
     on_evidence_ = std::move(h);
@@ -74,6 +79,7 @@ class SmsSender {
   void RetryLater();
   void Finish(MessageState state, Status why);
   void OnStatusReport(const StatusReport& report);
+  bool CurrentJobUntouched();
 
   asio::io_context& io_;
   SmsModem& modem_;
@@ -84,6 +90,10 @@ class SmsSender {
   std::deque<Job> queue_;
   Job job_;
   bool busy_ = false;
+  bool in_flight_ = false;  // a part is with the modem, its outcome not yet known
+  // Counts jobs taken from the queue, so a retry timer armed for a cancelled
+  // job cannot drive the next one.
+  uint64_t generation_ = 0;
   std::function<void(const MessageRecord&)> on_evidence_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
