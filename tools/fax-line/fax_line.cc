@@ -1,6 +1,8 @@
 // Implementation of FaxLine. The audio path mirrors a real call: whatever the
 // answering machine transmits is what the modem receives and vice versa, one
-// 20 ms chunk at a time, paced by the monotonic clock.
+// 20 ms chunk at a time. Line time (`line_now`) advances 20 ms per chunk and
+// drives the exchange's own delays; the monotonic clock only paces the chunks,
+// 20 ms / speed apart, so a sped-up call is the same call sample for sample.
 #include "tools/fax-line/fax_line.h"
 
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +54,8 @@ struct FaxLine::Impl {
   t31_state_t* t31 = nullptr;
   fax_state_t* fax = nullptr;
   bool cts_on = true;
+
+  Mono::time_point line_now{};  // line time: 20 ms per audio chunk since Open
 
   // The current call.
   CallState state = CallState::kIdle;
@@ -115,7 +120,7 @@ void RealTimeFrame(t30_state_t*, void* user, int incoming, const uint8_t* msg, i
   auto* s = static_cast<FaxLine::Impl*>(user);
   if (!incoming && len >= 3 && (msg[2] & 0xFE) == T30_CFR && !s->cfr_sent) {
     s->cfr_sent = true;
-    s->cfr_at = Mono::now();
+    s->cfr_at = s->line_now;
   }
 }
 
@@ -195,7 +200,7 @@ void FaxLine::Impl::OnDial(const char* num) {
   number = Digits(num);
   ++call_no;
   state = CallState::kRinging;
-  state_since = Mono::now();
+  state_since = line_now;
   fate = Fate::kAnswer;
   if (number == opt.busy_number) fate = Fate::kBusy;
   if (number == opt.no_answer_number) fate = Fate::kNoAnswer;
@@ -231,7 +236,7 @@ void FaxLine::Impl::StartAnswering() {
     span_log_set_tag(t30_get_logging_state(t30), "RX-FAX");
   }
   state = CallState::kConnected;
-  state_since = Mono::now();
+  state_since = line_now;
   t31_call_event(t31, AT_CALL_EVENT_CONNECTED);
 }
 
@@ -296,7 +301,8 @@ void FaxLine::Impl::Audio() {
 }
 
 void FaxLine::Impl::Tick() {
-  const auto now = Mono::now();
+  line_now += kTick;
+  const auto now = line_now;
   const auto in_state = now - state_since;
   if (state == CallState::kRinging) {
     if (fate == Fate::kNoDialtone) {
@@ -325,14 +331,19 @@ void FaxLine::Impl::Tick() {
 }
 
 Status FaxLine::Impl::Run(const std::atomic<bool>& stop) {
-  auto next = Mono::now() + kTick;
+  // At 16x a chunk is 1.25 ms apart: ppoll's nanosecond timeout keeps the pace
+  // without spinning, where poll's whole milliseconds would.
+  const auto pace = std::chrono::duration_cast<Mono::duration>(kTick) / std::max(1, opt.speed);
+  auto next = Mono::now() + pace;
   while (!stop.load()) {
     auto now = Mono::now();
-    int wait_ms = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count());
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::max<Mono::duration>(next - now, Mono::duration::zero()));
+    const timespec ts{static_cast<time_t>(wait.count() / 1000000000),
+                      static_cast<long>(wait.count() % 1000000000)};
     pollfd p{master_fd, static_cast<short>(cts_on ? POLLIN : 0), 0};
-    int r = poll(&p, 1, std::max(wait_ms, 0));
-    if (r < 0 && errno != EINTR) return IoError(Errno("poll"));
+    int r = ppoll(&p, 1, &ts, nullptr);
+    if (r < 0 && errno != EINTR) return IoError(Errno("ppoll"));
     if (r > 0 && (p.revents & POLLIN)) {
       ReadFromDte();
     } else if (r > 0 && (p.revents & POLLHUP)) {
@@ -343,8 +354,8 @@ Status FaxLine::Impl::Run(const std::atomic<bool>& stop) {
     now = Mono::now();
     if (now >= next) {
       Tick();
-      next += kTick;
-      if (now - next > std::chrono::seconds(1)) next = now + kTick;  // never race to catch up
+      next += pace;
+      if (now - next > std::chrono::seconds(1)) next = now + pace;  // never race to catch up
     }
   }
   return Status::Ok();

@@ -1,9 +1,11 @@
 // FaxLine: a simulated telephone line. One end is a software Class 1 fax modem
 // (spandsp's T.31 emulation) whose serial side is a pseudo-terminal; the other end
 // is an answering fax machine (spandsp's fax terminal) that writes what it
-// receives to a TIFF. Audio runs in real time (8000 samples/s, 20 ms chunks), so a
-// call takes as long as it would on a real line. The dialled number chooses the
-// call's fate (busy, no answer, no dial tone, line cut mid-page, or answered).
+// receives to a TIFF. Audio runs at 8000 samples/s of line time in 20 ms chunks,
+// paced in real time by default (a call takes as long as on a real line) or
+// `speed` times faster; every delay below is line time, so a faster line keeps
+// the same call, only shorter. The dialled number chooses the call's fate
+// (busy, no answer, no dial tone, line cut mid-page, or answered).
 // Single-threaded: Run() owns everything until Stop() is requested by a signal.
 #pragma once
 
@@ -30,6 +32,9 @@ struct LineOptions {
   // CFR (confirmation to receive): CFR takes about 1 s on the line, then the
   // first page's image data follows, so 3 s lands inside any non-trivial page.
   std::chrono::milliseconds cut_after{3000};
+  // Line time runs this many times faster than the monotonic clock (1..16).
+  // The DTE's own timeouts are wall time and therefore only get more generous.
+  int speed = 1;
   bool ecm = true;       // the answering machine offers ECM
   bool verbose = false;  // spandsp protocol logs to stderr
 };

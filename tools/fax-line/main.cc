@@ -1,7 +1,10 @@
 // fax-line: runs a simulated fax line (see fax_line.h) until SIGINT/SIGTERM.
 // Usage: fax-line --link=PATH --rx-dir=DIR [--csi=ID] [--busy=N] [--no-answer=N]
 //        [--cut=N] [--no-dialtone=N] [--answer-delay-ms=N] [--no-answer-ms=N]
-//        [--cut-after-ms=N] [--no-ecm] [--verbose]
+//        [--cut-after-ms=N] [--speed=N] [--no-ecm] [--verbose]
+// --speed=N (1..16, default 1) runs the line N times faster than real time:
+// same protocol, same audio, every delay (answer, no answer, cut) in line time.
+// Tests use it to shorten calls; the DTE's timeouts only get more generous.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +34,14 @@ bool ParseMs(const std::string& text, std::chrono::milliseconds* out) {
   return true;
 }
 
+bool ParseSpeed(const std::string& text, int* out) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || v < 1 || v > 16) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
 bool ParseArg(std::string_view arg, lifeline::faxline::LineOptions* o) {
   std::string v;
   if (arg == "--no-ecm") return o->ecm = false, true;
@@ -45,6 +56,7 @@ bool ParseArg(std::string_view arg, lifeline::faxline::LineOptions* o) {
   if (TakeValue(arg, "--answer-delay-ms", &v)) return ParseMs(v, &o->answer_delay);
   if (TakeValue(arg, "--no-answer-ms", &v)) return ParseMs(v, &o->no_answer_after);
   if (TakeValue(arg, "--cut-after-ms", &v)) return ParseMs(v, &o->cut_after);
+  if (TakeValue(arg, "--speed", &v)) return ParseSpeed(v, &o->speed);
   return false;
 }
 
