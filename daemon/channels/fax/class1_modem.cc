@@ -78,6 +78,7 @@ void Class1Modem::Trace(std::string_view dir, std::string_view text) const {
 
 Result<int> Class1Modem::NextByte(Deadline deadline, bool abortable) {
   for (;;) {
+    if (cancelled()) return Status(StatusCode::kUnavailable, "call cancelled");
     const auto now = Clock::now();
     if (poll_ && now - last_poll_ >= kPollEvery) {
       last_poll_ = now;
@@ -149,6 +150,7 @@ Status Class1Modem::SendData(const uint8_t* data, size_t len, std::chrono::milli
   const Deadline deadline = Clock::now() + timeout;
   // Writes go in slices so the poll hook (T.30 timers) runs while flow control holds us.
   for (size_t off = 0; off < stuffed.size();) {
+    if (cancelled()) return Status(StatusCode::kUnavailable, "call cancelled");
     const size_t n = std::min<size_t>(256, stuffed.size() - off);
     LIFELINE_RETURN_IF_ERROR(port_.Write(stuffed.data() + off, n, deadline));
     off += n;
@@ -206,6 +208,22 @@ Status Class1Modem::Abort() {
   const uint8_t can = kCan;
   LIFELINE_RETURN_IF_ERROR(port_.Write(&can, 1, Clock::now() + std::chrono::seconds(2)));
   auto r = WaitReply(std::chrono::seconds(3));
+  if (!r.ok()) return r.status();
+  return Status::Ok();
+}
+
+Status Class1Modem::HangUpFromAnyState() {
+  Trace("->", "<DLE><ETX><CAN> (hang up)");
+  cancel_ = nullptr;  // the hang-up itself must be allowed to wait
+  const uint8_t out[3] = {kDle, kEtx, kCan};
+  LIFELINE_RETURN_IF_ERROR(port_.Write(out, sizeof(out), Clock::now() + std::chrono::seconds(1)));
+  // Whatever the modem says to that (OK, NO CARRIER, or nothing in command mode).
+  auto ended = WaitReply(std::chrono::seconds(1));
+  (void)ended;
+  buf_.clear();
+  pos_ = 0;
+  port_.DiscardInput();
+  auto r = Command("ATH0", std::chrono::seconds(2));
   if (!r.ok()) return r.status();
   return Status::Ok();
 }

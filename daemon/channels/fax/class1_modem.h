@@ -2,9 +2,11 @@
 // and their final result codes, DLE-framed data (<DLE><ETX> ends a block,
 // <DLE><DLE> is a literal DLE), and HDLC frame reception after +FRH. Waits call
 // a poll hook about every 20 ms so the caller's T.30 timers keep running, and a
-// wait marked abortable ends when the hook asks to. One owner, one thread.
+// wait marked abortable ends when the hook asks to. A cancel flag, when given,
+// ends every wait within about 20 ms (Unavailable "call cancelled"). One owner, one thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -43,6 +45,9 @@ class Class1Modem {
 
   Class1Modem(SerialPort& port, bool trace) : port_(port), trace_(trace) {}
   void set_poll_hook(PollHook hook) { poll_ = std::move(hook); }
+  // Not owned; null: waits run to their timeouts.
+  void set_cancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
 
   // Sends `cmd` + CR and waits for a final result code (echo and info lines skipped).
   Result<ModemReply> Command(std::string_view cmd, std::chrono::milliseconds timeout,
@@ -58,6 +63,10 @@ class Class1Modem {
   Result<HdlcFrame> ReceiveFrame(std::chrono::milliseconds timeout);
   // Ends a +FRH/+FRM wait (any character does; CAN is conventional) and waits for its OK.
   Status Abort();
+  // Hangs up from whatever state a cancelled call left: <DLE><ETX> ends a
+  // transmission, CAN a reception or a dial, then ATH0. Bounded by about 3 s;
+  // a modem that does not answer is hung up anyway when the port closes.
+  Status HangUpFromAnyState();
 
  private:
   // -1: timeout; -2: aborted by the hook.
@@ -68,6 +77,7 @@ class Class1Modem {
   SerialPort& port_;
   bool trace_;
   PollHook poll_;
+  const std::atomic<bool>* cancel_ = nullptr;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;
   std::chrono::steady_clock::time_point last_poll_{};

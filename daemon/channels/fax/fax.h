@@ -5,6 +5,7 @@
 // the io_context thread. No global state; safe to use from one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -60,6 +61,11 @@ struct FaxSendOptions {
   std::chrono::seconds dial_timeout{90};    // ATD until CONNECT/BUSY/NO ANSWER
   std::chrono::seconds call_timeout{600};   // whole call after CONNECT
   bool trace = false;                 // spandsp T.30 log and AT traffic to stderr
+  // Set by another thread to end the call early (runner shutdown or a notice
+  // no longer needed). Every wait checks it at least every 20 ms; the modem is
+  // then taken out of data mode and hung up, which takes a few seconds at most.
+  // Not owned; null = the call cannot be cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // How the dialling ended (the modem's final result to ATD).

@@ -126,17 +126,28 @@ AttemptEvidence SendFaxAttempt(const FaxSendOptions& o, const std::string& numbe
     ev.error = "invalid fax number '" + number + "'";
   } else if (ev.pages_in_document == 0) {
     ev.error = "cannot read TIFF " + tiff_path;
+  } else if (o.cancel != nullptr && o.cancel->load()) {
+    ev.error = "call cancelled before dialling";
   } else if (auto port = PosixSerialPort::Open(o.device); !port.ok()) {
     ev.error = port.status().ToString();
   } else {
     Class1Modem modem(**port, o.trace);
+    modem.set_cancel(o.cancel);
     (*port)->DiscardInput();
     if (auto st = InitModem(modem, o); !st.ok()) {
       ev.error = st.ToString();
     } else {
       DialAndSend(modem, o, tiff_path, ev);
+    }
+    // A modem that no longer answers is hung up by closing the port.
+    if (modem.cancelled()) {
+      // Cancelled mid-dial or mid-page the modem may be in data mode, where a
+      // plain ATH0 would go down the line as data.
+      auto hangup = modem.HangUpFromAnyState();
+      (void)hangup;
+    } else {
       auto hangup = modem.Command("ATH0", seconds(5));
-      (void)hangup;  // a modem that no longer answers is hung up by closing the port
+      (void)hangup;
     }
   }
   if (ev.t30_text.empty() && !ev.error.empty()) ev.t30_text = "T.30 not started: " + ev.error;

@@ -164,6 +164,10 @@ Status T30Session::Run(const std::string& tiff_path) {
   // ATD's CONNECT leaves the modem receiving V.21 HDLC, as after +FRH=3.
   bool connected = true;
   while (!done_) {
+    if (modem_.cancelled()) {
+      FailCall(Status(StatusCode::kUnavailable, "call cancelled"));
+      break;
+    }
     if (Clock::now() > deadline) {
       FailCall(Status(StatusCode::kDeadlineExceeded, "call exceeded its time limit"));
       break;
