@@ -4,6 +4,7 @@
 // most the configured timeouts: run it on the worker, never on the io thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/status.h"
 #include "daemon/core/time_format.h"
+
+#include <nlohmann/json.hpp>
 
 namespace lifeline::email {
 
@@ -87,13 +90,17 @@ struct EmailEvidence {
   WallTime ended_at;
 
   bool accepted() const { return verdict == Verdict::kAccepted; }
+  // Every field, times as UTC RFC 3339 with microseconds; stored with the attempt.
+  nlohmann::json ToJson() const;
 };
 
 // Builds (stamped with `clock` and a fresh Message-ID) and sends one message.
 // A non-OK Status means nothing was sent because the message or the options are
 // wrong (InvalidArgument: permanent); every outcome of talking to a server,
-// good or bad, is an EmailEvidence.
+// good or bad, is an EmailEvidence. `cancel` (not owned), when it becomes true
+// on another thread, aborts the transfer within about a second: the evidence
+// is then temporary with failure_class "cancelled".
 Result<EmailEvidence> SendEmail(const EmailMessage& message, const SmtpOptions& options,
-                                const Clock& clock);
+                                const Clock& clock, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace lifeline::email

@@ -32,7 +32,15 @@ struct Transfer {
   std::string_view message;
   size_t sent = 0;
   Dialogue dialogue;
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+// libcurl calls this at least once a second, also while connecting or waiting
+// for a reply, so a cancel is seen without waiting for total_timeout.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const Transfer& t = *static_cast<Transfer*>(user);
+  return t.cancel != nullptr && t.cancel->load() ? 1 : 0;
+}
 
 std::string_view TrimLine(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
@@ -147,6 +155,9 @@ Status Configure(CURL* c, const SmtpOptions& o, const EmailMessage& m, curl_slis
   curl_easy_setopt(c, CURLOPT_DEBUGDATA, &t);
   curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);  // feeds OnDebug; nothing reaches stderr
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   return Status::Ok();
 }
 
@@ -166,6 +177,7 @@ const char* TransportClass(CURLcode rc) {
     case CURLE_SSL_CIPHER: return "tls";
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT: return "local";
+    case CURLE_ABORTED_BY_CALLBACK: return "cancelled";
     default: return nullptr;
   }
 }
@@ -217,8 +229,15 @@ std::string_view VerdictName(Verdict v) {
   return "unknown";
 }
 
+nlohmann::json EmailEvidence::ToJson() const {
+  return {{"verdict", VerdictName(verdict)}, {"failure_class", failure_class},
+          {"smtp_code", smtp_code}, {"smtp_reply", smtp_reply}, {"curl_error", curl_error},
+          {"message_id", message_id}, {"accepted_recipients", accepted_recipients},
+          {"started_at", FormatUtcMicros(started_at)}, {"ended_at", FormatUtcMicros(ended_at)}};
+}
+
 Result<EmailEvidence> SendEmail(const EmailMessage& message, const SmtpOptions& options,
-                                const Clock& clock) {
+                                const Clock& clock, const std::atomic<bool>* cancel) {
   LIFELINE_RETURN_IF_ERROR(CheckOptions(options));
   Result<std::string> id = NewMessageId(message.from);
   if (!id.ok()) return id.status();
@@ -233,7 +252,7 @@ Result<EmailEvidence> SendEmail(const EmailMessage& message, const SmtpOptions& 
   if (!rcpts.ok()) return rcpts.status();
   EasyPtr easy(curl_easy_init());
   if (!easy) return Internal("smtp: curl_easy_init failed");
-  Transfer t{*text, 0, {}};
+  Transfer t{*text, 0, {}, cancel};
   char error_buffer[CURL_ERROR_SIZE] = {0};
   LIFELINE_RETURN_IF_ERROR(
       Configure(easy.get(), options, message, rcpts->get(), t, error_buffer));
