@@ -15,20 +15,33 @@
 
 namespace lifeline::testing_support {
 
-SiteSim::SiteSim(std::string dir) : dir_(std::move(dir)) { std::filesystem::create_directories(dir_); }
+SiteSim::SiteSim(std::string dir, SiteSimOptions options) : dir_(std::move(dir)), options_(std::move(options)) {
+  std::filesystem::create_directories(dir_);
+}
 
 SiteSim::~SiteSim() { Stop(); }
 
 bool SiteSim::Start() {
   std::string ready = dir_ + "/ready.json";
   std::filesystem::remove(ready);
+  std::vector<std::string> argv = options_.wrapper;
+  for (const char* a : {LIFELINE_BINARY_DIR "/tools/site-sim/site-sim", "serve", "--dir"}) argv.push_back(a);
+  argv.push_back(dir_);
+  argv.push_back("--ready-file");
+  argv.push_back(ready);
+  if (!options_.host.empty()) {
+    argv.push_back("--host");
+    argv.push_back(options_.host);
+  }
   pid_ = fork();
   if (pid_ == 0) {
     std::string log = dir_ + "/site-sim.log";
     freopen(log.c_str(), "a", stdout);
     freopen(log.c_str(), "a", stderr);
-    execl(LIFELINE_BINARY_DIR "/tools/site-sim/site-sim", "site-sim", "serve", "--dir", dir_.c_str(),
-          "--ready-file", ready.c_str(), static_cast<char*>(nullptr));
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {
@@ -53,9 +66,18 @@ void SiteSim::Stop() {
 }
 
 std::string SiteSim::Admin(const std::string& method, const std::string& path, const std::string& body) {
-  std::string cmd = "curl -s --max-time 10 -X " + method + " 'http://127.0.0.1:" + std::to_string(admin_port_) +
-                    path + "'" + (body.empty() ? "" : " -d '" + body + "'");
+  // The admin port listens where the API does, so curl runs under the same prefix
+  // (inside site-sim's network namespace, say).
+  std::string prefix;
+  for (const auto& w : options_.wrapper) prefix += "'" + w + "' ";
+  std::string cmd = prefix + "curl -s --max-time 10 -X " + method + " 'http://" + UrlHost() + ":" +
+                    std::to_string(admin_port_) + path + "'" + (body.empty() ? "" : " -d '" + body + "'");
   return RunCommand(cmd).output;
+}
+
+std::string SiteSim::UrlHost() const {
+  if (options_.host.empty()) return "127.0.0.1";
+  return options_.host.find(':') == std::string::npos ? options_.host : "[" + options_.host + "]";
 }
 
 bool SiteSim::SetFaults(const nlohmann::json& faults) {

@@ -77,12 +77,14 @@ bool Save(const Identity& id, const std::string& cert_path, const std::string& k
   return WritePem(key_path, nullptr, id.key.get()) && WritePem(cert_path, id.cert.get(), nullptr);
 }
 
-bool Generate(const CertPaths& p, std::string* error) {
+bool Generate(const CertPaths& p, const std::string& host_ip, std::string* error) {
+  std::string san = "DNS:localhost,IP:127.0.0.1";
+  if (!host_ip.empty() && host_ip != "127.0.0.1") san += ",IP:" + host_ip;
   Identity ca = MakeCert("lifeline site-sim test CA", nullptr, nullptr, 1);
   Identity rogue = MakeCert("lifeline site-sim rogue CA", nullptr, nullptr, 2);
-  Identity server = MakeCert("localhost", "DNS:localhost,IP:127.0.0.1", &ca, 3);
+  Identity server = MakeCert("localhost", san.c_str(), &ca, 3);
   Identity wrong = MakeCert("wrong-host.invalid", "DNS:wrong-host.invalid", &ca, 4);
-  Identity untrusted = MakeCert("localhost", "DNS:localhost,IP:127.0.0.1", &rogue, 5);
+  Identity untrusted = MakeCert("localhost", san.c_str(), &rogue, 5);
   if (!ca.cert || !rogue.cert || !server.cert || !wrong.cert || !untrusted.cert) {
     *error = "OpenSSL failed to generate the test certificates";
     return false;
@@ -116,9 +118,19 @@ bool ComputePin(const std::string& key_path, std::string* pin) {
   return true;
 }
 
+// A PKI made for another --host would make every TLS handshake fail with a
+// name mismatch; saying so at start is clearer than that.
+bool NamesHost(const std::string& cert_path, const std::string& host_ip) {
+  FILE* f = std::fopen(cert_path.c_str(), "r");
+  if (!f) return false;
+  Cert cert(PEM_read_X509(f, nullptr, nullptr, nullptr));
+  std::fclose(f);
+  return cert && X509_check_ip_asc(cert.get(), host_ip.c_str(), 0) == 1;
+}
+
 }  // namespace
 
-bool EnsureCerts(const std::string& dir, CertPaths* out, std::string* error) {
+bool EnsureCerts(const std::string& dir, CertPaths* out, std::string* error, const std::string& host_ip) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -134,7 +146,11 @@ bool EnsureCerts(const std::string& dir, CertPaths* out, std::string* error) {
   p.untrusted_cert = dir + "/untrusted.pem";
   p.untrusted_key = dir + "/untrusted.key";
   // ca.pem is written last, so its presence means the set is complete.
-  if (!std::filesystem::exists(p.ca) && !Generate(p, error)) return false;
+  if (!std::filesystem::exists(p.ca) && !Generate(p, host_ip, error)) return false;
+  if (!host_ip.empty() && !NamesHost(p.server_cert, host_ip)) {
+    *error = p.server_cert + " does not name " + host_ip + " (made for another --host): use a fresh --dir";
+    return false;
+  }
   if (!ComputePin(p.server_key, &p.pin)) {
     *error = "cannot read " + p.server_key;
     return false;

@@ -1,7 +1,8 @@
 // Test PKI for site-sim, generated with OpenSSL on first start and reused after:
-// a trusted test CA, a server certificate for localhost/127.0.0.1, one for a
-// wrong host name signed by the same CA, and one for the right name signed by
-// a rogue CA nobody trusts. Files only; no process state. Not thread-safe.
+// a trusted test CA, a server certificate for localhost/127.0.0.1 (and the
+// --host address, if any), one for a wrong host name signed by the same CA, and
+// one for the right name signed by a rogue CA nobody trusts. Files only; no
+// process state. Not thread-safe.
 #pragma once
 
 #include <string>
@@ -17,6 +18,9 @@ struct CertPaths {
 };
 
 // Creates `dir` and any missing file in it; returns false with `*error` set on failure.
-bool EnsureCerts(const std::string& dir, CertPaths* out, std::string* error);
+// A non-empty `host_ip` (a specific IPv4/IPv6 address) is also named by the right-name
+// certificates; when they already exist without it, that is an error (use a fresh dir).
+bool EnsureCerts(const std::string& dir, CertPaths* out, std::string* error,
+                 const std::string& host_ip = "");
 
 }  // namespace sitesim

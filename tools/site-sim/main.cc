@@ -1,5 +1,5 @@
 // site-sim: the reference national-site server for tests, drills and the demo.
-//   site-sim serve --dir DIR [--port N] [--admin-port N] [--ledger FILE]
+//   site-sim serve --dir DIR [--host ADDR] [--port N] [--admin-port N] [--ledger FILE]
 //                  [--ready-file FILE] [--plain] [--seed N] [--log-level L]
 //   site-sim count --ledger FILE (--key K | --report-id ID [--revision N])
 //   site-sim certs --dir DIR
@@ -22,7 +22,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: site-sim serve --dir DIR [--port N] [--admin-port N] [--ledger FILE]\n"
+    "usage: site-sim serve --dir DIR [--host ADDR] [--port N] [--admin-port N] [--ledger FILE]\n"
     "                      [--ready-file FILE] [--plain] [--seed N] [--log-level L]\n"
     "       site-sim count --ledger FILE (--key K | --report-id ID [--revision N])\n"
     "       site-sim certs --dir DIR\n";
@@ -36,8 +36,9 @@ int Fail(const std::string& message) {
 bool ParseFlags(int argc, char** argv, std::map<std::string, std::string>* out,
                 std::string* error) {
   static const std::map<std::string, bool> kTakesValue = {
-      {"--dir", true},  {"--port", true},      {"--admin-port", true}, {"--ledger", true},
-      {"--ready-file", true}, {"--plain", false}, {"--seed", true},   {"--log-level", true},
+      {"--dir", true},  {"--host", true},      {"--port", true},       {"--admin-port", true},
+      {"--ledger", true}, {"--ready-file", true}, {"--plain", false}, {"--seed", true},
+      {"--log-level", true},
       {"--key", true},  {"--report-id", true}, {"--revision", true}};
   for (int i = 2; i < argc; ++i) {
     auto it = kTakesValue.find(argv[i]);
@@ -94,16 +95,31 @@ bool WriteReadyFile(const std::string& path, const std::string& line) {
   return !ec;
 }
 
+// --host is where both listeners bind. A specific address also goes into the server
+// certificate, so a client reaching it from another network namespace can verify it.
+bool ParseHost(const std::string& s, std::string* bind_address, std::string* cert_ip) {
+  asio::error_code ec;
+  asio::ip::address addr = asio::ip::make_address(s, ec);
+  if (ec) return false;
+  *bind_address = addr.to_string();
+  if (!addr.is_unspecified()) *cert_ip = *bind_address;
+  return true;
+}
+
 int Serve(std::map<std::string, std::string>& f) {
   if (!f.count("--dir")) return Fail(kUsage);
   spdlog::set_level(spdlog::level::from_str(f.count("--log-level") ? f["--log-level"] : "info"));
   std::string error;
+  sitesim::ServerOptions opts;
+  std::string cert_ip;
+  if (f.count("--host") && !ParseHost(f["--host"], &opts.bind_address, &cert_ip)) {
+    return Fail("bad --host (an IPv4 or IPv6 address)");
+  }
   sitesim::CertPaths certs;
-  if (!sitesim::EnsureCerts(f["--dir"], &certs, &error)) return Fail(error);
+  if (!sitesim::EnsureCerts(f["--dir"], &certs, &error, cert_ip)) return Fail(error);
   std::string ledger_path = f.count("--ledger") ? f["--ledger"] : f["--dir"] + "/ledger.sqlite";
   auto ledger = sitesim::Ledger::Open(ledger_path, false, &error);
   if (!ledger) return Fail(error);
-  sitesim::ServerOptions opts;
   uint64_t v = 0;
   if (f.count("--port")) {
     if (!ParseNumber(f["--port"], 65535, &v)) return Fail("bad --port");
