@@ -10,12 +10,19 @@
 
 #include <asio.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <optional>
 #include <string>
 
+#include "daemon/channels/phone/phone.h"
+#include "daemon/channels/phone/phone_api.h"
+#include "daemon/channels/wiring/wiring.h"
 #include "daemon/config/config.h"
 #include "daemon/core/log.h"
+#include "daemon/drill/drill.h"
+#include "daemon/escalation/engine.h"
 #include "daemon/intake/intake.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/online/online.h"
@@ -55,6 +62,52 @@ Result<Config> LoadEffectiveConfig(const std::optional<std::string>& file) {
   return file ? LoadConfigFile(*file) : LoadConfig(std::nullopt, "");
 }
 
+// The rule set on the configured clock (time_scale > 1 only for the demo, tests and drills).
+Result<RuleSet> LoadRules(const Config& config) {
+  auto rules = config.rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(config.rules_file);
+  if (!rules.ok()) return rules.status();
+  return ScaleRuleSet(std::move(*rules), config.time_scale);
+}
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<Directory> LoadRecipients(const Config& config) {
+  if (config.escalation.recipients_file.empty()) return DefaultDirectory();
+  auto text = ReadText(config.escalation.recipients_file);
+  if (!text.ok()) return text.status();
+  return LoadDirectory(*text, config.escalation.recipients_file);
+}
+
+Result<Templates> LoadTemplates(const Config& config) {
+  if (config.escalation.templates_file.empty()) return Templates::Default();
+  auto text = ReadText(config.escalation.templates_file);
+  if (!text.ok()) return text.status();
+  return Templates::Load(*text, config.escalation.templates_file);
+}
+
+EngineOptions EngineOptionsFrom(const Config& config) {
+  using std::chrono::seconds;
+  const auto& e = config.escalation;
+  int k = config.time_scale;
+  auto scaled = [k](int s) { return seconds(std::max(1, s / k)); };
+  EngineOptions o;
+  o.policy.lead_time = {{"sms", scaled(e.sms_lead_seconds)}, {"fax", scaled(e.fax_lead_seconds)},
+                        {"email", scaled(e.email_lead_seconds)}, {"phone", scaled(e.phone_lead_seconds)}};
+  o.policy.channel_order = e.channel_order;
+  o.policy.louder_before = scaled(e.louder_before_seconds);
+  o.tick = std::chrono::milliseconds(e.tick_ms);
+  o.reminder_ahead = seconds(e.reminder_ahead_seconds / k);
+  o.late_site_grace = scaled(e.late_site_grace_seconds);
+  o.callback = config.agency_phone;
+  return o;
+}
+
 // Checks FILE and everything it points at (the rule set); prints the verdict.
 int CheckConfig(const std::string& file) {
   auto config = LoadConfigFile(file);
@@ -62,9 +115,15 @@ int CheckConfig(const std::string& file) {
     std::cerr << config.status().message() << "\n";
     return 1;
   }
-  auto rules = config->rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(config->rules_file);
+  auto rules = LoadRules(*config);
   if (!rules.ok()) {
     std::cerr << rules.status().message() << "\n";
+    return 1;
+  }
+  auto recipients = LoadRecipients(*config);
+  auto templates = LoadTemplates(*config);
+  if (!recipients.ok() || !templates.ok()) {
+    std::cerr << (recipients.ok() ? templates.status() : recipients.status()).message() << "\n";
     return 1;
   }
   std::cout << file << ": OK (rule set " << rules->id << ", state in " << config->state_dir << ")\n";
@@ -99,7 +158,7 @@ struct OnlineParts {
 };
 
 Result<OnlineParts> StartOnline(asio::io_context& io, const Clock& clock, const Config& config,
-                                OnlinePath& online, IntakeApi& api) {
+                                OnlinePath& online) {
   OnlineParts parts;
   if (config.site.base_url.empty()) {
     spdlog::warn("site.base_url is empty: reports are stored and journaled but not sent online");
@@ -124,14 +183,14 @@ Result<OnlineParts> StartOnline(asio::io_context& io, const Clock& clock, const 
   lo.probe_interval_in_outage = std::chrono::seconds(config.monitor.probe_interval_in_outage_seconds);
   parts.monitor = std::make_unique<LinkMonitor>(io, clock, lo, *parts.client, &online);
   online.Attach(parts.client.get(), parts.monitor.get());
-  api.on_stored = [&online](const StoredRevision& r) { online.Submit(r); };
   parts.monitor->Start();
   online.Start();
   return parts;
 }
 
 // Journals every power change the UPS reports; nothing when no source is configured.
-Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const Config& config, AsyncStore& store) {
+Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const Config& config, AsyncStore& store,
+                                                   std::function<void(const PowerState&)> on_change) {
   if (config.power.source.empty()) return std::unique_ptr<NutPowerSource>();
   NutOptions o;
   o.host = config.power.nut_host;
@@ -139,7 +198,8 @@ Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const C
   o.ups = config.power.nut_ups;
   o.poll_interval = std::chrono::milliseconds(config.power.poll_interval_ms);
   auto source = std::make_unique<NutPowerSource>(io, o);
-  source->OnChange([&store](const PowerState& p) {
+  source->OnChange([&store, on_change](const PowerState& p) {
+    on_change(p);
     nlohmann::json payload = {{"known", p.known}, {"mains_ok", p.mains_ok}, {"on_battery", p.on_battery},
                               {"low_battery", p.low_battery}, {"status", p.status}, {"detail", p.detail}};
     if (p.runtime) payload["runtime_seconds"] = p.runtime->count();
@@ -168,8 +228,12 @@ int Run(const Args& args) {
     std::cerr << "lifelined: " << s.message() << "\n";
     return 2;
   }
-  auto rules = config->rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(config->rules_file);
+  auto rules = LoadRules(*config);
   if (!rules.ok()) return Fatal(rules.status());
+  auto recipients = LoadRecipients(*config);
+  if (!recipients.ok()) return Fatal(recipients.status());
+  auto templates = LoadTemplates(*config);
+  if (!templates.ok()) return Fatal(templates.status());
   if (s = PrepareStateDir(config->state_dir); !s.ok()) return Fatal(s);
   if (s = LockStateDir(config->state_dir); !s.ok()) return Fatal(s);
 
@@ -179,17 +243,56 @@ int Run(const Args& args) {
   auto store = Store::Open(store_options, clock);
   if (!store.ok()) return Fatal(store.status());
   s = (*store)->RecordEvent("daemon.started", "",
-                            {{"rules_id", rules->id}, {"rules_origin", rules->origin}, {"pid", getpid()}});
+                            {{"rules_id", rules->id}, {"rules_origin", rules->origin}, {"time_scale", config->time_scale},
+                             {"pid", getpid()}});
   if (!s.ok()) return Fatal(s);
 
   asio::io_context io;
   AsyncStore async_store(std::move(*store), io);
   IntakeApi api(async_store, *rules);
   OnlinePath online(io, async_store, {std::chrono::seconds(config->site.replay_interval_seconds), 8});
-  auto online_parts = StartOnline(io, clock, *config, online, api);
+  EscalationEngine engine(io, async_store, clock, std::move(*recipients), std::move(*templates),
+                          EngineOptionsFrom(*config));
+  PhoneRunner phone(io, async_store, std::chrono::seconds(std::max(1, config->escalation.phone_reminder_seconds /
+                                                                          config->time_scale)));
+  engine.SetRunner("phone", &phone);
+  AddPhoneRoutes(api, async_store, phone);
+  ChannelRunners runners;
+  s = StartChannels(io, clock, *config, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
+    spdlog::info("{} channel: {}", kind, e.dump());
+    async_store.Run([kind, e](Store& st) { return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}}); },
+                    [](Status) {});
+  });
+  if (!s.ok()) return Fatal(s);
+  for (auto& [kind, runner] : runners.all) engine.SetRunner(kind, runner);
+  DrillDesk drills(io, async_store, clock, api, engine, online);
+
+  // What the engine needs to know of the world: the site's link and the mains.
+  Conditions live;
+  online.on_link_change = [&](const LinkChange& c) {
+    live.site_outage = c.to == LinkState::kOutage;
+    live.link_class = live.site_outage ? std::string(LinkReasonName(c.reason)) : "";
+    live.outage_began_at = live.site_outage ? std::optional<WallTime>(c.failing_since) : std::nullopt;
+    engine.SetConditions(live);
+  };
+  online.on_accepted = [&](const std::string& id, int revision) {
+    engine.OnAccepted(id, revision);
+    drills.OnAccepted(id);
+  };
+  api.on_stored = [&](const StoredRevision& r) {
+    engine.OnStored(r);
+    online.Submit(r);
+  };
+  auto online_parts = StartOnline(io, clock, *config, online);
   if (!online_parts.ok()) return Fatal(online_parts.status());
-  auto power = StartPower(io, *config, async_store);
+  auto power = StartPower(io, *config, async_store, [&](const PowerState& p) {
+    live.on_battery = p.known && p.on_battery;
+    live.battery_runtime = live.on_battery ? p.runtime : std::nullopt;
+    engine.SetConditions(live);
+  });
   if (!power.ok()) return Fatal(power.status());
+  drills.Start();
+  engine.Start();
   auto server = IntakeServer::Listen(io, config->socket_path, config->socket_group, api);
   if (!server.ok()) return Fatal(server.status());
 
@@ -203,6 +306,7 @@ int Run(const Args& args) {
   sd_notify(0, "READY=1");
   io.run();
   server->reset();
+  engine.Stop();
   if (online_parts->monitor) online_parts->monitor->Stop();
   online.Detach();
   if (*power) (*power)->Stop();

@@ -157,6 +157,7 @@ void ReadEscalationAndEmail(const toml::table& t, Config* c) {
   e.phone_reminder_seconds = Int(t, "escalation.phone_reminder_seconds");
   e.reminder_ahead_seconds = Int(t, "escalation.reminder_ahead_seconds");
   e.tick_ms = Int(t, "escalation.tick_ms");
+  e.late_site_grace_seconds = Int(t, "escalation.late_site_grace_seconds");
   auto& m = c->email;
   m.host = Str(t, "email.host");
   m.port = Int(t, "email.port");
@@ -187,7 +188,8 @@ Status CheckEscalationAndEmail(const Config& c, const std::function<Status(const
                         {"escalation.email_lead_seconds", e.email_lead_seconds},
                         {"escalation.phone_lead_seconds", e.phone_lead_seconds},
                         {"escalation.louder_before_seconds", e.louder_before_seconds},
-                        {"escalation.phone_reminder_seconds", e.phone_reminder_seconds}}) {
+                        {"escalation.phone_reminder_seconds", e.phone_reminder_seconds},
+                        {"escalation.late_site_grace_seconds", e.late_site_grace_seconds}}) {
     if (v < 1 || v > 3600) return bad(key, "must be 1-3600 seconds");
   }
   if (e.reminder_ahead_seconds < 0 || e.reminder_ahead_seconds > 30 * 86400) {

@@ -50,6 +50,7 @@ struct Config {
     std::vector<std::string> channel_order;
     int sms_lead_seconds = 600, fax_lead_seconds = 900, email_lead_seconds = 300, phone_lead_seconds = 900;
     int louder_before_seconds = 600, phone_reminder_seconds = 300, reminder_ahead_seconds = 7200;
+    int late_site_grace_seconds = 60;
     int tick_ms = 1000;
   } escalation;
 

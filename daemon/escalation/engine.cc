@@ -55,6 +55,7 @@ struct EscalationEngine::Tracked {
   StoredRevision rev;
   std::optional<Report> report;
   WallTime escalate_at{}, notify_by{}, fallback_by{}, affected_by{};
+  WallTime received_at{};
   std::vector<RequiredNotice> notices;
   ReportProgress progress;
   std::map<std::string, int64_t> notification_ids;      // recipient key -> row
@@ -151,6 +152,7 @@ void EscalationEngine::Track(const StoredRevision& r, const std::vector<Notifica
   auto t = std::make_unique<Tracked>();
   t->rev = r;
   t->accepted = r.state == "accepted" || r.state == "accepted_late";
+  t->received_at = ParseUtc(r.received_at, clock_.Now());
   auto outcome = ValidateReportJson(r.document);
   if (outcome.ok()) t->report = std::move(outcome.report);
   for (const auto& d : r.schedule.value("deadlines", json::array())) {
@@ -325,6 +327,8 @@ void EscalationEngine::Examine(Tracked& t) {
   Conditions c = ConditionsFor(t);
   EscalationTiming timing =
       t.frozen ? *t.frozen : WhenToEscalate(t.escalate_at, t.notify_by, c, t.notices, options_.policy, now);
+  // Filed late with the site apparently up: the designated method gets its chance first.
+  if (!t.frozen && timing.late && !c.site_outage && now < t.received_at + options_.late_site_grace) return;
   auto actions = Decide(t.progress, timing, t.fallback_by, options_.policy, now);
   if (!actions.empty()) Apply(t, std::move(actions), timing, c);
 }

@@ -31,6 +31,9 @@ struct EngineOptions {
   EscalationPolicy policy;
   std::chrono::milliseconds tick{1000};
   std::chrono::seconds reminder_ahead{7200};
+  // A report filed after its deadline still goes to the site first: this long,
+  // unless the site is already known to be in outage.
+  std::chrono::seconds late_site_grace{60};
   std::string callback;  // the number recipients call back; "" = the report's reporter
 };
 

@@ -27,8 +27,9 @@ http::Response FromStatus(const Status& s) {
     case StatusCode::kNotFound:
       return Error(404, "not_found", s.message(), "查無此項目：" + s.message());
     case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
       return Error(409, "conflict", s.message(), "與已儲存之通報衝突");
+    case StatusCode::kFailedPrecondition:
+      return Error(409, "conflict", s.message(), "與目前狀態衝突：" + s.message());
     case StatusCode::kResourceExhausted:
       return Error(507, "disk_full",
                    "the report was NOT stored: " + s.message() +

@@ -4,10 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "daemon/core/time_format.h"
 #include "daemon/core/uuid.h"
 #include "daemon/report/report.h"
 
@@ -24,6 +26,15 @@ inline nlohmann::json NewDocument(int revision = 1, std::string id = "") {
   nlohmann::json doc = SampleDocument();
   doc["id"] = id.empty() ? NewUuidV4().value() : id;
   doc["revision"] = revision;
+  return doc;
+}
+
+// The document as if the agency became aware of the incident just now (+08:00),
+// so its deadlines lie ahead, as for a report filed in time.
+inline nlohmann::json AwareNow(nlohmann::json doc) {
+  auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  std::string stamp = FormatRfc3339(WithOffset(now, 8 * 60));
+  doc["aware_at"] = doc["filed_at"] = doc["discovered_at"] = stamp;
   return doc;
 }
 

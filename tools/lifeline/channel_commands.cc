@@ -7,12 +7,14 @@
 #include <thread>
 
 #include "daemon/channels/fax/fax.h"
+#include "daemon/channels/wiring/wiring.h"
 #include "daemon/channels/sms/sms_test.h"
 #include "daemon/config/config.h"
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
 #include "tools/lifeline/client.h"
+#include "daemon/channels/wiring/wiring.h"
 #include "tools/lifeline/commands.h"
 
 namespace lifeline::cli {
@@ -87,29 +89,8 @@ class TestJournal {
   std::unique_ptr<Store> store_;
 };
 
-fax::RetryPolicy RetryPolicyFrom(const Config::Fax& f) {
-  fax::RetryPolicy p;
-  p.max_attempts = f.max_attempts;
-  p.busy_delay = std::chrono::seconds(f.busy_retry_seconds);
-  p.no_answer_delay = std::chrono::seconds(f.no_answer_retry_seconds);
-  p.no_carrier_delay = std::chrono::seconds(f.no_carrier_retry_seconds);
-  p.no_dialtone_delay = std::chrono::seconds(f.no_dialtone_retry_seconds);
-  p.call_failed_delay = std::chrono::seconds(f.call_failed_retry_seconds);
-  p.budget = std::chrono::seconds(f.budget_seconds);
-  return p;
-}
-
 bool AllConfirmed(const fax::AttemptEvidence& e) {
   return e.pages_in_document > 0 && e.pages_confirmed == e.pages_in_document;
-}
-
-fax::FaxSendOptions SendOptions(const Config::Fax& f, const std::string& device) {
-  fax::FaxSendOptions o;
-  o.device = device.empty() ? f.device : device;
-  o.local_ident = f.local_ident;
-  o.ecm = f.ecm;
-  o.max_bit_rate = f.max_bit_rate;
-  return o;
 }
 
 }  // namespace
@@ -131,7 +112,7 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
             const std::string& device, bool retry) {
   auto config = LoadCliConfig(ctx);
   if (!config.ok()) return Env(config.status());
-  fax::FaxSendOptions options = SendOptions(config->fax, device);
+  fax::FaxSendOptions options = FaxSendOptionsFrom(config->fax, device);
   if (options.device.empty()) return Env(FailedPrecondition("no fax modem: set fax.device or --device"));
   std::optional<Report> report;
   fax::FaxNotice notice;
@@ -147,7 +128,7 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
   if (!journal.ok()) return Env(journal.status());
   std::string rid = report ? report->id : "";
   std::string work = (std::filesystem::temp_directory_path() / "lifeline-fax-test").string();
-  fax::RetryPolicy policy = RetryPolicyFrom(config->fax);
+  fax::RetryPolicy policy = FaxRetryPolicyFrom(config->fax);
   auto first_start = std::chrono::steady_clock::now();
   std::optional<fax::AttemptEvidence> evidence;
   for (int attempt = 1;; ++attempt) {

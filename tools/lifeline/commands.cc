@@ -13,7 +13,6 @@
 #include "tools/lifeline/render.h"
 
 namespace lifeline::cli {
-namespace {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -27,6 +26,8 @@ int EnvError(const Status& s) {
   std::cerr << "lifeline: " << s.message() << "\n";
   return 2;
 }
+
+namespace {
 
 Result<RuleSet> LoadRules(const Context& ctx) {
   return ctx.rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(ctx.rules_file);
@@ -45,9 +46,6 @@ Result<Config> LoadCliConfig(const Context& ctx) {
   return c;
 }
 
-namespace {
-
-// Prints an API error body for people; returns the exit status for it.
 int PrintApiError(const ApiResponse& r) {
   const auto& b = r.body;
   if (!b.is_object()) {
@@ -71,8 +69,6 @@ Result<ApiResponse> Call(const Context& ctx, const std::string& method, const st
   if (!config.ok()) return config.status();
   return CallDaemon(config->socket_path, method, path, body);
 }
-
-}  // namespace
 
 int ReportValidate(const Context& ctx, const std::string& file) {
   auto text = ReadFile(file);

@@ -7,6 +7,7 @@
 
 #include "daemon/config/config.h"
 #include "daemon/core/status.h"
+#include "tools/lifeline/client.h"
 
 namespace lifeline::cli {
 
@@ -19,6 +20,22 @@ struct Context {
 
 // lifelined's configuration as the CLI sees it: --config, then --state-dir and --socket.
 Result<Config> LoadCliConfig(const Context& ctx);
+
+// Shared by the command files.
+Result<std::string> ReadFile(const std::string& path);
+int EnvError(const Status& s);                 // prints it; returns 2
+int PrintApiError(const ApiResponse& r);       // prints the API's error for people; returns 1
+Result<ApiResponse> Call(const Context& ctx, const std::string& method, const std::string& path,
+                         const std::string& body);
+
+int PhonePending(const Context& ctx, bool all);
+int PhoneConfirm(const Context& ctx, const std::string& task, const std::string& answered_by,
+                 const std::string& answered_at, const std::string& note);
+// Files the scenario's report (a fresh id, aware now, marked DRILL) and starts
+// the drill; with `follow`, prints its timeline until it completes or `follow_seconds` pass.
+int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow, int follow_seconds);
+int DrillList(const Context& ctx);
+int DrillTimeline(const Context& ctx, const std::string& id);
 
 int ReportValidate(const Context& ctx, const std::string& file);
 int ReportSubmit(const Context& ctx, const std::string& file, bool revision);

@@ -61,6 +61,27 @@ int Run(int argc, char** argv) {
   sms_test->add_option("--device", device, "modem serial port (default: sms.device)");
   sms_test->add_option("--wait-reports", wait_reports, "seconds to wait for delivery reports (default 0)");
 
+  std::string task, answered_by, answered_at, note, scenario;
+  bool all_tasks = false, follow = false;
+  int follow_seconds = 600;
+  auto* phone = app.add_subcommand("phone", "phone tasks: calls an operator must make")->require_subcommand(1);
+  auto* pending = phone->add_subcommand("pending", "open phone tasks with their call cards");
+  pending->add_flag("--all", all_tasks, "confirmed and cancelled tasks too");
+  auto* confirm = phone->add_subcommand("confirm", "record that a call was answered (the evidence)");
+  confirm->add_option("TASK", task, "task number from `phone pending`")->required();
+  confirm->add_option("--answered-by", answered_by, "name (and unit) of the person who answered")->required();
+  confirm->add_option("--at", answered_at, "when, RFC 3339 with offset: 2026-11-21T10:05:00+08:00")->required();
+  confirm->add_option("--note", note, "anything the auditor should know");
+
+  auto* drill = app.add_subcommand("drill", "drills: simulated loss of the national site")->require_subcommand(1);
+  auto* drill_start = drill->add_subcommand("start", "run a drill from a scenario file");
+  drill_start->add_option("--scenario", scenario, "scenario TOML ([drill] name, report, outage_seconds)")->required();
+  drill_start->add_flag("--follow", follow, "print the timeline as it happens until the drill completes");
+  drill_start->add_option("--follow-seconds", follow_seconds, "stop following after this long (default 600)");
+  auto* drill_list = drill->add_subcommand("list", "every drill with its state");
+  auto* drill_timeline = drill->add_subcommand("timeline", "a drill's steps, each with its time");
+  drill_timeline->add_option("ID", id, "drill id (or its report id)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +98,11 @@ int Run(int argc, char** argv) {
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports);
   if (*fax_render) return FaxRender(ctx, id, out);
   if (*fax_test) return FaxTest(ctx, number, id, device, fax_retry);
+  if (*pending) return PhonePending(ctx, all_tasks);
+  if (*confirm) return PhoneConfirm(ctx, task, answered_by, answered_at, note);
+  if (*drill_start) return DrillStart(ctx, scenario, follow, follow_seconds);
+  if (*drill_list) return DrillList(ctx);
+  if (*drill_timeline) return DrillTimeline(ctx, id);
   return 2;
 }
 

@@ -110,6 +110,9 @@ void PhoneRunner::Confirm(int64_t task_id, const std::string& answered_by, const
     return reply(InvalidArgument("answered_at: " + when.status().message() +
                                  " (give the time of the call with its offset, e.g. 2026-11-21T10:05:00+08:00)"));
   }
+  if (when->instant > std::chrono::system_clock::now() + std::chrono::minutes(5)) {
+    return reply(InvalidArgument("answered_at: " + answered_at + " is in the future; give the time the call was answered"));
+  }
   if (note.size() > 2000) return reply(InvalidArgument("note: at most 2000 characters"));
   auto confirmed = std::make_shared<PhoneTask>();
   std::string at = FormatRfc3339(*when);

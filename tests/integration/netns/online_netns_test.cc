@@ -98,13 +98,13 @@ class OnlineNetnsTest : public ::testing::Test {
 };
 
 TEST_F(OnlineNetnsTest, CutLinkQueuesThenReplaysOnceOnRecovery) {
-  std::string first = Submit(NewDocument());
+  std::string first = Submit(testing_support::AwareNow(NewDocument()));
   ASSERT_TRUE(WaitFor([&] { return State(first) == "accepted"; })) << daemon_->log();
   EXPECT_EQ(sim_->Count(first), 1);
 
   std::string error;
   ASSERT_TRUE(net_->LinkDown(&error)) << error;
-  std::string second = Submit(NewDocument());
+  std::string second = Submit(testing_support::AwareNow(NewDocument()));
   ASSERT_TRUE(WaitFor([&] { return !Journal("link.outage").empty(); })) << daemon_->log();
   const nlohmann::json outage = Journal("link.outage").front();
   const std::string reason = outage.is_object() ? outage.value("reason", "") : "";

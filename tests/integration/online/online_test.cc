@@ -63,7 +63,7 @@ class OnlineTest : public ::testing::Test {
 };
 
 TEST_F(OnlineTest, HealthySiteGivesAReceipt) {
-  std::string id = Submit(NewDocument());
+  std::string id = Submit(testing_support::AwareNow(NewDocument()));
   ASSERT_TRUE(WaitFor([&] { return State(id) == "accepted"; })) << daemon_->log();
   auto r = HttpOverUnix(daemon_->socket_path(), "GET", "/v1/reports/" + id, "");
   EXPECT_EQ(r.body["revisions"][0]["site_receipt"].get<std::string>().rfind("SIM-", 0), 0u);
@@ -72,7 +72,7 @@ TEST_F(OnlineTest, HealthySiteGivesAReceipt) {
 
 TEST_F(OnlineTest, ServerErrorsAreRetriedUntilAccepted) {
   ASSERT_TRUE(sim_->SetFaults({{"error_count", 2}, {"error_status", 503}, {"health", false}}));
-  std::string id = Submit(NewDocument());
+  std::string id = Submit(testing_support::AwareNow(NewDocument()));
   ASSERT_TRUE(WaitFor([&] { return State(id) == "accepted"; })) << daemon_->log();
   EXPECT_EQ(sim_->Count(id), 1);
 }
@@ -80,7 +80,7 @@ TEST_F(OnlineTest, ServerErrorsAreRetriedUntilAccepted) {
 TEST_F(OnlineTest, OutageThenRecoveryReplaysEverythingOnce) {
   ASSERT_TRUE(sim_->SetFaults({{"refuse", true}}));
   std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(Submit(NewDocument()));
+  for (int i = 0; i < 3; ++i) ids.push_back(Submit(testing_support::AwareNow(NewDocument())));
   ASSERT_TRUE(WaitFor([&] { return daemon_->log().find("link up -> outage") != std::string::npos; }))
       << daemon_->log();
   for (const auto& id : ids) EXPECT_EQ(State(id), "queued");
@@ -95,7 +95,7 @@ TEST_F(OnlineTest, OutageThenRecoveryReplaysEverythingOnce) {
 TEST_F(OnlineTest, KilledWhileTheRequestIsAtTheSiteStillGivesOneRecord) {
   for (int round = 0; round < 3; ++round) {
     ASSERT_TRUE(sim_->SetFaults({{"slow_ms", 4000}, {"health", false}}));
-    std::string id = Submit(NewDocument());
+    std::string id = Submit(testing_support::AwareNow(NewDocument()));
     // The site has the request (recorded, answer held back): kill lifelined now.
     ASSERT_TRUE(WaitFor([&] { return sim_->Count(id) == 1; })) << "round " << round;
     daemon_->Kill(SIGKILL);
@@ -113,7 +113,7 @@ TEST_F(OnlineTest, WrongHostCertificateIsNeverAccepted) {
   ASSERT_TRUE(sim_->SetFaults({{"cert", "wrong-host"}}));
   daemon_ = NewDaemon();
   ASSERT_TRUE(daemon_->Start()) << daemon_->log();
-  std::string id = Submit(NewDocument());
+  std::string id = Submit(testing_support::AwareNow(NewDocument()));
   ASSERT_TRUE(WaitFor([&] { return daemon_->log().find("tls_identity") != std::string::npos ||
                                    daemon_->log().find("PERMISSION_DENIED") != std::string::npos; }))
       << daemon_->log();

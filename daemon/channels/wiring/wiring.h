@@ -1,0 +1,36 @@
+// The channels as the configuration describes them: option structs built from
+// [fax], [sms], [email], and the runners lifelined hands to the escalation
+// engine. A channel whose device or server is not configured has no runner
+// (the engine then records "no such channel on this box" and moves on).
+#pragma once
+
+#include <asio/io_context.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "daemon/channels/email/email.h"
+#include "daemon/channels/fax/fax.h"
+#include "daemon/config/config.h"
+#include "daemon/core/clock.h"
+#include "daemon/escalation/channel_runner.h"
+
+namespace lifeline {
+
+fax::RetryPolicy FaxRetryPolicyFrom(const Config::Fax& f);
+// `device` overrides fax.device when not empty (the CLI's --device).
+fax::FaxSendOptions FaxSendOptionsFrom(const Config::Fax& f, const std::string& device);
+email::SmtpOptions SmtpOptionsFrom(const Config::Email& e);
+
+struct ChannelRunners {
+  std::map<std::string, std::unique_ptr<ChannelRunner>> owned;
+  std::map<std::string, ChannelRunner*> all;  // kind -> runner, for the engine
+};
+
+// Builds and opens the SMS, fax and e-mail runners that are configured.
+// `on_event` receives modem health changes for the journal.
+Status StartChannels(asio::io_context& io, const Clock& clock, const Config& config, ChannelRunners& runners,
+                     std::function<void(const std::string& kind, const nlohmann::json& event)> on_event);
+
+}  // namespace lifeline

@@ -1,0 +1,72 @@
+// The whole outage story on real parts, for the end-to-end tests: site-sim
+// (HTTPS), modem-sim (a pty speaking AT, with status reports), fax-line
+// (spandsp's T.31 modem and a fax receiver, paced 8x real time) and lifelined
+// on a 60-second "hour" (rules.time_scale = 60) with a recipients file whose
+// numbers lead to the simulators. The test reads lifelined's database and the
+// site's ledger read-only to check what happened. Every wait is bounded.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/fax/fax_line_process.h"
+#include "tests/integration/sms/sim_process.h"
+#include "tests/support/daemon_harness.h"
+#include "tests/support/site_sim_harness.h"
+
+namespace lifeline::story {
+
+// The numbers the test recipients file gives each recipient.
+inline constexpr const char* kSuperiorSms = "+886912000101";
+inline constexpr const char* kSuperiorFax = "5550101";
+inline constexpr const char* kCentreFax = "5550201";
+inline constexpr const char* kDrillSuperiorSms = "+886912000901";
+inline constexpr const char* kDrillCentreFax = "5550902";
+
+class Story {
+ public:
+  explicit Story(const std::string& name);
+  ~Story();
+
+  // Starts the simulators and lifelined. `extra_config` is appended to the
+  // daemon's configuration (e.g. a [power] section).
+  bool Start(const std::string& extra_config = "");
+  bool RestartDaemon();  // after Kill
+  void KillDaemon(int signal);
+
+  // Files a new report, aware now, through the API; returns its id ("" on failure).
+  std::string FileReport(int availability_level, bool drill = false);
+
+  // Reads lifelined's database (read-only, while it runs).
+  std::vector<nlohmann::json> Query(const std::string& sql, const std::string& arg = "") const;
+  std::string ReportState(const std::string& id) const;
+  // recipient -> notification state, for the report's latest revision.
+  std::map<std::string, std::string> NotificationStates(const std::string& id) const;
+  int64_t JournalCount(const std::string& type, const std::string& report_id = "") const;
+  // The site's ledger rows for a report: {kind, request (parsed)}.
+  std::vector<nlohmann::json> SiteRecords(const std::string& id) const;
+  bool JournalVerifies() const;
+
+  // Polls `done` every 200 ms for at most `seconds`.
+  static bool WaitFor(const std::function<bool()>& done, int seconds);
+
+  testing_support::SiteSim& site() { return *site_; }
+  sms::testing::SimProcess& modem() { return *modem_; }
+  testing::FaxLineProcess& fax() { return *fax_; }
+  testing_support::DaemonProcess& daemon() { return *daemon_; }
+  const std::string& dir() const { return dir_; }
+  std::string Log() const;  // the daemon's output, for failure messages
+
+ private:
+  std::string dir_, config_;
+  std::unique_ptr<testing_support::SiteSim> site_;
+  std::unique_ptr<sms::testing::SimProcess> modem_;
+  std::unique_ptr<testing::FaxLineProcess> fax_;
+  std::unique_ptr<testing_support::DaemonProcess> daemon_;
+};
+
+}  // namespace lifeline::story

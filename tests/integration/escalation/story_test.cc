@@ -1,0 +1,245 @@
+// The outage story end to end, on a 60-second "hour", against site-sim,
+// modem-sim and fax-line: the site is lost, lifelined escalates with the
+// reason, the superior agency is confirmed by SMS status report and the
+// national centre by fax MCF before the deadline, a phone task is confirmed by
+// an operator, and once the site is back the report is re-submitted late
+// (補行通報) with its fallback evidence, exactly once. Variants: kill -9 of
+// lifelined mid-escalation, a power outage reported by upsd/dummy-ups, and a
+// drill that may only reach drill recipients. Each runs as its own ctest
+// (--gtest_filter) so they run in parallel.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "daemon/core/time_format.h"
+#include "tests/integration/escalation/story.h"
+#include "tests/integration/power/nut_processes.h"
+#include "tests/support/command.h"
+#include "tests/support/report_factory.h"
+
+namespace lifeline::story {
+namespace {
+
+using nlohmann::json;
+using testing_support::HttpOverUnix;
+
+bool BothConfirmed(const Story& s, const std::string& id) {
+  auto n = s.NotificationStates(id);
+  return n["superior"] == "confirmed" && n["national_centre"] == "confirmed";
+}
+
+// The deadline the notices were due by, and when each recipient was confirmed.
+void ExpectConfirmedBeforeDeadline(const Story& s, const std::string& id) {
+  auto rows = s.Query("SELECT due_at, recipient FROM notifications WHERE report_id = ?", id);
+  ASSERT_FALSE(rows.empty());
+  for (const auto& r : rows) {
+    auto due = ParseRfc3339(r[0].get<std::string>());
+    ASSERT_TRUE(due.ok());
+    auto confirmed = s.Query(
+        "SELECT j.wall_time FROM journal j WHERE j.type = 'notification.state' AND j.report_id = ?"
+        " AND json_extract(j.payload, '$.to') = 'confirmed' AND json_extract(j.payload, '$.notification') ="
+        " (SELECT id FROM notifications WHERE report_id = j.report_id AND recipient = '" +
+            r[1].get<std::string>() + "')",
+        id);
+    ASSERT_EQ(confirmed.size(), 1u) << r[1];
+    auto at = ParseRfc3339(confirmed[0][0].get<std::string>());
+    ASSERT_TRUE(at.ok());
+    EXPECT_LT(at->instant, due->instant) << r[1] << " confirmed after its deadline";
+  }
+}
+
+// Exactly one site record, a late submission whose evidence names both
+// recipients' confirmed channels and the reason.
+json ExpectOneLateRecord(const Story& s, const std::string& id) {
+  auto records = s.SiteRecords(id);
+  EXPECT_EQ(records.size(), 1u) << "exactly one site record per report revision";
+  if (records.size() != 1) return json();
+  EXPECT_EQ(records[0]["kind"], "late");
+  json fallback = records[0]["request"].value("fallback", json::object());
+  bool sms_to_superior = false, fax_to_centre = false;
+  for (const auto& n : fallback.value("notifications", json::array())) {
+    std::string who = n.value("recipient", ""), outcome = n.value("outcome", "");
+    if (outcome.rfind("confirmed", 0) != 0) continue;
+    if (n["channel"] == "sms" && who.find("superior") == 0) sms_to_superior = true;
+    if (n["channel"] == "fax" && who.find("national_centre") == 0) fax_to_centre = true;
+  }
+  EXPECT_TRUE(sms_to_superior) << fallback.dump(1);
+  EXPECT_TRUE(fax_to_centre) << fallback.dump(1);
+  EXPECT_FALSE(fallback.value("reason", "").empty());
+  return fallback;
+}
+
+TEST(StoryTest, NetworkCutNotifiesBothThenReplaysLate) {
+  Story s("story-network");
+  ASSERT_TRUE(s.Start()) << s.Log();
+  ASSERT_TRUE(s.site().SetFaults({{"refuse", true}}));
+  std::string id = s.FileReport(3);  // level 3: the superior agency is also phoned
+  ASSERT_FALSE(id.empty()) << s.Log();
+
+  ASSERT_TRUE(Story::WaitFor([&] { return BothConfirmed(s, id); }, 150)) << s.Log();
+  EXPECT_EQ(s.ReportState(id), "fallback");
+  ExpectConfirmedBeforeDeadline(s, id);
+  EXPECT_EQ(s.site().Count(id), 0);
+
+  // The level-3 phone task: an operator confirms it; bad input changes nothing.
+  auto tasks = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/phone-tasks", "");
+  ASSERT_EQ(tasks.status, 200);
+  json superior_task;
+  for (const auto& t : tasks.body["tasks"]) {
+    if (t["recipient"] == "superior") superior_task = t;
+  }
+  ASSERT_TRUE(superior_task.is_object()) << tasks.body.dump(1);
+  EXPECT_NE(superior_task["card"].get<std::string>().find("07-5550101"), std::string::npos);
+  std::string confirm = "/v1/phone-tasks/" + std::to_string(superior_task["id"].get<int64_t>()) + "/confirm";
+  auto bad = HttpOverUnix(s.daemon().socket_path(), "POST", confirm, R"({"answered_by": 7})");
+  EXPECT_EQ(bad.status, 422);
+  auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  json ok_body = {{"answered_by", "王小明 (superior window)"}, {"answered_at", FormatRfc3339(WithOffset(now, 480))}};
+  EXPECT_EQ(HttpOverUnix(s.daemon().socket_path(), "POST", confirm, ok_body.dump()).status, 200);
+  EXPECT_EQ(HttpOverUnix(s.daemon().socket_path(), "POST", confirm, ok_body.dump()).status, 409);
+
+  ASSERT_TRUE(s.site().SetFaults(nullptr));
+  ASSERT_TRUE(Story::WaitFor([&] { return s.ReportState(id) == "accepted_late"; }, 60)) << s.Log();
+  json fallback = ExpectOneLateRecord(s, id);
+  std::set<std::string> classes = {"connect", "timeout", "transport"};
+  EXPECT_TRUE(classes.count(fallback.value("reason_class", ""))) << fallback.dump(1);
+  EXPECT_NE(fallback.value("reason", "").find("網路中斷"), std::string::npos);
+  bool phone_confirmed = false;
+  for (const auto& n : fallback["notifications"]) {
+    if (n["channel"] == "phone" && n["outcome"].get<std::string>().find("王小明") != std::string::npos) {
+      phone_confirmed = true;
+    }
+  }
+  EXPECT_TRUE(phone_confirmed) << fallback.dump(1);
+  ASSERT_FALSE(s.modem().Submits().empty());
+  for (const auto& sub : s.modem().Submits()) {
+    ASSERT_TRUE(sub.decoded_ok);
+    EXPECT_EQ(sub.decoded.to.ToString(), kSuperiorSms);
+  }
+  EXPECT_TRUE(s.JournalVerifies());
+}
+
+TEST(StoryTest, KillNineMidEscalationLosesNothingAndRepeatsNothingConfirmed) {
+  Story s("story-kill");
+  ASSERT_TRUE(s.Start()) << s.Log();
+  ASSERT_TRUE(s.site().SetFaults({{"refuse", true}}));
+  std::string id = s.FileReport(2);
+  ASSERT_FALSE(id.empty()) << s.Log();
+  // Kill while the fax to the national centre is under way.
+  auto fax_open = [&] {
+    return !s.Query("SELECT a.id FROM attempts a JOIN notifications n ON n.id = a.notification_id"
+                    " WHERE n.report_id = ? AND a.channel = 'fax' AND a.ended_at IS NULL",
+                    id)
+                .empty();
+  };
+  ASSERT_TRUE(Story::WaitFor(fax_open, 90)) << s.Log();
+  s.KillDaemon(SIGKILL);
+  auto confirmed_before = s.NotificationStates(id);
+  auto attempts_before = s.Query("SELECT COUNT(*) FROM attempts")[0][0].get<std::string>();
+  ASSERT_TRUE(s.RestartDaemon()) << s.Log();
+
+  ASSERT_TRUE(Story::WaitFor([&] { return BothConfirmed(s, id); }, 150)) << s.Log();
+  // A recipient confirmed before the kill got no new attempt after it.
+  for (const auto& [recipient, state] : confirmed_before) {
+    if (state != "confirmed") continue;
+    auto later = s.Query(
+        "SELECT COUNT(*) FROM attempts a JOIN notifications n ON n.id = a.notification_id"
+        " WHERE n.recipient = '" + recipient + "' AND a.id > " + attempts_before,
+        "");
+    EXPECT_EQ(later[0][0], "0") << recipient << " was notified again after the restart";
+  }
+  // The fax attempt open at the kill was resumed under its id and finished.
+  EXPECT_TRUE(s.Query("SELECT id FROM attempts WHERE ended_at IS NULL AND channel = 'fax'").empty());
+  ExpectConfirmedBeforeDeadline(s, id);
+
+  ASSERT_TRUE(s.site().SetFaults(nullptr));
+  ASSERT_TRUE(Story::WaitFor([&] { return s.ReportState(id) == "accepted_late"; }, 60)) << s.Log();
+  ExpectOneLateRecord(s, id);
+  EXPECT_TRUE(s.JournalVerifies());
+}
+
+TEST(StoryTest, PowerOutageFromUpsdIsTheStatedReason) {
+  testing::NutProcesses nut;
+  Status started = nut.Start({"OL", 1800, 100});
+  ASSERT_TRUE(started.ok()) << started.ToString() << "\n" << nut.Logs();
+  Story s("story-power");
+  ASSERT_TRUE(s.Start("[power]\nsource = \"nut\"\nnut_port = " + std::to_string(nut.port()) + "\nnut_ups = \"" +
+                      testing::NutProcesses::kUps + "\"\npoll_interval_ms = 200\n"))
+      << s.Log();
+  // Mains lost: the UPS carries the box, and the network goes with the mains.
+  ASSERT_TRUE(nut.SetDevice({"OB DISCHRG", 1200, 80}).ok());
+  auto on_battery = [&] {
+    return !s.Query("SELECT seq FROM journal WHERE type = 'power.change' AND payload LIKE '%\"on_battery\":true%'")
+                .empty();
+  };
+  ASSERT_TRUE(Story::WaitFor(on_battery, 30)) << s.Log();
+  ASSERT_TRUE(s.site().SetFaults({{"refuse", true}}));
+  std::string id = s.FileReport(2);
+  ASSERT_FALSE(id.empty()) << s.Log();
+  ASSERT_TRUE(Story::WaitFor([&] { return BothConfirmed(s, id); }, 150)) << s.Log();
+  auto fallback = s.Query("SELECT fallback FROM reports WHERE report_id = ?", id);
+  ASSERT_EQ(fallback.size(), 1u);
+  json why = json::parse(fallback[0][0].get<std::string>());
+  EXPECT_EQ(why["reason_class"], "power") << why.dump(1);
+  EXPECT_NE(why["reason_zh"].get<std::string>().find("電力中斷"), std::string::npos) << why.dump(1);
+
+  ASSERT_TRUE(nut.SetDevice({"OL", 1200, 80}).ok());
+  ASSERT_TRUE(s.site().SetFaults(nullptr));
+  ASSERT_TRUE(Story::WaitFor([&] { return s.ReportState(id) == "accepted_late"; }, 60)) << s.Log();
+  json late = ExpectOneLateRecord(s, id);
+  EXPECT_EQ(late.value("reason_class", ""), "power");
+  EXPECT_TRUE(s.JournalVerifies());
+}
+
+TEST(StoryTest, DrillReachesDrillRecipientsOnly) {
+  Story s("story-drill");
+  ASSERT_TRUE(s.Start()) << s.Log();
+  // The real site stays up: the loss is simulated inside lifelined for the drill's report.
+  std::string scenario = s.dir() + "/drill.toml";
+  std::ofstream(scenario) << "[drill]\nname = \"network loss drill\"\nreport = \"" LIFELINE_SOURCE_DIR
+                             "/config/sample-report.json\"\noutage_seconds = 70\n";
+  std::string cli = std::string(LIFELINE_BINARY_DIR "/tools/lifeline/lifeline --config ") + s.daemon().state_dir() +
+                    "/test-config.toml ";
+  auto started = testing_support::RunCommand(cli + "drill start --scenario " + scenario);
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  auto drills = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drills", "");
+  ASSERT_EQ(drills.status, 200);
+  ASSERT_EQ(drills.body["drills"].size(), 1u);
+  std::string drill_id = drills.body["drills"][0]["id"], id = drills.body["drills"][0]["report_id"];
+
+  ASSERT_TRUE(Story::WaitFor([&] { return BothConfirmed(s, id); }, 150)) << s.Log();
+  EXPECT_EQ(s.site().Count(id), 0) << "the drill's report must wait for the simulated outage to end";
+  ASSERT_TRUE(Story::WaitFor([&] { return s.ReportState(id) == "accepted_late"; }, 120)) << s.Log();
+  auto records = s.SiteRecords(id);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["kind"], "late");
+  EXPECT_EQ(records[0]["request"]["report"].value("drill", false), true);
+
+  // Nothing went to a real recipient: every SMS to the drill number, every fax call to the drill fax.
+  ASSERT_FALSE(s.modem().Submits().empty());
+  for (const auto& sub : s.modem().Submits()) {
+    ASSERT_TRUE(sub.decoded_ok);
+    EXPECT_EQ(sub.decoded.to.ToString(), kDrillSuperiorSms);
+  }
+  auto calls = s.fax().Calls(1);
+  ASSERT_FALSE(calls.empty());
+  for (const auto& c : calls) EXPECT_EQ(c.value("number", ""), kDrillCentreFax) << c.dump();
+
+  ASSERT_TRUE(Story::WaitFor([&] {
+    auto d = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drills/" + drill_id, "");
+    return d.status == 200 && d.body.value("complete", false);
+  }, 30));
+  auto timeline = testing_support::RunCommand(cli + "drill timeline " + drill_id);
+  EXPECT_EQ(timeline.exit_code, 0) << timeline.output;
+  for (const char* step : {"DRILL", "report queued → fallback", "sms to +886912000901", "fax to 5550902",
+                           "report fallback → accepted_late", "DRILL complete"}) {
+    EXPECT_NE(timeline.output.find(step), std::string::npos) << step << "\n" << timeline.output;
+  }
+  EXPECT_TRUE(s.JournalVerifies());
+}
+
+}  // namespace
+}  // namespace lifeline::story
