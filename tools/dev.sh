@@ -45,77 +45,129 @@ wait_for() {
 }
 
 stop_demo() {
-  [ -n "${DEMO_PID:-}" ] && kill "$DEMO_PID" 2>/dev/null && wait "$DEMO_PID" 2>/dev/null
-  [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+  local pid
+  for pid in ${DEMO_PIDS:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   return 0
 }
 
+# Prints the report's journal entry count of a kind, e.g. '"to":"confirmed"'.
+journal_count() { $cli journal show --report "$1" | grep -c "$2" || true; }
+
+# The whole story on the simulators, on a 60-second "hour": a report accepted
+# online; the site lost; a second report escalated to SMS, fax and a phone
+# task with the reason; the site back; the late submission (補行通報).
 demo() {
-  local state="$ROOT/lifeline-state" cli="$BUILD/tools/lifeline/lifeline"
-  mkdir -p "$state"
+  local state="$ROOT/lifeline-demo"
+  cli="$BUILD/tools/lifeline/lifeline"
+  rm -rf "$state"
+  mkdir -p "$state/site-sim" "$state/fax-rx"
+  DEMO_PIDS=""
   trap stop_demo EXIT
-  echo "== starting site-sim, the reference national site (HTTPS on loopback, its own test CA)"
-  rm -f "$state/site-sim/ready.json"
+  echo "== simulators: site-sim (the national site, HTTPS), modem-sim (cellular modem on a pty),"
+  echo "   fax-line (spandsp fax modem and receiving fax machine on a pty, 8x real time)"
   "$BUILD/tools/site-sim/site-sim" serve --dir "$state/site-sim" --ready-file "$state/site-sim/ready.json" \
     >"$state/site-sim.log" 2>&1 &
-  SIM_PID=$!
-  wait_for "test -s '$state/site-sim/ready.json'" 10 || { cat "$state/site-sim.log"; exit 1; }
+  DEMO_PIDS="$DEMO_PIDS $!"
+  "$BUILD/tools/modem-sim/modem-sim" --link "$state/modem" --control "$state/modem.ctl" --report delivered \
+    --log "$state/modem-submits.jsonl" >"$state/modem-sim.log" 2>&1 &
+  DEMO_PIDS="$DEMO_PIDS $!"
+  "$BUILD/tools/fax-line/fax-line" --link="$state/fax-modem" --rx-dir="$state/fax-rx" --speed=8 \
+    >"$state/fax-line.log" 2>&1 &
+  DEMO_PIDS="$DEMO_PIDS $!"
+  wait_for "test -s '$state/site-sim/ready.json' && test -e '$state/modem' && test -e '$state/fax-modem'" 10 ||
+    { cat "$state"/*.log; exit 1; }
   local api admin
   api=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['api_port'])" "$state/site-sim/ready.json")
   admin=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['admin_port'])" "$state/site-sim/ready.json")
-  # The compiled-in defaults, plus where the (simulated) site is and quick probes for a short demo.
+  # The compiled-in defaults (recipients, templates, rules), plus where the simulators are and a
+  # 60-second "hour" so the story takes two minutes.
   cat >"$state/demo.toml" <<TOML
 [daemon]
 state_dir = "$state"
+[rules]
+time_scale = 60
+[agency]
+name = "範例市政府民政局"
+contact_phone = "07-7995678#5252"
 [site]
 base_url = "https://127.0.0.1:$api"
 ca_file = "$state/site-sim/ca.pem"
 connect_timeout_ms = 1000
 total_timeout_ms = 3000
 max_attempts = 3
-replay_interval_seconds = 5
+replay_interval_seconds = 3
 [monitor]
 outage_after_failures = 2
-outage_min_span_seconds = 2
+outage_min_span_seconds = 1
 recovered_after_successes = 1
 probe_interval_seconds = 1
 probe_interval_in_outage_seconds = 1
+[sms]
+device = "$state/modem"
+retry_delay_ms = 500
+[fax]
+device = "$state/fax-modem"
+[escalation]
+tick_ms = 250
 TOML
   cli="$cli --config $state/demo.toml"
-  echo "== starting lifelined (compiled-in configuration + the simulated site; state in $state)"
+  echo "== lifelined (state in $state)"
   "$BUILD/daemon/lifelined" --config "$state/demo.toml" >"$state/lifelined.log" 2>&1 &
-  DEMO_PID=$!
+  DEMO_PIDS="$DEMO_PIDS $!"
   wait_for "test -S '$state/lifelined.sock' && $cli report list" 10 || { cat "$state/lifelined.log"; exit 1; }
-  echo "== validating the sample report: config/sample-report.json"
-  (cd "$ROOT" && $cli report validate config/sample-report.json)
-  echo "== filing it (acknowledged only once it is on disk); lifelined submits it to the site"
-  (cd "$ROOT" && $cli report submit config/sample-report.json | head -6)
-  wait_for "$cli report list | grep -q accepted" 10
-  $cli report list
-  echo "== the link to the site is cut (site-sim refuses connections); a second report is filed"
-  local outages
-  outages=$($cli journal show | grep -c "link.outage" || true)
-  curl -s -XPOST -d '{"refuse":true}' "http://127.0.0.1:$admin/admin/faults" >/dev/null
-  local second="$state/second-report.json"
-  python3 - "$ROOT/config/sample-report.json" "$second" <<'PY'
-import json, sys, uuid
+
+  # Reports made from config/sample-report.json, aware now, so their hour runs now.
+  fresh_report() {
+    python3 - "$ROOT/config/sample-report.json" "$1" <<'PY'
+import datetime, json, sys, uuid
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
+now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).replace(microsecond=0).isoformat()
 doc["id"] = str(uuid.uuid4())
-doc["category"], doc["anomalies"] = "dos", ["service_outage"]
-doc["impact"] = {"confidentiality": "none", "integrity": "none", "availability": 2}
+doc["aware_at"] = doc["filed_at"] = doc["discovered_at"] = now
 json.dump(doc, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
 PY
-  $cli report submit "$second" | head -3
-  wait_for "[ \$($cli journal show | grep -c link.outage) -gt $outages ]" 15 &&
-    echo "   lifelined declared the site link OUTAGE (journaled with its reason)"
+    python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$1"
+  }
+  echo
+  echo "== 1. the site is up: a report goes online and gets a receipt"
+  local first second
+  first=$(fresh_report "$state/first.json")
+  $cli report submit "$state/first.json" | head -3
+  wait_for "$cli report list | grep -q accepted" 10
   $cli report list
-  echo "== the link comes back: lifelined declares RECOVERED and replays what the site has not acknowledged"
+
+  echo
+  echo "== 2. the link to the site is cut (site-sim refuses connections); a level-3 incident is filed"
+  curl -s -XPOST -d '{"refuse":true}' "http://127.0.0.1:$admin/admin/faults" >/dev/null
+  second=$(fresh_report "$state/second.json")
+  $cli report submit "$state/second.json" | head -3
+  echo "   its timeline, as it happens (+mm:ss since filing; 20 s = the 20-minute escalation point):"
+  $cli report timeline "$second" --follow 200 &
+  local follower=$!
+  DEMO_PIDS="$DEMO_PIDS $follower"
+  wait_for "$cli phone pending | grep -q 'PHONE TASK'" 60
+  sleep 1
+  echo
+  echo "== 3. the operator sees the phone task and its call card:"
+  $cli phone pending | sed -n '1,12p'
+  local task
+  task=$($cli phone pending | sed -n 's/.*PHONE TASK #\([0-9]*\).*/\1/p' | head -1)
+  wait_for "[ \$(journal_count $second '\"to\":\"confirmed\"') -ge 2 ]" 90
+  echo "== 4. the call is made; the operator records who answered:"
+  $cli phone confirm "$task" --answered-by "王小明（上級機關資安窗口）" \
+    --at "$(date +%Y-%m-%dT%H:%M:%S%:z)" --note "demo"
+  echo
+  echo "== 5. the link comes back: the report is re-submitted late (補行通報) with its evidence"
   curl -s -XDELETE "http://127.0.0.1:$admin/admin/faults" >/dev/null
-  wait_for "! $cli report list | grep -q queued" 20
+  wait "$follower" 2>/dev/null || true
+  echo
   $cli report list
+  echo "   SMS parts the modem accepted: $(grep -c '"result":"ok"' "$state/modem-submits.jsonl" || true)"
+  echo "   faxes received by fax-line: $(ls "$state/fax-rx" | grep -c '\.tif$') ($state/fax-rx)"
+  echo "   site records for the second report: $(curl -s "http://127.0.0.1:$admin/admin/count?report_id=$second")"
+  echo
   echo "== the journal (every fact, HMAC-chained)"
   $cli journal verify
-  $cli journal show | grep -E "^#" | tail -12
   echo "== stopping"
 }
 

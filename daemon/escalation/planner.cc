@@ -7,7 +7,10 @@ namespace {
 
 using std::chrono::seconds;
 
-std::string Minutes(seconds s) { return std::to_string(s.count() / 60) + " min"; }
+// "45 min", or "45 s" on a short clock (the demo's 60-second hour).
+std::string Minutes(seconds s) {
+  return s.count() < 120 ? std::to_string(s.count()) + " s" : std::to_string(s.count() / 60) + " min";
+}
 
 // Worst case for one recipient: every channel tried in turn, each given its lead time.
 seconds TimeNeeded(const RequiredNotice& n, const EscalationPolicy& p) {

@@ -1,11 +1,15 @@
 #include "tools/lifeline/commands.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "daemon/config/config.h"
+#include "daemon/drill/drill.h"
 #include "daemon/journal/journal.h"
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
@@ -174,6 +178,37 @@ int JournalVerify(const Context& ctx) {
   std::cout << "BAD: first bad entry #" << v.first_bad << ": " << v.reason << "\n"
             << "  (" << v.entries << " entries before it verify)\n";
   return 1;
+}
+
+int ReportTimeline(const Context& ctx, const std::string& id, int follow_seconds) {
+  auto j = OpenJournal(ctx);
+  if (!j.ok()) return EnvError(j.status());
+  std::set<int64_t> printed;
+  std::optional<WallTime> origin;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(follow_seconds);
+  for (;;) {
+    auto entries = ReadJournal(*j->db, id);
+    if (!entries.ok()) return EnvError(entries.status());
+    bool settled = false;
+    for (const auto& e : *entries) {
+      if (!origin) {
+        auto t = ParseRfc3339(e.wall_time);
+        origin = t.ok() ? t->instant : WallTime{};
+      }
+      if (printed.insert(e.seq).second) std::cout << TimelineLine(e, *origin, 8 * 60) << "\n" << std::flush;
+      if (e.type == "report.state" &&
+          (e.payload.find("\"to\":\"accepted\"") != std::string::npos ||
+           e.payload.find("\"to\":\"accepted_late\"") != std::string::npos)) {
+        settled = true;
+      }
+    }
+    if (printed.empty() && follow_seconds == 0) {
+      std::cout << "no journal entries for report " << id << "\n";
+      return 1;
+    }
+    if (settled || std::chrono::steady_clock::now() >= deadline) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 int JournalShow(const Context& ctx, const std::optional<std::string>& report_id) {

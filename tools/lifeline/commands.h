@@ -43,6 +43,9 @@ int ReportList(const Context& ctx);
 int ReportShow(const Context& ctx, const std::string& id);
 int RulesShow(const Context& ctx, const std::string& report_file);
 int JournalVerify(const Context& ctx);
+// The report's journal as a readable timeline; with `follow_seconds` > 0 it
+// keeps printing new steps until the site accepted the report or the time is up.
+int ReportTimeline(const Context& ctx, const std::string& id, int follow_seconds);
 int JournalShow(const Context& ctx, const std::optional<std::string>& report_id);
 // REPORT is a report id known to lifelined, or a report .json file.
 int FaxRender(const Context& ctx, const std::string& report, const std::string& out);

@@ -30,6 +30,10 @@ int Run(int argc, char** argv) {
   auto* list = report->add_subcommand("list", "the latest revision of every stored report");
   auto* show = report->add_subcommand("show", "every revision of one report, with its deadlines");
   show->add_option("ID", id, "report id")->required();
+  int follow_report = 0;
+  auto* timeline = report->add_subcommand("timeline", "what happened to a report, step by step, with times");
+  timeline->add_option("ID", id, "report id")->required();
+  timeline->add_option("--follow", follow_report, "keep printing for up to this many seconds, until the site accepts it");
 
   auto* rules = app.add_subcommand("rules", "the legal rule set")->require_subcommand(1);
   auto* rules_show = rules->add_subcommand("show", "print the rules, or a report's deadlines");
@@ -92,6 +96,7 @@ int Run(int argc, char** argv) {
   if (*revise) return ReportSubmit(ctx, file, /*revision=*/true);
   if (*list) return ReportList(ctx);
   if (*show) return ReportShow(ctx, id);
+  if (*timeline) return ReportTimeline(ctx, id, follow_report);
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
   if (*jshow) return JournalShow(ctx, journal_report);
