@@ -1,0 +1,183 @@
+// EscalationEngine on a real store under a simulated clock: later deadlines
+// become reminders with their legal source, once ahead and once when due,
+// never repeated across a restart; a level change (revision 2) is notified
+// afresh while the earlier revision's open notifications are closed. No
+// channel but the phone (tasks for people) is configured here, so every other
+// attempt fails at once as "no such channel on this box"; the channels themselves are tested end to end in
+// tests/integration/escalation.
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+
+#include <filesystem>
+
+#include "daemon/channels/phone/phone.h"
+#include "daemon/escalation/engine.h"
+#include "daemon/rules/rules.h"
+#include "daemon/store/sqlite.h"
+#include "tests/support/report_factory.h"
+
+namespace lifeline {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using nlohmann::json;
+
+const WallTime kAware = ParseRfc3339("2026-11-21T09:58:00+08:00")->instant;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) / ("engine-" + NewUuidV4().value());
+    std::filesystem::create_directories(dir_);
+    Open();
+  }
+  void TearDown() override {
+    Close();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Open() {
+    auto store = Store::Open({(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "",
+                              kStoreSchemaVersion},
+                             clock_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    io_ = std::make_unique<asio::io_context>();
+    async_ = std::make_unique<AsyncStore>(std::move(*store), *io_);
+    EngineOptions o;
+    o.policy.lead_time = {{"sms", minutes(10)}, {"fax", minutes(15)}, {"email", minutes(5)}, {"phone", minutes(15)}};
+    o.policy.channel_order = {"sms", "fax", "email", "phone"};
+    o.tick = std::chrono::milliseconds(5);
+    o.reminder_ahead = hours(1);
+    engine_ = std::make_unique<EscalationEngine>(*io_, *async_, clock_, DefaultDirectory().value(),
+                                                 Templates::Default().value(), o);
+    phone_ = std::make_unique<PhoneRunner>(*io_, *async_, minutes(5));
+    engine_->SetRunner("phone", phone_.get());
+    engine_->Start();
+    Run();
+  }
+  void Close() {
+    engine_.reset();
+    phone_.reset();
+    async_.reset();
+    io_.reset();
+  }
+
+  // Lets the engine tick and the store commit: bounded, no timing assumed.
+  void Run() {
+    for (int i = 0; i < 40; ++i) io_->run_for(std::chrono::milliseconds(5));
+  }
+
+  StoredRevision Store(int revision, int availability, const std::string& id = "") {
+    json doc = testing_support::NewDocument(revision, id.empty() ? id_ : id);
+    doc["impact"] = {{"confidentiality", "none"}, {"integrity", "none"}, {"availability", availability}};
+    Report report = testing_support::ToReport(doc);
+    auto schedule = ComputeSchedule(DefaultRuleSet().value(), {report.Level(), report.aware_at, false});
+    auto stored = std::make_shared<StoredRevision>();
+    bool done = false;
+    async_->Run(
+        [&, stored](lifeline::Store& st) {
+          auto r = st.Submit(report, "tw-2021", ScheduleToJson(*schedule));
+          if (r.ok()) *stored = r->stored;
+          return r.status();
+        },
+        [&](Status s) {
+          EXPECT_TRUE(s.ok()) << s.ToString();
+          done = true;
+        });
+    for (int i = 0; i < 200 && !done; ++i) io_->run_for(std::chrono::milliseconds(5));
+    return *stored;
+  }
+
+  std::vector<std::vector<std::string>> Rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    auto db = sql::Db::Open((dir_ / "lifeline.db").string(), {true, ""});
+    if (!db.ok()) return out;
+    auto st = (*db)->Prepare(sql);
+    if (!st.ok()) return out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok() || !*row) return out;
+      out.push_back({st->Text(0), st->Text(1), st->Text(2)});
+    }
+  }
+
+  std::filesystem::path dir_;
+  SimulatedClock clock_{kAware + minutes(1)};
+  std::string id_ = NewUuidV4().value();
+  std::unique_ptr<asio::io_context> io_;
+  std::unique_ptr<AsyncStore> async_;
+  std::unique_ptr<PhoneRunner> phone_;
+  std::unique_ptr<EscalationEngine> engine_;
+};
+
+TEST_F(EngineTest, LaterDeadlinesAreRemindedOnceAheadAndOnceDueWithTheirSource) {
+  StoredRevision r = Store(1, 2);  // level 2: review within 8 h, damage control within 72 h
+  engine_->OnStored(r);
+  engine_->OnAccepted(r.id, 1);  // the site took it: no escalation, only reminders
+  Run();
+  EXPECT_TRUE(Rows("SELECT deadline FROM reminders").empty());
+
+  clock_.Advance(hours(8));  // review_by (from notify_by + 8 h) is one hour away
+  Run();
+  auto given = Rows("SELECT deadline, kind, '' FROM reminders ORDER BY deadline, kind");
+  ASSERT_EQ(given.size(), 1u);
+  EXPECT_EQ(given[0][0], "review_by");
+  EXPECT_EQ(given[0][1], "ahead");
+  auto journal = Rows("SELECT payload, '', '' FROM journal WHERE type = 'reminder'");
+  ASSERT_EQ(journal.size(), 1u);
+  json p = json::parse(journal[0][0]);
+  EXPECT_NE(p["source"].get<std::string>().find("辦法"), std::string::npos) << p.dump();
+
+  clock_.Advance(hours(1) + minutes(1));  // review_by passed
+  Run();
+  Run();
+  EXPECT_EQ(Rows("SELECT deadline FROM reminders WHERE deadline = 'review_by' AND kind = 'due'").size(), 1u);
+
+  // A restart gives nothing twice.
+  Close();
+  Open();
+  Run();
+  EXPECT_EQ(Rows("SELECT deadline FROM reminders").size(), 2u);
+  EXPECT_EQ(Rows("SELECT seq FROM journal WHERE type = 'reminder'").size(), 2u);
+
+  clock_.Advance(hours(72));  // damage control (72 h) and more have passed
+  Run();
+  Run();
+  EXPECT_EQ(Rows("SELECT deadline FROM reminders WHERE deadline = 'damage_control_by' AND kind = 'due'").size(), 1u);
+}
+
+TEST_F(EngineTest, LevelChangeIsNotifiedAfreshAndClosesTheEarlierRevision) {
+  StoredRevision r1 = Store(1, 2);
+  Conditions outage;
+  outage.site_outage = true;
+  outage.link_class = "connect";
+  engine_->SetConditions(outage);
+  engine_->OnStored(r1);
+  clock_.Advance(minutes(25));  // past the escalation point, site in outage
+  Run();
+  EXPECT_EQ(Rows("SELECT state FROM reports WHERE revision = 1")[0][0], "fallback");
+  auto first = Rows("SELECT recipient, state, '' FROM notifications WHERE revision = 1 ORDER BY recipient");
+  ASSERT_EQ(first.size(), 2u);  // superior agency and national centre
+
+  StoredRevision r2 = Store(2, 3, r1.id);  // level 3 now
+  engine_->OnStored(r2);
+  Run();
+  Run();
+  EXPECT_EQ(Rows("SELECT state FROM reports WHERE revision = 2")[0][0], "fallback")
+      << "revision 2 is already past its hour with the site down: it escalates at once";
+  auto second = Rows("SELECT recipient, state, '' FROM notifications WHERE revision = 2 ORDER BY recipient");
+  EXPECT_EQ(second.size(), 2u);
+  for (const auto& n : Rows("SELECT recipient, state, '' FROM notifications WHERE revision = 1")) {
+    EXPECT_TRUE(n[1] == "cancelled" || n[1] == "confirmed") << n[0] << " " << n[1];
+  }
+  // Level 3: the superior agency's phone task belongs to revision 2.
+  auto tasks = Rows("SELECT revision, recipient, state FROM phone_tasks WHERE state = 'open'");
+  ASSERT_FALSE(tasks.empty());
+  for (const auto& t : tasks) EXPECT_EQ(t[0], "2");
+}
+
+}  // namespace
+}  // namespace lifeline
