@@ -12,15 +12,23 @@ CREATE TABLE IF NOT EXISTS records(
   revision INTEGER NOT NULL,
   request TEXT NOT NULL,
   received_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_by_revision ON records(report_id, revision);
+CREATE TABLE IF NOT EXISTS addenda(
+  idempotency_key TEXT PRIMARY KEY,
+  record_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  request TEXT NOT NULL,
+  received_at TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idempotency(
   idempotency_key TEXT PRIMARY KEY,
   fingerprint TEXT NOT NULL,
   status INTEGER NOT NULL,
   response TEXT NOT NULL) WITHOUT ROWID;
 )sql";
-// records has no secondary index on purpose: counting is rare (tests, people)
-// and a scan of a test ledger is quick, while every index is written on every
-// accepted request and the sim must keep up with the replay bench.
+// One record per report revision: a second submission of a revision already on
+// record (a late one after an initial whose answer was lost) is kept as an
+// addendum of that record and answered with its receipt. The index serves that
+// check; counting by key is rare (tests, people) and scans.
 
 struct Stmt {
   sqlite3_stmt* s = nullptr;
@@ -68,9 +76,12 @@ bool Ledger::Prepare(std::string* error) {
       "SELECT fingerprint, status, response FROM idempotency WHERE idempotency_key=?",
       "INSERT INTO records(idempotency_key, kind, report_id, revision, request, received_at) "
       "VALUES(?,?,?,?,?,?)",
-      "INSERT INTO idempotency VALUES(?,?,201,?)"};
-  sqlite3_stmt** out[] = {&lookup_, &insert_record_, &insert_key_};
-  for (int i = 0; i < 3; ++i) {
+      "INSERT INTO idempotency VALUES(?,?,?,?)",
+      "SELECT r.idempotency_key, i.response FROM records r JOIN idempotency i"
+      " ON i.idempotency_key = r.idempotency_key WHERE r.report_id=? AND r.revision=? LIMIT 1",
+      "INSERT INTO addenda VALUES(?,?,?,?,?)"};
+  sqlite3_stmt** out[] = {&lookup_, &insert_record_, &insert_key_, &find_revision_, &insert_addendum_};
+  for (int i = 0; i < 5; ++i) {
     if (sqlite3_prepare_v3(db_, sql[i], -1, SQLITE_PREPARE_PERSISTENT, out[i], nullptr) !=
         SQLITE_OK) {
       *error = std::string("ledger: ") + sqlite3_errmsg(db_);
@@ -81,7 +92,9 @@ bool Ledger::Prepare(std::string* error) {
 }
 
 Ledger::~Ledger() {
-  for (sqlite3_stmt* s : {lookup_, insert_record_, insert_key_}) sqlite3_finalize(s);
+  for (sqlite3_stmt* s : {lookup_, insert_record_, insert_key_, find_revision_, insert_addendum_}) {
+    sqlite3_finalize(s);
+  }
   sqlite3_close(db_);
 }
 
@@ -109,9 +122,40 @@ std::optional<StoredResponse> Ledger::Lookup(const std::string& key, std::string
 }
 
 bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_t)>& respond,
-                    std::string* response_body, std::string* error) {
+                    std::string* response_body, int* status, std::string* error) {
   if (!Exec("BEGIN IMMEDIATE", error)) return false;
   bool ok;
+  std::string record_key;
+  {
+    Reset reset{find_revision_};
+    BindText(find_revision_, 1, rec.report_id);
+    sqlite3_bind_int(find_revision_, 2, rec.revision);
+    if (sqlite3_step(find_revision_) == SQLITE_ROW) {
+      record_key = reinterpret_cast<const char*>(sqlite3_column_text(find_revision_, 0));
+      *response_body = reinterpret_cast<const char*>(sqlite3_column_text(find_revision_, 1));
+    }
+  }
+  if (!record_key.empty()) {
+    *status = 200;
+    {
+      Reset reset{insert_addendum_};
+      BindText(insert_addendum_, 1, rec.idempotency_key);
+      BindText(insert_addendum_, 2, record_key);
+      BindText(insert_addendum_, 3, rec.kind);
+      BindText(insert_addendum_, 4, rec.request_body);
+      BindText(insert_addendum_, 5, rec.received_at);
+      ok = sqlite3_step(insert_addendum_) == SQLITE_DONE;
+    }
+    if (ok) ok = StoreKey(rec, *status, *response_body);
+    if (!ok) {
+      *error = std::string("ledger addendum: ") + sqlite3_errmsg(db_);
+      std::string ignored;
+      Exec("ROLLBACK", &ignored);
+      return false;
+    }
+    return Exec("COMMIT", error);
+  }
+  *status = 201;
   {
     Reset reset{insert_record_};
     BindText(insert_record_, 1, rec.idempotency_key);
@@ -123,13 +167,7 @@ bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_
     ok = sqlite3_step(insert_record_) == SQLITE_DONE;
   }
   *response_body = respond(sqlite3_last_insert_rowid(db_));
-  if (ok) {
-    Reset reset{insert_key_};
-    BindText(insert_key_, 1, rec.idempotency_key);
-    BindText(insert_key_, 2, rec.fingerprint);
-    BindText(insert_key_, 3, *response_body);
-    ok = sqlite3_step(insert_key_) == SQLITE_DONE;
-  }
+  if (ok) ok = StoreKey(rec, *status, *response_body);
   if (!ok) {
     *error = std::string("ledger insert: ") + sqlite3_errmsg(db_);
     std::string ignored;
@@ -137,6 +175,15 @@ bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_
     return false;
   }
   return Exec("COMMIT", error);
+}
+
+bool Ledger::StoreKey(const NewRecord& rec, int status, const std::string& response_body) {
+  Reset reset{insert_key_};
+  BindText(insert_key_, 1, rec.idempotency_key);
+  BindText(insert_key_, 2, rec.fingerprint);
+  sqlite3_bind_int(insert_key_, 3, status);
+  BindText(insert_key_, 4, response_body);
+  return sqlite3_step(insert_key_) == SQLITE_DONE;
 }
 
 int64_t Ledger::CountWhere(const char* sql, const std::function<void(sqlite3_stmt*)>& bind) {

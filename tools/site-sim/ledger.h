@@ -35,9 +35,11 @@ class Ledger {
 
   std::optional<StoredResponse> Lookup(const std::string& key, std::string* error);
   // Stores the record and the key's response in one transaction. `respond`
-  // builds the 201 body from the record's sequence number.
+  // builds the 201 body from the record's sequence number. A revision already
+  // on record gets no second record: the request is kept as an addendum of it
+  // and answered 200 with that record's receipt.
   bool Accept(const NewRecord& rec, const std::function<std::string(int64_t seq)>& respond,
-              std::string* response_body, std::string* error);
+              std::string* response_body, int* status, std::string* error);
   int64_t CountByKey(const std::string& key);
   int64_t CountByReport(const std::string& report_id, int revision);  // revision 0: any
   int64_t Total();
@@ -46,12 +48,15 @@ class Ledger {
   explicit Ledger(sqlite3* db) : db_(db) {}
   bool Exec(const char* sql, std::string* error);
   bool Prepare(std::string* error);
+  bool StoreKey(const NewRecord& rec, int status, const std::string& response_body);
   int64_t CountWhere(const char* sql, const std::function<void(sqlite3_stmt*)>& bind);
 
   sqlite3* db_;
   sqlite3_stmt* lookup_ = nullptr;
   sqlite3_stmt* insert_record_ = nullptr;
   sqlite3_stmt* insert_key_ = nullptr;
+  sqlite3_stmt* find_revision_ = nullptr;
+  sqlite3_stmt* insert_addendum_ = nullptr;
 };
 
 }  // namespace sitesim

@@ -181,10 +181,9 @@ HttpResponse SiteApi::Commit(const PendingWrite& w) {
   };
   HttpResponse r;
   std::string error;
-  if (!ledger_->Accept(rec, respond, &r.body, &error)) {
+  if (!ledger_->Accept(rec, respond, &r.body, &r.status, &error)) {
     return ErrorResponse(500, "unavailable", error);
   }
-  r.status = 201;
   return r;
 }
 

@@ -125,6 +125,33 @@ TEST_F(SiteApiTest, IdempotencyKeySemantics) {
   EXPECT_EQ(ledger_->CountByKey("k1"), 1);
 }
 
+TEST_F(SiteApiTest, ALateSubmissionOfARevisionOnRecordIsAnAddendumNotASecondRecord) {
+  SiteApi api(ledger_.get());
+  Prepared initial = api.Prepare(Post("id:1:initial", kBody));
+  ASSERT_TRUE(initial.write);
+  HttpResponse first = api.Commit(*initial.write);
+  ASSERT_EQ(first.status, 201);
+  // The initial's answer was lost; the report fell back and is re-submitted late.
+  std::string late_body = kBody;
+  late_body.replace(late_body.find("\"initial\""), 9, "\"late\"");
+  late_body.insert(late_body.size() - 1,
+                   R"(,"fallback":{"reason_class":"connect","reason":"network outage","notifications":[)"
+                   R"({"recipient":"superior","channel":"sms","at":"2026-11-21T10:20:00+08:00","outcome":"delivered"}]})");
+  HttpRequest late = Post("id:1:late", late_body);
+  late.target = "/v1/reports/123e4567-e89b-42d3-a456-426614174000/late-submissions";
+  Prepared p = api.Prepare(late);
+  ASSERT_TRUE(p.write) << (p.response ? p.response->body : "");
+  HttpResponse second = api.Commit(*p.write);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, first.body) << "answered with the record's own receipt";
+  EXPECT_EQ(ledger_->CountByReport("123e4567-e89b-42d3-a456-426614174000", 1), 1);
+  // And idempotent like any other key.
+  Prepared again = api.Prepare(late);
+  ASSERT_TRUE(again.response);
+  EXPECT_EQ(again.response->status, 200);
+  EXPECT_EQ(again.response->body, first.body);
+}
+
 TEST_F(SiteApiTest, AbandonedWriteFreesTheKey) {
   SiteApi api(ledger_.get());
   Prepared p = api.Prepare(Post("k2", kBody));
