@@ -33,8 +33,14 @@ int EnvError(const Status& s) {
 
 namespace {
 
+// --rules, else the configuration's rule file; on the configuration's clock
+// (rules.time_scale), so the CLI shows the deadlines lifelined works to.
 Result<RuleSet> LoadRules(const Context& ctx) {
-  return ctx.rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(ctx.rules_file);
+  auto config = LoadCliConfig(ctx);
+  std::string file = !ctx.rules_file.empty() ? ctx.rules_file : config.ok() ? config->rules_file : "";
+  auto rules = file.empty() ? DefaultRuleSet() : LoadRuleSetFile(file);
+  if (!rules.ok() || !config.ok()) return rules;
+  return ScaleRuleSet(std::move(*rules), config->time_scale);
 }
 
 }  // namespace
