@@ -58,8 +58,11 @@ Story::~Story() {
   if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
 }
 
-bool Story::Start(const std::string& extra_config) {
-  site_ = std::make_unique<testing_support::SiteSim>(dir_ + "/site");
+bool Story::Start(const std::string& extra_config, testing_support::NetnsPair* net) {
+  using Side = testing_support::NetnsPair::Side;
+  testing_support::SiteSimOptions where;
+  if (net) where = {net->address(Side::kB), net->Wrapper(Side::kB)};
+  site_ = std::make_unique<testing_support::SiteSim>(dir_ + "/site", where);
   if (!site_->Start()) return false;
   auto modem = sms::testing::SimProcess::Start(dir_ + "/modem", {"--report", "delivered"});
   if (!modem.ok()) return false;
@@ -72,7 +75,8 @@ bool Story::Start(const std::string& extra_config) {
                        "[sms]\ndevice = \"" + modem_->link() + "\"\nretry_delay_ms = 500\n" +
                        "[fax]\ndevice = \"" + fax_->modem() + "\"\nmax_attempts = 3\nbusy_retry_seconds = 2\n" +
                        "[agency]\nname = \"測試機關\"\ncontact_phone = \"07-5550000\"\n" + extra_config;
-  daemon_ = std::make_unique<testing_support::DaemonProcess>(dir_ + "/state", std::vector<std::string>{}, config);
+  std::vector<std::string> wrapper = net ? net->Wrapper(Side::kA) : std::vector<std::string>{};
+  daemon_ = std::make_unique<testing_support::DaemonProcess>(dir_ + "/state", wrapper, config);
   return daemon_->Start();
 }
 
@@ -165,5 +169,48 @@ bool Story::WaitFor(const std::function<bool()>& done, int seconds) {
 }
 
 std::string Story::Log() const { return daemon_ ? daemon_->log() : ""; }
+
+bool BothConfirmed(const Story& s, const std::string& id) {
+  auto n = s.NotificationStates(id);
+  return n["superior"] == "confirmed" && n["national_centre"] == "confirmed";
+}
+
+void ExpectConfirmedBeforeDeadline(const Story& s, const std::string& id) {
+  auto rows = s.Query("SELECT due_at, recipient FROM notifications WHERE report_id = ?", id);
+  ASSERT_FALSE(rows.empty());
+  for (const auto& r : rows) {
+    auto due = ParseRfc3339(r[0].get<std::string>());
+    ASSERT_TRUE(due.ok());
+    auto confirmed = s.Query(
+        "SELECT j.wall_time FROM journal j WHERE j.type = 'notification.state' AND j.report_id = ?"
+        " AND json_extract(j.payload, '$.to') = 'confirmed' AND json_extract(j.payload, '$.notification') ="
+        " (SELECT id FROM notifications WHERE report_id = j.report_id AND recipient = '" +
+            r[1].get<std::string>() + "')",
+        id);
+    ASSERT_EQ(confirmed.size(), 1u) << r[1];
+    auto at = ParseRfc3339(confirmed[0][0].get<std::string>());
+    ASSERT_TRUE(at.ok());
+    EXPECT_LT(at->instant, due->instant) << r[1] << " confirmed after its deadline";
+  }
+}
+
+json ExpectOneLateRecord(const Story& s, const std::string& id) {
+  auto records = s.SiteRecords(id);
+  EXPECT_EQ(records.size(), 1u) << "exactly one site record per report revision";
+  if (records.size() != 1) return json();
+  EXPECT_EQ(records[0]["kind"], "late");
+  json fallback = records[0]["request"].value("fallback", json::object());
+  bool sms_to_superior = false, fax_to_centre = false;
+  for (const auto& n : fallback.value("notifications", json::array())) {
+    std::string who = n.value("recipient", ""), outcome = n.value("outcome", "");
+    if (outcome.rfind("confirmed", 0) != 0) continue;
+    if (n["channel"] == "sms" && who.find("superior") == 0) sms_to_superior = true;
+    if (n["channel"] == "fax" && who.find("national_centre") == 0) fax_to_centre = true;
+  }
+  EXPECT_TRUE(sms_to_superior) << fallback.dump(1);
+  EXPECT_TRUE(fax_to_centre) << fallback.dump(1);
+  EXPECT_FALSE(fallback.value("reason", "").empty());
+  return fallback;
+}
 
 }  // namespace lifeline::story

@@ -4,11 +4,16 @@
 // on a 60-second "hour" (rules.time_scale = 60) with a recipients file whose
 // numbers lead to the simulators. The test reads lifelined's database and the
 // site's ledger read-only to check what happened. Every wait is bounded.
+// Optionally lifelined and site-sim run in the two sides of a NetnsPair, so a
+// test can cut the real link between them; the ptys stay on the shared
+// filesystem. Not thread-safe; one test owns a Story.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +21,7 @@
 #include "tests/integration/fax/fax_line_process.h"
 #include "tests/integration/sms/sim_process.h"
 #include "tests/support/daemon_harness.h"
+#include "tests/support/netns.h"
 #include "tests/support/site_sim_harness.h"
 
 namespace lifeline::story {
@@ -33,8 +39,13 @@ class Story {
   ~Story();
 
   // Starts the simulators and lifelined. `extra_config` is appended to the
-  // daemon's configuration (e.g. a [power] section).
-  bool Start(const std::string& extra_config = "");
+  // daemon's configuration (e.g. a [power] section). With `net` (borrowed; it
+  // must outlive the Story, which stops its processes before the namespaces go)
+  // site-sim runs in side B on its veth address and lifelined in side A, so the
+  // veth is the only path between them. modem-sim and fax-line stay where the
+  // test runs: lifelined opens their ptys by path, which no network namespace
+  // hides.
+  bool Start(const std::string& extra_config = "", testing_support::NetnsPair* net = nullptr);
   bool RestartDaemon();  // after Kill
   void KillDaemon(int signal);
 
@@ -68,5 +79,13 @@ class Story {
   std::unique_ptr<testing::FaxLineProcess> fax_;
   std::unique_ptr<testing_support::DaemonProcess> daemon_;
 };
+
+// Checks shared by the stories. Both recipients of the report's latest revision confirmed.
+bool BothConfirmed(const Story& s, const std::string& id);
+// Each notification confirmed once, before the deadline it was due by.
+void ExpectConfirmedBeforeDeadline(const Story& s, const std::string& id);
+// Exactly one site record, a late submission whose evidence names both
+// recipients' confirmed channels and the reason; returns its fallback evidence.
+nlohmann::json ExpectOneLateRecord(const Story& s, const std::string& id);
 
 }  // namespace lifeline::story

@@ -26,52 +26,6 @@ namespace {
 using nlohmann::json;
 using testing_support::HttpOverUnix;
 
-bool BothConfirmed(const Story& s, const std::string& id) {
-  auto n = s.NotificationStates(id);
-  return n["superior"] == "confirmed" && n["national_centre"] == "confirmed";
-}
-
-// The deadline the notices were due by, and when each recipient was confirmed.
-void ExpectConfirmedBeforeDeadline(const Story& s, const std::string& id) {
-  auto rows = s.Query("SELECT due_at, recipient FROM notifications WHERE report_id = ?", id);
-  ASSERT_FALSE(rows.empty());
-  for (const auto& r : rows) {
-    auto due = ParseRfc3339(r[0].get<std::string>());
-    ASSERT_TRUE(due.ok());
-    auto confirmed = s.Query(
-        "SELECT j.wall_time FROM journal j WHERE j.type = 'notification.state' AND j.report_id = ?"
-        " AND json_extract(j.payload, '$.to') = 'confirmed' AND json_extract(j.payload, '$.notification') ="
-        " (SELECT id FROM notifications WHERE report_id = j.report_id AND recipient = '" +
-            r[1].get<std::string>() + "')",
-        id);
-    ASSERT_EQ(confirmed.size(), 1u) << r[1];
-    auto at = ParseRfc3339(confirmed[0][0].get<std::string>());
-    ASSERT_TRUE(at.ok());
-    EXPECT_LT(at->instant, due->instant) << r[1] << " confirmed after its deadline";
-  }
-}
-
-// Exactly one site record, a late submission whose evidence names both
-// recipients' confirmed channels and the reason.
-json ExpectOneLateRecord(const Story& s, const std::string& id) {
-  auto records = s.SiteRecords(id);
-  EXPECT_EQ(records.size(), 1u) << "exactly one site record per report revision";
-  if (records.size() != 1) return json();
-  EXPECT_EQ(records[0]["kind"], "late");
-  json fallback = records[0]["request"].value("fallback", json::object());
-  bool sms_to_superior = false, fax_to_centre = false;
-  for (const auto& n : fallback.value("notifications", json::array())) {
-    std::string who = n.value("recipient", ""), outcome = n.value("outcome", "");
-    if (outcome.rfind("confirmed", 0) != 0) continue;
-    if (n["channel"] == "sms" && who.find("superior") == 0) sms_to_superior = true;
-    if (n["channel"] == "fax" && who.find("national_centre") == 0) fax_to_centre = true;
-  }
-  EXPECT_TRUE(sms_to_superior) << fallback.dump(1);
-  EXPECT_TRUE(fax_to_centre) << fallback.dump(1);
-  EXPECT_FALSE(fallback.value("reason", "").empty());
-  return fallback;
-}
-
 TEST(StoryTest, NetworkCutNotifiesBothThenReplaysLate) {
   Story s("story-network");
   ASSERT_TRUE(s.Start()) << s.Log();
