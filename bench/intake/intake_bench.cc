@@ -2,13 +2,20 @@
 // with 1 and with 8 clients on keep-alive connections, printed beside the
 // physical limit measured in the same run on the same filesystem: raw SQLite
 // single-row commits per second (WAL, synchronous=FULL), each row the size of a
-// report. Usage: intake_bench [REPORTS_PER_CLIENT] (default 1000).
+// report, and what one fsync (fdatasync of a 4 KiB write) costs on that disk.
+// The reports are filed in time (aware just now), as the daemon normally
+// receives them: a report filed after its later deadlines also makes the
+// escalation engine record a reminder for each, a commit of its own.
+// Usage: intake_bench [REPORTS_PER_CLIENT] (default 1000).
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +31,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using lifeline::testing_support::DaemonProcess;
+using lifeline::testing_support::AwareNow;
 using lifeline::testing_support::NewDocument;
 
 double Seconds(Clock::time_point since) {
@@ -49,6 +57,26 @@ double RawSqliteCommitsPerSecond(const std::string& dir, int commits, size_t row
   sqlite3_finalize(st);
   sqlite3_close(db);
   return rate;
+}
+
+// Median time of one fdatasync after a 4 KiB write at the end of a file, in milliseconds.
+double FsyncMillis(const std::string& dir, int samples) {
+  std::string path = dir + "/fsync.probe";
+  int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  if (fd < 0) return 0;
+  std::string page(4096, 'x');
+  std::vector<double> ms;
+  for (int i = 0; i < samples; ++i) {
+    if (pwrite(fd, page.data(), page.size(), static_cast<off_t>((i % 64) * page.size())) < 0) break;
+    auto start = Clock::now();
+    if (fdatasync(fd) != 0) break;
+    ms.push_back(1000 * Seconds(start));
+  }
+  close(fd);
+  unlink(path.c_str());
+  if (ms.empty()) return 0;
+  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+  return ms[ms.size() / 2];
 }
 
 // One keep-alive connection; Post() returns the HTTP status.
@@ -87,7 +115,7 @@ class Connection {
 double IntakePerSecond(const std::string& socket, int clients, int per_client) {
   std::vector<std::vector<std::string>> bodies(clients);
   for (auto& b : bodies) {
-    for (int i = 0; i < per_client; ++i) b.push_back(NewDocument().dump());
+    for (int i = 0; i < per_client; ++i) b.push_back(AwareNow(NewDocument()).dump());
   }
   std::vector<int> failures(clients, 0);
   auto start = Clock::now();
@@ -112,7 +140,8 @@ int main(int argc, char** argv) {
   int per_client = argc > 1 ? std::atoi(argv[1]) : 1000;
   std::string dir = (std::filesystem::temp_directory_path() / ("lifeline-bench-" + lifeline::NewUuidV4().value())).string();
   std::filesystem::create_directories(dir);
-  size_t report_bytes = NewDocument().dump().size();
+  size_t report_bytes = AwareNow(NewDocument()).dump().size();
+  double fsync_before = FsyncMillis(dir, 200);
   double raw = RawSqliteCommitsPerSecond(dir, per_client, report_bytes);
   DaemonProcess daemon(dir + "/state");
   if (!daemon.Start()) {
@@ -122,8 +151,11 @@ int main(int argc, char** argv) {
   double one = IntakePerSecond(daemon.socket_path(), 1, per_client);
   double eight = IntakePerSecond(daemon.socket_path(), 8, per_client);
   daemon.Kill(SIGTERM);
+  double fsync_after = FsyncMillis(dir, 200);
   std::filesystem::remove_all(dir);
   std::printf("bench/intake (%d reports per client, %zu-byte reports)\n", per_client, report_bytes);
+  std::printf("  disk: fdatasync of a 4 KiB write, median: %.2f ms before, %.2f ms after\n", fsync_before,
+              fsync_after);
   std::printf("  baseline: raw SQLite single-row commits, WAL + synchronous=FULL: %8.0f /s\n", raw);
   std::printf("  lifeline intake, 1 client  (durable acks over the socket):   %8.0f /s  (%3.0f%% of raw)\n", one,
               100 * one / raw);

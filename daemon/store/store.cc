@@ -2,6 +2,7 @@
 
 #include <mbedtls/md.h>
 
+#include "daemon/store/compact_schedule.h"
 #include "daemon/store/migrations.h"
 
 namespace lifeline {
@@ -27,14 +28,21 @@ StoredRevision ReadRevision(const sql::Stmt& st) {
   r.document_sha256 = st.Text(8);
   r.site_receipt = st.Text(9);
   r.rules_id = st.Text(10);
-  r.schedule = nlohmann::json::parse(st.Text(11), nullptr, false);
+  std::string shape = st.Text(13);
+  r.schedule = shape.empty() ? nlohmann::json::parse(st.Text(11), nullptr, false) : JoinSchedule(shape, st.Text(14));
   r.document = nlohmann::json::parse(st.Text(12), nullptr, false);
   return r;
 }
 
-constexpr const char* kRevisionColumns =
-    "report_id, revision, level, drill, state, aware_at, received_at, idempotency_key,"
-    " document_sha256, COALESCE(site_receipt, ''), rules_id, schedule, document";
+// Columns 13 and 14 are empty for a schedule stored whole (before schema version 4).
+std::string RevisionColumns(bool compact_schedules) {
+  return std::string(
+             "report_id, revision, level, drill, state, aware_at, received_at, idempotency_key,"
+             " document_sha256, COALESCE(site_receipt, ''), rules_id, schedule, document, ") +
+         (compact_schedules ? "COALESCE((SELECT s.shape FROM schedule_shapes s WHERE s.sha256 = schedule_shape), ''),"
+                              " COALESCE(schedule_times, '')"
+                            : "'', ''");
+}
 
 }  // namespace
 
@@ -44,6 +52,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   std::unique_ptr<Store> s(new Store(options, clock, *key));
   LIFELINE_RETURN_IF_ERROR(s->OpenDb());
   LIFELINE_RETURN_IF_ERROR(Migrate(*s->db_, options.migrate_to));
+  auto version = s->SchemaVersion();
+  if (!version.ok()) return version.status();
+  s->compact_schedules_ = *version >= 4;
   return s;
 }
 
@@ -154,6 +165,38 @@ Status CheckNextRevision(const Report& report, const std::vector<RevisionDigest>
 
 }  // namespace
 
+// The schedule goes in compact form when the schema has it (compact_schedule.h):
+// its shape once per distinct shape, the report row with only its instants.
+Status Store::InsertRevision(const StoredRevision& row, const Report& report, const std::string& document,
+                             const nlohmann::json& schedule) {
+  std::optional<CompactSchedule> compact;
+  if (compact_schedules_) compact = SplitSchedule(schedule);
+  std::string shape_sha;
+  if (compact) {
+    auto known = shape_names_.find(compact->shape);
+    shape_sha = known != shape_names_.end() ? known->second : Sha256Hex(compact->shape);
+    if (known == shape_names_.end() && shape_names_.size() < 64) shape_names_.emplace(compact->shape, shape_sha);
+    auto shape = db_->Cached("INSERT OR IGNORE INTO schedule_shapes (sha256, shape) VALUES (?,?)");
+    if (!shape.ok()) return shape.status();
+    (*shape)->Bind(1, shape_sha).Bind(2, compact->shape);
+    LIFELINE_RETURN_IF_ERROR((*shape)->Run());
+  }
+  auto ins = db_->Cached(
+      compact ? "INSERT INTO reports (report_id, revision, idempotency_key, level, drill, aware_at,"
+                " aware_at_us, received_at, document, document_sha256, rules_id, schedule, state,"
+                " schedule_shape, schedule_times) VALUES (?,?,?,?,?,?,?,?,?,?,?,'','queued',?,?)"
+              : "INSERT INTO reports (report_id, revision, idempotency_key, level, drill, aware_at,"
+                " aware_at_us, received_at, document, document_sha256, rules_id, schedule, state)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'queued')");
+  if (!ins.ok()) return ins.status();
+  (*ins)->Bind(1, row.id).Bind(2, row.revision).Bind(3, row.idempotency_key).Bind(4, row.level);
+  (*ins)->Bind(5, row.drill ? 1 : 0).Bind(6, row.aware_at).Bind(7, report.aware_at.instant.time_since_epoch().count());
+  (*ins)->Bind(8, row.received_at).Bind(9, document).Bind(10, row.document_sha256).Bind(11, row.rules_id);
+  if (compact) (*ins)->Bind(12, shape_sha).Bind(13, compact->times);
+  else (*ins)->Bind(12, schedule.dump());
+  return (*ins)->Run();
+}
+
 Result<SubmitResult> Store::Submit(const Report& report, const std::string& rules_id,
                                    const nlohmann::json& schedule) {
   SubmitResult result;
@@ -178,15 +221,7 @@ Result<SubmitResult> Store::Submit(const Report& report, const std::string& rule
     StoredRevision row{report.id, report.revision, report.Level(), report.drill, "queued",
                        FormatRfc3339(report.aware_at), FormatUtcMicros(clock_.Now()), report.IdempotencyKey(),
                        digest, "", rules_id, schedule, report.document};
-    auto ins = db_->Cached(
-        "INSERT INTO reports (report_id, revision, idempotency_key, level, drill, aware_at,"
-        " aware_at_us, received_at, document, document_sha256, rules_id, schedule, state)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'queued')");
-    if (!ins.ok()) return ins.status();
-    (*ins)->Bind(1, row.id).Bind(2, row.revision).Bind(3, row.idempotency_key).Bind(4, row.level);
-    (*ins)->Bind(5, row.drill ? 1 : 0).Bind(6, row.aware_at).Bind(7, report.aware_at.instant.time_since_epoch().count());
-    (*ins)->Bind(8, row.received_at).Bind(9, document).Bind(10, digest).Bind(11, rules_id).Bind(12, schedule.dump());
-    LIFELINE_RETURN_IF_ERROR((*ins)->Run());
+    LIFELINE_RETURN_IF_ERROR(InsertRevision(row, report, document, schedule));
     nlohmann::json entry = {{"revision", row.revision}, {"level", row.level}, {"idempotency_key", row.idempotency_key},
                             {"document_sha256", digest}, {"aware_at", row.aware_at}, {"drill", row.drill},
                             {"rules_id", rules_id}};
@@ -204,9 +239,9 @@ namespace {
 
 // Runs `where` (the query after the column list, with `id` bound to ?1 when
 // given) and reads every row as a stored revision.
-Result<std::vector<StoredRevision>> QueryRevisions(sql::Db& db, const std::string& where,
+Result<std::vector<StoredRevision>> QueryRevisions(sql::Db& db, bool compact_schedules, const std::string& where,
                                                    const std::string* id) {
-  auto st = db.Prepare(std::string("SELECT ") + kRevisionColumns + " " + where);
+  auto st = db.Prepare("SELECT " + RevisionColumns(compact_schedules) + " " + where);
   if (!st.ok()) return st.status();
   if (id) st->Bind(1, *id);
   std::vector<StoredRevision> out;
@@ -221,18 +256,18 @@ Result<std::vector<StoredRevision>> QueryRevisions(sql::Db& db, const std::strin
 }  // namespace
 
 Result<std::vector<StoredRevision>> Store::GetReport(const std::string& id) {
-  return QueryRevisions(*db_, "FROM reports WHERE report_id = ?1 ORDER BY revision", &id);
+  return QueryRevisions(*db_, compact_schedules_, "FROM reports WHERE report_id = ?1 ORDER BY revision", &id);
 }
 
 Result<std::vector<StoredRevision>> Store::ListLatest() {
-  return QueryRevisions(*db_,
+  return QueryRevisions(*db_, compact_schedules_,
                         "FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
                         " WHERE report_id = r.report_id) ORDER BY aware_at_us, report_id",
                         nullptr);
 }
 
 Result<std::vector<StoredRevision>> Store::ListUnacknowledged() {
-  return QueryRevisions(*db_, "FROM reports WHERE site_receipt IS NULL ORDER BY aware_at_us, report_id, revision",
+  return QueryRevisions(*db_, compact_schedules_, "FROM reports WHERE site_receipt IS NULL ORDER BY aware_at_us, report_id, revision",
                         nullptr);
 }
 

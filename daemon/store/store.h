@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,7 +30,7 @@
 
 namespace lifeline {
 
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // Report revision: queued -> accepted (site receipt in time)
 //                  queued -> fallback (other channels used) -> accepted_late (補行通報)
@@ -187,12 +188,16 @@ class Store {
   // Runs `body` in its own transaction unless a batch is already open.
   Status InTransaction(const std::function<Status()>& body);
   Result<int64_t> Journal(std::string_view type, std::string_view report_id, const nlohmann::json& p);
+  Status InsertRevision(const StoredRevision& row, const Report& report, const std::string& document,
+                        const nlohmann::json& schedule);
 
   StoreOptions options_;
   const Clock& clock_;
   JournalKey key_;
   std::unique_ptr<sql::Db> db_;
   bool in_batch_ = false;
+  bool compact_schedules_ = false;  // schema version 4 or later
+  std::map<std::string, std::string> shape_names_;  // shape text -> its SHA-256 (a pure function's memo)
 };
 
 // Runs a Store on its own worker thread. Jobs queued while a commit is in

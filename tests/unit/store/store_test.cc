@@ -65,6 +65,27 @@ TEST_F(StoreTest, NewerDatabaseIsRefused) {
             std::string::npos);
 }
 
+// The schedule is stored as a shared shape plus each report's instants, and
+// comes back exactly as given; reports under the same rules share one shape.
+TEST_F(StoreTest, ScheduleComesBackAsGivenAndItsShapeIsStoredOnce) {
+  auto store = OpenStore();
+  auto schedule = [](const std::string& at) {
+    return nlohmann::json{
+        {"level", 3},
+        {"deadlines", {{{"key", "notify_by"}, {"at", at}, {"anchor", "aware_at"}, {"after", "1h"},
+                        {"title", "依指定方式完成通報"}, {"title_en", "Report"}, {"source", "第 4 條"}}}},
+        {"obligations", {{{"key", "report"}, {"due", at}, {"by", "notify_by"}, {"title", "t"},
+                          {"title_en", "t"}, {"source", "s"}}}}};
+  };
+  Report a = ToReport(NewDocument()), b = ToReport(NewDocument());
+  ASSERT_TRUE(store->Submit(a, "tw-2021", schedule("2026-11-21T11:05:00+08:00")).ok());
+  ASSERT_TRUE(store->Submit(b, "tw-2021", schedule("2026-11-21T12:00:00+08:00")).ok());
+  EXPECT_EQ((*store->GetReport(a.id))[0].schedule, schedule("2026-11-21T11:05:00+08:00"));
+  EXPECT_EQ((*store->GetReport(b.id))[0].schedule, schedule("2026-11-21T12:00:00+08:00"));
+  EXPECT_EQ(*store->db().QueryInt("SELECT COUNT(*) FROM schedule_shapes"), 1);
+  EXPECT_EQ(*store->IntegrityCheck(), "ok");
+}
+
 TEST_F(StoreTest, SubmitStoresAndResubmitIsIdempotent) {
   auto store = OpenStore();
   Report r = ToReport(NewDocument());
