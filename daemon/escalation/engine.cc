@@ -42,6 +42,31 @@ std::string ClassZh(const std::string& c) {
   return it == kWords.end() ? c : it->second;
 }
 
+// What the plan and its messages need from a stored report. The document was
+// validated at intake, so it is read as it is rather than validated again.
+struct ReportFacts {
+  std::string agency, category, reporter_phone;
+  std::optional<OffsetTime> aware_at;
+  bool affects_others = false;
+  int offset() const { return aware_at ? aware_at->offset_minutes : 8 * 60; }
+};
+
+ReportFacts FactsOf(const json& doc) {
+  ReportFacts f;
+  if (!doc.is_object()) return f;
+  auto text = [](const json& j, const char* key) {
+    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  f.agency = text(doc.value("agency", json::object()), "name");
+  f.category = text(doc, "category");
+  f.reporter_phone = text(doc.value("reporter", json::object()), "phone");
+  auto aware = ParseRfc3339(text(doc, "aware_at"));
+  if (aware.ok()) f.aware_at = *aware;
+  const json& others = doc.contains("affects_others") ? doc["affects_others"] : json();
+  f.affects_others = others.is_object() && others.value("affected", false);
+  return f;
+}
+
 }  // namespace
 
 std::string ReasonClassFor(const FallbackReason& reason) {
@@ -53,7 +78,7 @@ std::string ReasonClassFor(const FallbackReason& reason) {
 
 struct EscalationEngine::Tracked {
   StoredRevision rev;
-  std::optional<Report> report;
+  ReportFacts facts;
   WallTime escalate_at{}, notify_by{}, fallback_by{}, affected_by{};
   WallTime received_at{};
   std::vector<RequiredNotice> notices;
@@ -153,8 +178,7 @@ void EscalationEngine::Track(const StoredRevision& r, const std::vector<Notifica
   t->rev = r;
   t->accepted = r.state == "accepted" || r.state == "accepted_late";
   t->received_at = ParseUtc(r.received_at, clock_.Now());
-  auto outcome = ValidateReportJson(r.document);
-  if (outcome.ok()) t->report = std::move(outcome.report);
+  t->facts = FactsOf(r.document);
   for (const auto& d : r.schedule.value("deadlines", json::array())) {
     WallTime at = ParseUtc(d.value("at", ""), WallTime{});
     std::string key = d.value("key", "");
@@ -166,7 +190,7 @@ void EscalationEngine::Track(const StoredRevision& r, const std::vector<Notifica
   if (t->fallback_by == WallTime{}) t->fallback_by = t->notify_by;
   for (const auto& key : reminders) t->reminders.insert(key);
   bool phone_superior = r.level >= 3;
-  bool affects_others = t->report && t->report->affects_others;
+  bool affects_others = t->facts.affects_others;
   t->notices = RequiredNotices(directory_, options_.policy, r.level, affects_others, r.drill, phone_superior);
   t->progress = InitialProgress(t->notices);
   t->progress.accepted_by_site = t->accepted;
@@ -297,7 +321,7 @@ void EscalationEngine::Tick() {
 void EscalationEngine::Remind(Tracked& t) {
   if (t.rev.drill) return;
   WallTime now = clock_.Now();
-  int offset = t.report ? t.report->aware_at.offset_minutes : 480;
+  int offset = t.facts.offset();
   for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
     std::string key = d.value("key", "");
     if (IsHourDeadline(key)) continue;
@@ -360,7 +384,7 @@ void EscalationEngine::Apply(Tracked& t, std::vector<Action> actions, const Esca
   plan->revision = t.rev.revision;
   plan->notification_ids = t.notification_ids;
   plan->notification_state = t.notification_state;
-  int offset = t.report ? t.report->aware_at.offset_minutes : 480;
+  int offset = t.facts.offset();
   WallTime now = clock_.Now();
   std::set<std::string> moved;
   for (const auto& a : actions) {
@@ -510,16 +534,16 @@ void EscalationEngine::Apply(Tracked& t, std::vector<Action> actions, const Esca
 }
 
 std::map<std::string, std::string> EscalationEngine::TemplateValues(const Tracked& t) const {
-  int offset = t.report ? t.report->aware_at.offset_minutes : 480;
+  int offset = t.facts.offset();
   std::map<std::string, std::string> v;
-  v["agency"] = t.report ? t.report->agency_name : "";
+  v["agency"] = t.facts.agency;
   v["level"] = std::to_string(t.rev.level);
-  v["category"] = t.report ? LabelZh("categories", t.report->category) : "";
-  v["aware_at"] = t.report ? FormatHuman(t.report->aware_at) : t.rev.aware_at;
+  v["category"] = LabelZh("categories", t.facts.category);
+  v["aware_at"] = t.facts.aware_at ? FormatHuman(*t.facts.aware_at) : t.rev.aware_at;
   v["report_id"] = t.rev.id;
   v["revision"] = std::to_string(t.rev.revision);
   v["reason"] = t.fallback.value("reason_zh", "");
-  v["callback"] = !options_.callback.empty() ? options_.callback : t.report ? t.report->reporter_phone : "";
+  v["callback"] = !options_.callback.empty() ? options_.callback : t.facts.reporter_phone;
   v["notify_by"] = FormatHuman(WithOffset(t.fallback_by, offset));
   v["drill"] = t.rev.drill ? "【演練 DRILL】" : "";
   return v;
@@ -539,7 +563,7 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
   job.address = rp.channels[ci].channel;
   job.report = t.rev.document;
   job.reason_zh = t.fallback.value("reason_zh", "");
-  int offset = t.report ? t.report->aware_at.offset_minutes : 480;
+  int offset = t.facts.offset();
   job.due_at = Stamp(t.fallback_by, offset);
   for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
     if (d.value("key", "") == "fallback_notify_by") job.rule_label = d.value("title", "");
