@@ -1,0 +1,92 @@
+// Cancellation is one flag per job, set under mu_ by Cancel and Stop, and read
+// by the posted callbacks on the io thread: since Cancel also runs there, a
+// Cancel that returned is never followed by a callback for that job, whatever
+// the worker was doing when it came.
+#include "daemon/escalation/blocking_runner.h"
+
+#include <utility>
+
+namespace lifeline {
+
+BlockingChannelRunner::Job::Job(const NoticeJob& notice, Progress progress, Done done)
+    : notice_(notice), progress_(std::move(progress)), done_(std::move(done)) {}
+
+BlockingChannelRunner::BlockingChannelRunner(asio::io_context& io)
+    : io_(io), worker_([this] { WorkerLoop(); }) {}
+
+BlockingChannelRunner::~BlockingChannelRunner() { Stop(); }
+
+void BlockingChannelRunner::Start(const NoticeJob& job, Progress progress, Done done) {
+  auto j = std::make_shared<Job>(job, std::move(progress), std::move(done));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;  // shutting down: Stop promised no more callbacks
+  queue_.push_back(std::move(j));
+  cv_.notify_all();
+}
+
+void BlockingChannelRunner::Cancel(int64_t attempt_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if ((*it)->notice_.attempt_id == attempt_id) {
+      (*it)->cancelled_.store(true);
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (running_ && running_->notice_.attempt_id == attempt_id) running_->cancelled_.store(true);
+  cv_.notify_all();
+}
+
+void BlockingChannelRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto& j : queue_) j->cancelled_.store(true);
+    queue_.clear();
+    if (running_) running_->cancelled_.store(true);
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void BlockingChannelRunner::WorkerLoop() {
+  for (;;) {
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = queue_.front();
+      queue_.pop_front();
+      running_ = job;
+    }
+    Run(*job);
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.reset();
+  }
+}
+
+void BlockingChannelRunner::PostProgress(Job& job, std::string summary, nlohmann::json evidence) {
+  asio::post(io_, [j = job.shared_from_this(), summary = std::move(summary),
+                   evidence = std::move(evidence)] {
+    if (!j->cancelled()) j->progress_(summary, evidence);
+  });
+}
+
+void BlockingChannelRunner::PostDone(Job& job, NoticeOutcome outcome) {
+  // The contract allows one outcome per Start; a second is a subclass bug
+  // that must not reach the engine as a second result.
+  if (job.done_posted_) return;
+  job.done_posted_ = true;
+  asio::post(io_, [j = job.shared_from_this(), outcome = std::move(outcome)] {
+    if (!j->cancelled()) j->done_(outcome);
+  });
+}
+
+bool BlockingChannelRunner::SleepUnlessCancelled(const Job& job, std::chrono::milliseconds delay) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !cv_.wait_for(lock, delay, [&] { return stopping_ || job.cancelled(); });
+}
+
+}  // namespace lifeline
