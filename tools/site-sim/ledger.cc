@@ -135,28 +135,20 @@ bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_
       *response_body = reinterpret_cast<const char*>(sqlite3_column_text(find_revision_, 1));
     }
   }
+  const char* what;
   if (!record_key.empty()) {
+    what = "ledger addendum: ";
     *status = 200;
-    {
-      Reset reset{insert_addendum_};
-      BindText(insert_addendum_, 1, rec.idempotency_key);
-      BindText(insert_addendum_, 2, record_key);
-      BindText(insert_addendum_, 3, rec.kind);
-      BindText(insert_addendum_, 4, rec.request_body);
-      BindText(insert_addendum_, 5, rec.received_at);
-      ok = sqlite3_step(insert_addendum_) == SQLITE_DONE;
-    }
-    if (ok) ok = StoreKey(rec, *status, *response_body);
-    if (!ok) {
-      *error = std::string("ledger addendum: ") + sqlite3_errmsg(db_);
-      std::string ignored;
-      Exec("ROLLBACK", &ignored);
-      return false;
-    }
-    return Exec("COMMIT", error);
-  }
-  *status = 201;
-  {
+    Reset reset{insert_addendum_};
+    BindText(insert_addendum_, 1, rec.idempotency_key);
+    BindText(insert_addendum_, 2, record_key);
+    BindText(insert_addendum_, 3, rec.kind);
+    BindText(insert_addendum_, 4, rec.request_body);
+    BindText(insert_addendum_, 5, rec.received_at);
+    ok = sqlite3_step(insert_addendum_) == SQLITE_DONE;
+  } else {
+    what = "ledger insert: ";
+    *status = 201;
     Reset reset{insert_record_};
     BindText(insert_record_, 1, rec.idempotency_key);
     BindText(insert_record_, 2, rec.kind);
@@ -165,11 +157,11 @@ bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_
     BindText(insert_record_, 5, rec.request_body);
     BindText(insert_record_, 6, rec.received_at);
     ok = sqlite3_step(insert_record_) == SQLITE_DONE;
+    *response_body = respond(sqlite3_last_insert_rowid(db_));
   }
-  *response_body = respond(sqlite3_last_insert_rowid(db_));
   if (ok) ok = StoreKey(rec, *status, *response_body);
   if (!ok) {
-    *error = std::string("ledger insert: ") + sqlite3_errmsg(db_);
+    *error = what + std::string(sqlite3_errmsg(db_));
     std::string ignored;
     Exec("ROLLBACK", &ignored);
     return false;
