@@ -13,7 +13,7 @@ JOBS=${LIFELINE_JOBS:-$(nproc)}
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libasio-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libmbedtls-dev
-  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev
+  nlohmann-json3-dev libgoogle-perftools-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev
   libspandsp-dev libtiff-dev libfreetype-dev fonts-noto-cjk libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema python3-gammu gammu python3-aiosmtpd efax libfiu-dev fiu-utils

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/rules/rules.h"
+#include "daemon/store/store.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/report_factory.h"
 
@@ -79,6 +81,50 @@ double FsyncMillis(const std::string& dir, int samples) {
   return ms[ms.size() / 2];
 }
 
+// The store alone, in-process: validated reports submitted one per commit, as
+// the intake does with a single client, without the socket and the HTTP.
+double StoreSubmitsPerSecond(const std::string& dir, int commits) {
+  lifeline::SystemClock clock;
+  lifeline::StoreOptions options;
+  options.db_path = dir + "/store-only.db";
+  options.key_path = dir + "/store-only.key";
+  auto store = lifeline::Store::Open(options, clock);
+  if (!store.ok()) {
+    std::fprintf(stderr, "store: %s\n", store.status().ToString().c_str());
+    return 0;
+  }
+  auto loaded = lifeline::DefaultRuleSet();
+  if (!loaded.ok()) return 0;
+  const lifeline::RuleSet& rules = *loaded;
+  std::vector<lifeline::Report> reports;
+  for (int i = 0; i < commits; ++i) reports.push_back(lifeline::testing_support::ToReport(AwareNow(NewDocument())));
+  auto start = Clock::now();
+  for (const auto& r : reports) {
+    auto schedule = lifeline::ComputeSchedule(rules, {r.Level(), r.aware_at, r.affects_others});
+    auto stored = (*store)->Submit(r, rules.id, lifeline::ScheduleToJson(*schedule));
+    if (!stored.ok()) std::fprintf(stderr, "store: %s\n", stored.status().ToString().c_str());
+  }
+  return commits / Seconds(start);
+}
+
+// CPU seconds (user + system) the process has used so far, from /proc/PID/stat.
+double CpuSeconds(int pid) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buf[4096];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* after_name = std::strrchr(buf, ')');  // the command name may hold spaces
+  if (!after_name) return 0;
+  unsigned long utime = 0, stime = 0;
+  // Fields 14 and 15 (utime, stime) follow the name; field 3 is the first after it.
+  if (std::sscanf(after_name + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // One keep-alive connection; Post() returns the HTTP status.
 class Connection {
  public:
@@ -89,8 +135,10 @@ class Connection {
     if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::perror("connect");
   }
   ~Connection() { close(fd_); }
-  int Post(const std::string& body) {
-    std::string req = "POST /v1/reports HTTP/1.1\r\nHost: b\r\nContent-Length: " + std::to_string(body.size()) +
+  int Post(const std::string& body, const char* target = "/v1/reports") { return Send("POST", target, body); }
+  int Get(const char* target) { return Send("GET", target, ""); }
+  int Send(const char* method, const char* target, const std::string& body) {
+    std::string req = std::string(method) + " " + target + " HTTP/1.1\r\nHost: b\r\nContent-Length: " + std::to_string(body.size()) +
                       "\r\n\r\n" + body;
     if (write(fd_, req.data(), req.size()) != static_cast<ssize_t>(req.size())) return 0;
     std::string in;
@@ -111,6 +159,16 @@ class Connection {
  private:
   int fd_;
 };
+
+// The floor of any request: GET /v1/health round trips on one connection.
+double HealthRoundTripsPerSecond(const std::string& socket, int count) {
+  Connection conn(socket);
+  auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    if (conn.Get("/v1/health") != 200) std::fprintf(stderr, "health check failed\n");
+  }
+  return count / Seconds(start);
+}
 
 double IntakePerSecond(const std::string& socket, int clients, int per_client) {
   std::vector<std::vector<std::string>> bodies(clients);
@@ -143,13 +201,18 @@ int main(int argc, char** argv) {
   size_t report_bytes = AwareNow(NewDocument()).dump().size();
   double fsync_before = FsyncMillis(dir, 200);
   double raw = RawSqliteCommitsPerSecond(dir, per_client, report_bytes);
+  double store_only = StoreSubmitsPerSecond(dir, per_client);
   DaemonProcess daemon(dir + "/state");
   if (!daemon.Start()) {
     std::fprintf(stderr, "lifelined did not start:\n%s", daemon.log().c_str());
     return 1;
   }
+  double health = HealthRoundTripsPerSecond(daemon.socket_path(), per_client);
+  double cpu_start = CpuSeconds(daemon.pid());
   double one = IntakePerSecond(daemon.socket_path(), 1, per_client);
+  double cpu_one = CpuSeconds(daemon.pid());
   double eight = IntakePerSecond(daemon.socket_path(), 8, per_client);
+  double cpu_eight = CpuSeconds(daemon.pid());
   daemon.Kill(SIGTERM);
   double fsync_after = FsyncMillis(dir, 200);
   std::filesystem::remove_all(dir);
@@ -157,9 +220,16 @@ int main(int argc, char** argv) {
   std::printf("  disk: fdatasync of a 4 KiB write, median: %.2f ms before, %.2f ms after\n", fsync_before,
               fsync_after);
   std::printf("  baseline: raw SQLite single-row commits, WAL + synchronous=FULL: %8.0f /s\n", raw);
+  std::printf("  where a report's time goes (1 client):\n");
+  std::printf("    the store alone, in-process (validated report, schedule, journal, commit): %8.0f /s  (%6.0f us)\n",
+              store_only, 1e6 / store_only);
+  std::printf("    socket round trip, GET /v1/health:                                          %8.0f /s  (%6.0f us)\n",
+              health, 1e6 / health);
   std::printf("  lifeline intake, 1 client  (durable acks over the socket):   %8.0f /s  (%3.0f%% of raw)\n", one,
               100 * one / raw);
   std::printf("  lifeline intake, 8 clients (group commit):                    %8.0f /s  (%3.0f%% of raw)\n",
               eight, 100 * eight / raw);
+  std::printf("  lifelined CPU per report: %.0f us with 1 client, %.0f us with 8 (both threads)\n",
+              1e6 * (cpu_one - cpu_start) / per_client, 1e6 * (cpu_eight - cpu_one) / (8.0 * per_client));
   return 0;
 }

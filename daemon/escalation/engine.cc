@@ -89,6 +89,9 @@ struct EscalationEngine::Tracked {
   std::optional<EscalationTiming> frozen;  // the timing the report escalated with
   json fallback;                           // why, as stored
   std::set<std::string> reminders;         // "key/kind" already given
+  // Before this, Remind has nothing to give: every tick would otherwise read
+  // the schedule of every report it tracks.
+  WallTime next_reminder{};
   bool accepted = false;
   bool cancelled = false;
   bool busy = false;  // a store job for this report is in flight
@@ -321,7 +324,9 @@ void EscalationEngine::Tick() {
 void EscalationEngine::Remind(Tracked& t) {
   if (t.rev.drill) return;
   WallTime now = clock_.Now();
+  if (now < t.next_reminder) return;
   int offset = t.facts.offset();
+  WallTime next = WallTime::max();
   for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
     std::string key = d.value("key", "");
     if (IsHourDeadline(key)) continue;
@@ -329,6 +334,10 @@ void EscalationEngine::Remind(Tracked& t) {
     std::string kind;
     if (now >= at) kind = "due";
     else if (now >= at - options_.reminder_ahead) kind = "ahead";
+    if (!t.reminders.count(key + "/due")) {
+      WallTime upcoming = kind.empty() ? at - options_.reminder_ahead : at;
+      if (kind != "due") next = std::min(next, upcoming);
+    }
     if (kind.empty() || t.reminders.count(key + "/" + kind)) continue;
     t.reminders.insert(key + "/" + kind);
     json payload = {{"title", d.value("title", "")}, {"title_en", d.value("title_en", "")},
@@ -341,6 +350,7 @@ void EscalationEngine::Remind(Tracked& t) {
     }, [](Status) {});
     Emit(t, "reminder, " + text);
   }
+  t.next_reminder = next;
 }
 
 void EscalationEngine::Examine(Tracked& t) {

@@ -13,7 +13,7 @@ namespace {
 http::Response Json(int status, const json& body) {
   http::Response r;
   r.status = status;
-  r.body = body.dump(2);
+  r.body = body.dump();
   return r;
 }
 
@@ -120,15 +120,15 @@ void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_i
                        "a new report has revision 1; post later revisions to /v1/reports/{id}/revisions",
                        "新通報版次須為 1；續行通報請送至 /v1/reports/{id}/revisions"));
   }
-  auto schedule = ComputeSchedule(rules_, {report->Level(), report->aware_at, report->affects_others});
-  if (!schedule.ok()) return reply(FromStatus(schedule.status()));
-  json schedule_json = ScheduleToJson(*schedule);
+  // The schedule and the store's work run on the store worker, the request's
+  // parsing and validation here: with several clients the two overlap.
   auto result = std::make_shared<SubmitResult>();
-  std::string rules_id = rules_.id;
   store_.Run(
-      [report, result, rules_id, schedule_json](Store& s) {
-        auto r = s.Submit(*report, rules_id, schedule_json);
-        if (r.ok()) *result = *r;
+      [report, result, &rules = rules_](Store& s) {
+        auto schedule = ComputeSchedule(rules, {report->Level(), report->aware_at, report->affects_others});
+        if (!schedule.ok()) return schedule.status();
+        auto r = s.Submit(*report, rules.id, ScheduleToJson(*schedule));
+        if (r.ok()) *result = std::move(*r);
         return r.status();
       },
       [this, result, reply, report](Status s) {

@@ -51,17 +51,34 @@ Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& in) 
 }
 
 nlohmann::json ScheduleToJson(const Schedule& s) {
+  // Built field by field: an initializer list would copy every string twice,
+  // and this runs for every report the intake stores.
   using nlohmann::json;
   json deadlines = json::array(), obligations = json::array();
   for (const auto& d : s.deadlines) {
-    deadlines.push_back({{"key", d.key}, {"at", FormatRfc3339(d.at)}, {"anchor", d.anchor}, {"after", d.after},
-                         {"title", d.title}, {"title_en", d.title_en}, {"source", d.source}});
+    json& item = deadlines.emplace_back(json::object());
+    item["key"] = d.key;
+    item["at"] = FormatRfc3339(d.at);
+    item["anchor"] = d.anchor;
+    item["after"] = d.after;
+    item["title"] = d.title;
+    item["title_en"] = d.title_en;
+    item["source"] = d.source;
   }
   for (const auto& o : s.obligations) {
-    obligations.push_back({{"key", o.key}, {"due", FormatRfc3339(o.due)}, {"by", o.by}, {"title", o.title},
-                           {"title_en", o.title_en}, {"source", o.source}});
+    json& item = obligations.emplace_back(json::object());
+    item["key"] = o.key;
+    item["due"] = FormatRfc3339(o.due);
+    item["by"] = o.by;
+    item["title"] = o.title;
+    item["title_en"] = o.title_en;
+    item["source"] = o.source;
   }
-  return {{"level", s.level}, {"deadlines", deadlines}, {"obligations", obligations}};
+  json out = json::object();
+  out["level"] = s.level;
+  out["deadlines"] = std::move(deadlines);
+  out["obligations"] = std::move(obligations);
+  return out;
 }
 
 }  // namespace lifeline

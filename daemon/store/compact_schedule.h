@@ -19,6 +19,15 @@ struct CompactSchedule {
 
 // nullopt when `schedule` is not in ScheduleToJson's shape: it is then stored whole.
 std::optional<CompactSchedule> SplitSchedule(const nlohmann::json& schedule);
+// SplitSchedule's `times`, and in place of its `shape` an exact key for the
+// shape: every value but the instants, length-prefixed, without escaping the
+// text, so that a cache of shapes can skip building the shape's text again.
+struct ScheduleParts {
+  std::string shape_key;
+  std::string times;
+};
+std::optional<ScheduleParts> DescribeSchedule(const nlohmann::json& schedule);
+
 // The schedule as given to SplitSchedule; a discarded value when the parts do not fit.
 nlohmann::json JoinSchedule(const std::string& shape, const std::string& times);
 

@@ -169,18 +169,30 @@ Status CheckNextRevision(const Report& report, const std::vector<RevisionDigest>
 // its shape once per distinct shape, the report row with only its instants.
 Status Store::InsertRevision(const StoredRevision& row, const Report& report, const std::string& document,
                              const nlohmann::json& schedule) {
-  std::optional<CompactSchedule> compact;
-  if (compact_schedules_) compact = SplitSchedule(schedule);
-  std::string shape_sha;
-  if (compact) {
-    auto known = shape_names_.find(compact->shape);
-    shape_sha = known != shape_names_.end() ? known->second : Sha256Hex(compact->shape);
-    if (known == shape_names_.end() && shape_names_.size() < 64) shape_names_.emplace(compact->shape, shape_sha);
-    auto shape = db_->Cached("INSERT OR IGNORE INTO schedule_shapes (sha256, shape) VALUES (?,?)");
-    if (!shape.ok()) return shape.status();
-    (*shape)->Bind(1, shape_sha).Bind(2, compact->shape);
-    LIFELINE_RETURN_IF_ERROR((*shape)->Run());
+  // The shape's text and name are computed once per distinct shape.
+  std::optional<ScheduleParts> parts;
+  if (compact_schedules_) parts = DescribeSchedule(schedule);
+  const KnownShape* shape = nullptr;
+  if (parts) {
+    auto known = shapes_.find(parts->shape_key);
+    if (known == shapes_.end()) {
+      std::optional<CompactSchedule> split = SplitSchedule(schedule);
+      if (!split) {
+        parts.reset();
+      } else {
+        if (shapes_.size() >= 64) shapes_.clear();
+        known = shapes_.emplace(parts->shape_key, KnownShape{Sha256Hex(split->shape), split->shape}).first;
+      }
+    }
+    if (parts) shape = &known->second;
   }
+  if (shape) {
+    auto ins_shape = db_->Cached("INSERT OR IGNORE INTO schedule_shapes (sha256, shape) VALUES (?,?)");
+    if (!ins_shape.ok()) return ins_shape.status();
+    (*ins_shape)->Bind(1, shape->sha256).Bind(2, shape->text);
+    LIFELINE_RETURN_IF_ERROR((*ins_shape)->Run());
+  }
+  bool compact = shape != nullptr;
   auto ins = db_->Cached(
       compact ? "INSERT INTO reports (report_id, revision, idempotency_key, level, drill, aware_at,"
                 " aware_at_us, received_at, document, document_sha256, rules_id, schedule, state,"
@@ -192,13 +204,12 @@ Status Store::InsertRevision(const StoredRevision& row, const Report& report, co
   (*ins)->Bind(1, row.id).Bind(2, row.revision).Bind(3, row.idempotency_key).Bind(4, row.level);
   (*ins)->Bind(5, row.drill ? 1 : 0).Bind(6, row.aware_at).Bind(7, report.aware_at.instant.time_since_epoch().count());
   (*ins)->Bind(8, row.received_at).Bind(9, document).Bind(10, row.document_sha256).Bind(11, row.rules_id);
-  if (compact) (*ins)->Bind(12, shape_sha).Bind(13, compact->times);
+  if (compact) (*ins)->Bind(12, shape->sha256).Bind(13, parts->times);
   else (*ins)->Bind(12, schedule.dump());
   return (*ins)->Run();
 }
 
-Result<SubmitResult> Store::Submit(const Report& report, const std::string& rules_id,
-                                   const nlohmann::json& schedule) {
+Result<SubmitResult> Store::Submit(const Report& report, const std::string& rules_id, nlohmann::json schedule) {
   SubmitResult result;
   std::string document = report.document.dump();
   std::string digest = Sha256Hex(document);
@@ -220,8 +231,8 @@ Result<SubmitResult> Store::Submit(const Report& report, const std::string& rule
     LIFELINE_RETURN_IF_ERROR(CheckNextRevision(report, *existing));
     StoredRevision row{report.id, report.revision, report.Level(), report.drill, "queued",
                        FormatRfc3339(report.aware_at), FormatUtcMicros(clock_.Now()), report.IdempotencyKey(),
-                       digest, "", rules_id, schedule, report.document};
-    LIFELINE_RETURN_IF_ERROR(InsertRevision(row, report, document, schedule));
+                       digest, "", rules_id, std::move(schedule), report.document};
+    LIFELINE_RETURN_IF_ERROR(InsertRevision(row, report, document, row.schedule));
     nlohmann::json entry = {{"revision", row.revision}, {"level", row.level}, {"idempotency_key", row.idempotency_key},
                             {"document_sha256", digest}, {"aware_at", row.aware_at}, {"drill", row.drill},
                             {"rules_id", rules_id}};

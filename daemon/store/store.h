@@ -113,8 +113,7 @@ class Store {
 
   // Stores a validated revision with its computed schedule. Revision 1 starts a
   // report; revision N+1 must follow the latest stored N (a level change).
-  Result<SubmitResult> Submit(const Report& report, const std::string& rules_id,
-                              const nlohmann::json& schedule);
+  Result<SubmitResult> Submit(const Report& report, const std::string& rules_id, nlohmann::json schedule);
   Result<std::vector<StoredRevision>> GetReport(const std::string& id);
   // The latest revision of every report, newest awareness last.
   Result<std::vector<StoredRevision>> ListLatest();
@@ -197,7 +196,10 @@ class Store {
   std::unique_ptr<sql::Db> db_;
   bool in_batch_ = false;
   bool compact_schedules_ = false;  // schema version 4 or later
-  std::map<std::string, std::string> shape_names_;  // shape text -> its SHA-256 (a pure function's memo)
+  struct KnownShape {
+    std::string sha256, text;
+  };
+  std::map<std::string, KnownShape> shapes_;  // DescribeSchedule's shape_key -> the shape (a pure function's memo)
 };
 
 // Runs a Store on its own worker thread. Jobs queued while a commit is in
