@@ -279,9 +279,9 @@ int Run(const Args& args) {
     engine.OnAccepted(id, revision);
     drills.OnAccepted(id);
   };
-  api.on_stored = [&](const StoredRevision& r) {
-    engine.OnStored(r);
+  api.on_stored = [&](StoredRevision r) {
     online.Submit(r);
+    engine.OnStored(std::move(r));
   };
   auto online_parts = StartOnline(io, clock, *config, online);
   if (!online_parts.ok()) return Fatal(online_parts.status());

@@ -174,11 +174,12 @@ void EscalationEngine::Load() {
       });
 }
 
-void EscalationEngine::Track(const StoredRevision& r, const std::vector<NotificationRow>& notifications,
+void EscalationEngine::Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
                              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
                              const json& fallback) {
   auto t = std::make_unique<Tracked>();
-  t->rev = r;
+  t->rev = std::move(revision);
+  const StoredRevision& r = t->rev;  // stays put: *t lives on the heap
   t->accepted = r.state == "accepted" || r.state == "accepted_late";
   t->received_at = ParseUtc(r.received_at, clock_.Now());
   t->facts = FactsOf(r.document);
@@ -241,9 +242,11 @@ void EscalationEngine::Track(const StoredRevision& r, const std::vector<Notifica
   reports_[r.id] = std::move(t);
 }
 
-void EscalationEngine::OnStored(const StoredRevision& r) {
-  auto it = reports_.find(r.id);
-  if (it != reports_.end() && it->second->rev.revision >= r.revision) return;
+void EscalationEngine::OnStored(StoredRevision revision) {
+  const std::string id = revision.id;
+  const int revision_number = revision.revision, level = revision.level;
+  auto it = reports_.find(id);
+  if (it != reports_.end() && it->second->rev.revision >= revision_number) return;
   if (it != reports_.end()) {
     Tracked& old = *it->second;
     // The earlier revision's plan ends here; the new level is notified afresh.
@@ -259,7 +262,7 @@ void EscalationEngine::OnStored(const StoredRevision& r) {
         auto st = old.notification_state[k];
         if (st == "pending" || st == "in_progress") notifications.push_back(id);
       }
-      std::string why = "superseded by revision " + std::to_string(r.revision);
+      std::string why = "superseded by revision " + std::to_string(revision_number);
       store_.Run(
           [open, notifications, why](Store& st) -> Status {
             for (int64_t a : open) {
@@ -276,10 +279,10 @@ void EscalationEngine::OnStored(const StoredRevision& r) {
           });
     }
   }
-  Track(r, {}, {}, {}, nullptr);
-  auto t = reports_.find(r.id);
+  Track(std::move(revision), {}, {}, {}, nullptr);
+  auto t = reports_.find(id);
   if (t != reports_.end()) {
-    Emit(*t->second, "revision " + std::to_string(r.revision) + " (level " + std::to_string(r.level) +
+    Emit(*t->second, "revision " + std::to_string(revision_number) + " (level " + std::to_string(level) +
                          ") is in the plan: " + std::to_string(t->second->notices.size()) +
                          " recipients if the site cannot take it");
     Examine(*t->second);

@@ -59,7 +59,7 @@ class EscalationEngine {
   void Stop();
 
   // A revision intake has just stored.
-  void OnStored(const StoredRevision& revision);
+  void OnStored(StoredRevision revision);
   // The site accepted a revision (in time or late).
   void OnAccepted(const std::string& report_id, int revision);
   // The live conditions: link monitor and power source.
@@ -73,7 +73,7 @@ class EscalationEngine {
   struct Tracked;
   void Tick();
   void Load();
-  void Track(const StoredRevision& r, const std::vector<NotificationRow>& notifications,
+  void Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
              const nlohmann::json& fallback);
   Conditions ConditionsFor(const Tracked& t) const;

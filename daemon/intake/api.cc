@@ -141,7 +141,7 @@ void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_i
         json body = RevisionToJson(result->stored, false);
         body["already_stored"] = result->already_stored;
         reply(Json(result->already_stored ? 200 : 201, body));
-        if (!result->already_stored && on_stored) on_stored(result->stored);
+        if (!result->already_stored && on_stored) on_stored(std::move(result->stored));
       });
 }
 

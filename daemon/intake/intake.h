@@ -29,7 +29,7 @@ class IntakeApi {
   void Handle(const http::Request& request, Reply reply);
 
   // Called on the io thread for each revision stored for the first time (after its commit).
-  std::function<void(const StoredRevision&)> on_stored;
+  std::function<void(StoredRevision)> on_stored;
 
   // Another module's endpoints under /v1/<collection>[/...]; `path` is the
   // split path ("v1", collection, ...).

@@ -108,6 +108,7 @@ bool OnlinePath::Held(const std::string& report_id) {
 }
 
 void OnlinePath::Submit(const StoredRevision& revision) {
+  if (!client_) return;            // no site configured: stored and journaled only
   if (Held(revision.id)) return;  // a drill: the site counts as lost; the replay sends it later
   auto s = SubmissionFor(revision);
   if (!s.ok()) {

@@ -2,6 +2,8 @@
 
 #include <map>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 
 #include "daemon/report/report.h"
 
@@ -33,13 +35,24 @@ static nlohmann::json Resolve(std::string_view pointer) {
   return node;
 }
 
+namespace {
+
+// Schema pointers share long prefixes ("/properties/incident/properties/..."):
+// hashing them is cheaper than the comparisons of an ordered map.
+struct PointerHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+}  // namespace
+
 const nlohmann::json& Node(std::string_view pointer) {
   static std::mutex mu;  // guards cache: validation may run on several threads
-  static std::map<std::string, nlohmann::json, std::less<>> cache;
+  static std::unordered_map<std::string, nlohmann::json, PointerHash, std::equal_to<>> cache;
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(pointer);
   if (it == cache.end()) it = cache.emplace(std::string(pointer), Resolve(pointer)).first;
-  return it->second;  // std::map nodes never move, so the reference stays valid
+  return it->second;  // unordered_map nodes never move, so the reference stays valid
 }
 
 const std::regex& Pattern(const std::string& pattern) {

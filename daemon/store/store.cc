@@ -81,14 +81,14 @@ Status Store::OpenDb() {
 Status Store::Begin() {
   // A transaction left open by an I/O error is rolled back before a new one.
   if (!sqlite3_get_autocommit(db_->raw())) db_->Exec("ROLLBACK").IgnoreError();
-  LIFELINE_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  LIFELINE_RETURN_IF_ERROR(Run("BEGIN IMMEDIATE"));
   in_batch_ = true;
   return Status::Ok();
 }
 
 Status Store::Commit() {
   in_batch_ = false;
-  Status s = db_->Exec("COMMIT");
+  Status s = Run("COMMIT");
   if (s.ok()) return s;
   // The commit record may or may not have reached the disk. Start over on a
   // fresh connection; the caller retries with the same idempotency key.
@@ -104,12 +104,19 @@ void Store::Rollback() {
   db_->Exec("ROLLBACK").IgnoreError();
 }
 
-Status Store::Savepoint() { return db_->Exec("SAVEPOINT job"); }
+// The statements every submission runs, prepared once per connection.
+Status Store::Run(const char* statement) {
+  auto st = db_->Cached(statement);
+  if (!st.ok()) return st.status();
+  return (*st)->Run();
+}
+
+Status Store::Savepoint() { return Run("SAVEPOINT job"); }
 void Store::RollbackSavepoint() {
   db_->Exec("ROLLBACK TO job").IgnoreError();
   db_->Exec("RELEASE job").IgnoreError();
 }
-Status Store::ReleaseSavepoint() { return db_->Exec("RELEASE job"); }
+Status Store::ReleaseSavepoint() { return Run("RELEASE job"); }
 
 Status Store::InTransaction(const std::function<Status()>& body) {
   if (in_batch_) return body();

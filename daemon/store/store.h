@@ -184,6 +184,7 @@ class Store {
  private:
   Store(StoreOptions o, const Clock& c, JournalKey k) : options_(std::move(o)), clock_(c), key_(k) {}
   Status OpenDb();
+  Status Run(const char* statement);  // a cached statement without parameters
   // Runs `body` in its own transaction unless a batch is already open.
   Status InTransaction(const std::function<Status()>& body);
   Result<int64_t> Journal(std::string_view type, std::string_view report_id, const nlohmann::json& p);
