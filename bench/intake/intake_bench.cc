@@ -3,6 +3,10 @@
 // physical limit measured in the same run on the same filesystem: raw SQLite
 // single-row commits per second (WAL, synchronous=FULL), each row the size of a
 // report, and what one fsync (fdatasync of a 4 KiB write) costs on that disk.
+// It also shows where one client's time goes: the store alone in-process (with
+// the WAL pages each commit writes), the flush's share of a commit (FULL
+// against OFF, for a report's commit and for a raw one), a bare socket round
+// trip, and lifelined's CPU per report.
 // The reports are filed in time (aware just now), as the daemon normally
 // receives them: a report filed after its later deadlines also makes the
 // escalation engine record a reminder for each, a commit of its own.
@@ -61,12 +65,16 @@ void Checkpoint(sqlite3* db, const WalFrames& w) {
   if (w.in_log >= 1000) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
-double RawSqliteCommitsPerSecond(const std::string& dir, int commits, size_t row_bytes, WalFrames* wal) {
+// `synchronous` is FULL for the baseline; OFF (no fsync at all) only to tell
+// the flush's share of a commit from the CPU's.
+double RawSqliteCommitsPerSecond(const std::string& dir, int commits, size_t row_bytes, const char* synchronous,
+                                 WalFrames* wal) {
   sqlite3* db = nullptr;
-  std::string path = dir + "/raw.db";
+  std::string path = dir + "/raw-" + synchronous + ".db";
   sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                   "CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL)", nullptr, nullptr, nullptr);
+  std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +
+                      "; CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
+  sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr);
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?)", -1, &st, nullptr);
   std::string body(row_bytes, 'x');
@@ -106,16 +114,17 @@ double FsyncMillis(const std::string& dir, int samples) {
 
 // The store alone, in-process: validated reports submitted one per commit, as
 // the intake does with a single client, without the socket and the HTTP.
-double StoreSubmitsPerSecond(const std::string& dir, int commits, WalFrames* wal) {
+double StoreSubmitsPerSecond(const std::string& dir, int commits, const char* synchronous, WalFrames* wal) {
   lifeline::SystemClock clock;
   lifeline::StoreOptions options;
-  options.db_path = dir + "/store-only.db";
-  options.key_path = dir + "/store-only.key";
+  options.db_path = dir + "/store-" + synchronous + ".db";
+  options.key_path = dir + "/store.key";
   auto store = lifeline::Store::Open(options, clock);
   if (!store.ok()) {
     std::fprintf(stderr, "store: %s\n", store.status().ToString().c_str());
     return 0;
   }
+  (*store)->db().Exec(std::string("PRAGMA synchronous=") + synchronous).IgnoreError();
   auto loaded = lifeline::DefaultRuleSet();
   if (!loaded.ok()) return 0;
   const lifeline::RuleSet& rules = *loaded;
@@ -226,9 +235,11 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   size_t report_bytes = AwareNow(NewDocument()).dump().size();
   double fsync_before = FsyncMillis(dir, 200);
-  WalFrames raw_wal, store_wal;
-  double raw = RawSqliteCommitsPerSecond(dir, per_client, report_bytes, &raw_wal);
-  double store_only = StoreSubmitsPerSecond(dir, per_client, &store_wal);
+  WalFrames raw_wal, store_wal, unused;
+  double raw = RawSqliteCommitsPerSecond(dir, per_client, report_bytes, "FULL", &raw_wal);
+  double raw_unsynced = RawSqliteCommitsPerSecond(dir, per_client, report_bytes, "OFF", &unused);
+  double store_only = StoreSubmitsPerSecond(dir, per_client, "FULL", &store_wal);
+  double store_unsynced = StoreSubmitsPerSecond(dir, per_client, "OFF", &unused);
   DaemonProcess daemon(dir + "/state");
   if (!daemon.Start()) {
     std::fprintf(stderr, "lifelined did not start:\n%s", daemon.log().c_str());
@@ -251,6 +262,8 @@ int main(int argc, char** argv) {
   std::printf("  where a report's time goes (1 client):\n");
   std::printf("    the store alone, in-process (validated report, schedule, journal, commit): %8.0f /s  (%6.0f us, %.1f WAL pages a commit)\n",
               store_only, 1e6 / store_only, store_wal.PerCommit());
+  std::printf("    the flush (synchronous=FULL against OFF): %.0f us a report commit, %.0f us a raw commit\n",
+              1e6 / store_only - 1e6 / store_unsynced, 1e6 / raw - 1e6 / raw_unsynced);
   std::printf("    socket round trip, GET /v1/health:                                          %8.0f /s  (%6.0f us)\n",
               health, 1e6 / health);
   std::printf("  lifeline intake, 1 client  (durable acks over the socket):   %8.0f /s  (%3.0f%% of raw)\n", one,
