@@ -44,9 +44,21 @@ wait_for() {
   return 1
 }
 
+# Stops what the demo started; a process that does not stop cleanly (a crash,
+# not SIGTERM's own status 143) is named and fails the demo.
 stop_demo() {
-  local pid
-  for pid in ${DEMO_PIDS:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  local pid name rc failed=0
+  for pid in ${DEMO_PIDS:-}; do
+    name=$(ps -o comm= -p "$pid" 2>/dev/null || true)
+    kill "$pid" 2>/dev/null || continue
+    rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 143 ]; then
+      echo "!! $name (pid $pid) did not stop cleanly: exit status $rc" >&2
+      failed=1
+    fi
+  done
+  if [ "$failed" -ne 0 ]; then exit 1; fi
   return 0
 }
 

@@ -111,12 +111,15 @@ void EscalationEngine::Start() {
   Load();
 }
 
+// The runners are let go once stopped: they may be destroyed before the
+// engine, whose destructor stops it again.
 void EscalationEngine::Stop() {
   started_ = false;
   timer_.cancel();
   for (auto& [kind, runner] : runners_) {
     if (runner) runner->Stop();
   }
+  runners_.clear();
 }
 
 void EscalationEngine::SetConditions(const Conditions& c) { conditions_ = c; }

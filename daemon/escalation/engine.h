@@ -56,6 +56,7 @@ class EscalationEngine {
   // Loads every unaccepted report and its plan from the store, resumes open
   // attempts, and starts ticking.
   void Start();
+  // Stops ticking and every runner, then lets the runners go; safe to call again.
   void Stop();
 
   // A revision intake has just stored.

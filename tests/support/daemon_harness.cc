@@ -116,12 +116,13 @@ bool DaemonProcess::Start() {
   return false;
 }
 
-void DaemonProcess::Kill(int sig) {
-  if (pid_ <= 0) return;
+int DaemonProcess::Kill(int sig) {
+  if (pid_ <= 0) return -1;
   kill(pid_, sig);
-  int status;
+  int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  return status;
 }
 
 std::string DaemonProcess::log() const {

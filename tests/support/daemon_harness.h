@@ -28,7 +28,8 @@ class DaemonProcess {
   ~DaemonProcess();
 
   bool Start();           // true once the socket answers /v1/health (10 s at most)
-  void Kill(int signal);  // and reap
+  // Sends `signal` and reaps; the wait status (0 for a clean exit), -1 when not running.
+  int Kill(int signal);
   bool running() const { return pid_ > 0; }
   int pid() const { return pid_; }
   const std::string& socket_path() const { return socket_; }

@@ -57,12 +57,13 @@ bool SiteSim::Start() {
   return false;
 }
 
-void SiteSim::Stop() {
-  if (pid_ <= 0) return;
+bool SiteSim::Stop() {
+  if (pid_ <= 0) return true;
   kill(pid_, SIGTERM);
-  int status;
+  int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  return status == 0;
 }
 
 std::string SiteSim::Admin(const std::string& method, const std::string& path, const std::string& body) {

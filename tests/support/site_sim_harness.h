@@ -21,7 +21,7 @@ class SiteSim {
   explicit SiteSim(std::string dir, SiteSimOptions options = {});
   ~SiteSim();
   bool Start();  // true once the ready file appeared (10 s at most)
-  void Stop();
+  bool Stop();  // SIGTERM; true when site-sim exits with status 0 (or was not running)
 
   // POST /admin/faults with `faults`; DELETE when null.
   bool SetFaults(const nlohmann::json& faults);

@@ -84,7 +84,7 @@ void Server::SetRefuse(bool refuse) {
   asio::error_code ec;
   if (refuse) {
     api_acceptor_.close(ec);
-    for (tcp::socket* s : live_) Reset(*s);
+    for (tcp::socket* s : *live_) Reset(*s);
     return;
   }
   std::string error;
@@ -111,26 +111,38 @@ asio::ssl::context& Server::ContextFor(const std::string& cert) {
   return *good_ctx_;
 }
 
+namespace {
+
+// A connection in the live set while its coroutine frame exists. The frame
+// may be destroyed by the io_context's shutdown after the Server is gone, so
+// it shares the set's ownership.
+class LiveSocket {
+ public:
+  using tcp = asio::ip::tcp;
+  LiveSocket(std::shared_ptr<std::set<tcp::socket*>> live, tcp::socket* s) : live_(std::move(live)), s_(s) {
+    live_->insert(s_);
+  }
+  ~LiveSocket() { live_->erase(s_); }
+  LiveSocket(const LiveSocket&) = delete;
+  LiveSocket& operator=(const LiveSocket&) = delete;
+
+ private:
+  std::shared_ptr<std::set<tcp::socket*>> live_;
+  tcp::socket* s_;
+};
+
+}  // namespace
+
 asio::awaitable<void> Server::ServeConnection(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true));
   if (!faults_.tls) {
-    live_.insert(&socket);
-    struct Unregister {
-      std::set<tcp::socket*>* live;
-      tcp::socket* s;
-      ~Unregister() { live->erase(s); }
-    } guard{&live_, &socket};
+    LiveSocket guard(live_, &socket);
     co_await ServeHttp(socket, socket, false);
     co_return;
   }
   asio::ssl::stream<tcp::socket> tls(std::move(socket), ContextFor(faults_.cert));
   tcp::socket& raw = tls.next_layer();
-  live_.insert(&raw);
-  struct Unregister {
-    std::set<tcp::socket*>* live;
-    tcp::socket* s;
-    ~Unregister() { live->erase(s); }
-  } guard{&live_, &raw};
+  LiveSocket guard(live_, &raw);
   co_await tls.async_handshake(asio::ssl::stream_base::server, use_awaitable);
   co_await ServeHttp(tls, raw, false);
 }

@@ -60,7 +60,8 @@ class Server {
   std::unique_ptr<asio::ssl::context> good_ctx_, wrong_host_ctx_, untrusted_ctx_;
   tcp::acceptor api_acceptor_, admin_acceptor_;
   uint16_t api_port_ = 0, admin_port_ = 0;
-  std::set<tcp::socket*> live_;  // API connections, closed on "refuse"
+  // API connections, closed on "refuse"; shared with each connection's frame.
+  std::shared_ptr<std::set<tcp::socket*>> live_ = std::make_shared<std::set<tcp::socket*>>();
   uint64_t requests_ = 0;
   std::map<int, uint64_t> by_status_;
 };

@@ -44,7 +44,7 @@ TEST(DiskFullTest, NewReportsRefusedStoredOnesIntactDaemonKeepsRunning) {
 
   ASSERT_EQ(FiuCtrl("disable name=posix/io/rw/pwrite", daemon.pid()), 0);
   EXPECT_EQ(HttpOverUnix(daemon.socket_path(), "POST", "/v1/reports", b.dump()).status, 201);
-  daemon.Kill(SIGTERM);
+  EXPECT_EQ(daemon.Kill(SIGTERM), 0) << "lifelined must stop cleanly after the disk filled\n" << daemon.log();
 
   SystemClock clock;
   auto store = Store::Open({dir + "/lifeline.db", dir + "/journal.key", "", kStoreSchemaVersion}, clock);

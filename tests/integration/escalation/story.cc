@@ -84,6 +84,8 @@ bool Story::RestartDaemon() { return daemon_->Start(); }
 
 void Story::KillDaemon(int signal) { daemon_->Kill(signal); }
 
+bool Story::StopDaemonCleanly() { return daemon_->Kill(SIGTERM) == 0; }
+
 std::string Story::FileReport(int availability_level, bool drill) {
   json doc = testing_support::NewDocument();
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());

@@ -48,6 +48,8 @@ class Story {
   bool Start(const std::string& extra_config = "", testing_support::NetnsPair* net = nullptr);
   bool RestartDaemon();  // after Kill
   void KillDaemon(int signal);
+  // SIGTERM, as systemd stops it: true when lifelined exits with status 0.
+  bool StopDaemonCleanly();
 
   // Files a new report, aware now, through the API; returns its id ("" on failure).
   std::string FileReport(int availability_level, bool drill = false);

@@ -74,6 +74,10 @@ TEST(StoryTest, NetworkCutNotifiesBothThenReplaysLate) {
     EXPECT_EQ(sub.decoded.to.ToString(), kSuperiorSms);
   }
   EXPECT_TRUE(s.JournalVerifies());
+  // Stops must be clean: site-sim's with lifelined's connections still open,
+  // then lifelined's with every channel runner in use.
+  EXPECT_TRUE(s.site().Stop());
+  EXPECT_TRUE(s.StopDaemonCleanly()) << s.Log();
 }
 
 TEST(StoryTest, KillNineMidEscalationLosesNothingAndRepeatsNothingConfirmed) {

@@ -50,7 +50,7 @@ TEST(DaemonPowerTest, UpsGoingOnBatteryIsJournaled) {
   ASSERT_TRUE(WaitForJournal(db, "%\"low_battery\":true%")) << daemon.log();
   nut.StopUpsd();
   ASSERT_TRUE(WaitForJournal(db, "%\"known\":false%")) << "upsd gone must read as unknown\n" << daemon.log();
-  daemon.Kill(SIGTERM);
+  EXPECT_EQ(daemon.Kill(SIGTERM), 0) << daemon.log();
   std::filesystem::remove_all(dir);
 }
 
