@@ -172,27 +172,25 @@ Status CheckNextRevision(const Report& report, const std::vector<RevisionDigest>
 
 }  // namespace
 
+// The shape's text and name, computed once per distinct shape; nullptr when
+// the schedule is not in computed form (it is then stored whole).
+const Store::KnownShape* Store::ShapeOf(const std::string& shape_key, const nlohmann::json& schedule) {
+  auto known = shapes_.find(shape_key);
+  if (known != shapes_.end()) return &known->second;
+  std::optional<CompactSchedule> split = SplitSchedule(schedule);
+  if (!split) return nullptr;
+  if (shapes_.size() >= 64) shapes_.clear();
+  std::string sha256 = Sha256Hex(split->shape);
+  return &shapes_.emplace(shape_key, KnownShape{std::move(sha256), std::move(split->shape)}).first->second;
+}
+
 // The schedule goes in compact form when the schema has it (compact_schedule.h):
 // its shape once per distinct shape, the report row with only its instants.
 Status Store::InsertRevision(const StoredRevision& row, const Report& report, const std::string& document,
                              const nlohmann::json& schedule) {
-  // The shape's text and name are computed once per distinct shape.
   std::optional<ScheduleParts> parts;
   if (compact_schedules_) parts = DescribeSchedule(schedule);
-  const KnownShape* shape = nullptr;
-  if (parts) {
-    auto known = shapes_.find(parts->shape_key);
-    if (known == shapes_.end()) {
-      std::optional<CompactSchedule> split = SplitSchedule(schedule);
-      if (!split) {
-        parts.reset();
-      } else {
-        if (shapes_.size() >= 64) shapes_.clear();
-        known = shapes_.emplace(parts->shape_key, KnownShape{Sha256Hex(split->shape), split->shape}).first;
-      }
-    }
-    if (parts) shape = &known->second;
-  }
+  const KnownShape* shape = parts ? ShapeOf(parts->shape_key, schedule) : nullptr;
   if (shape) {
     auto ins_shape = db_->Cached("INSERT OR IGNORE INTO schedule_shapes (sha256, shape) VALUES (?,?)");
     if (!ins_shape.ok()) return ins_shape.status();

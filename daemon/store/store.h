@@ -200,6 +200,7 @@ class Store {
   struct KnownShape {
     std::string sha256, text;
   };
+  const KnownShape* ShapeOf(const std::string& shape_key, const nlohmann::json& schedule);
   std::map<std::string, KnownShape> shapes_;  // DescribeSchedule's shape_key -> the shape (a pure function's memo)
 };
 
