@@ -22,6 +22,7 @@ bool IsHourDeadline(const std::string& key) {
 
 ChannelState StateOfAttempt(const AttemptRow& a) {
   if (a.ended_at.empty()) return ChannelState::kInProgress;
+  if (a.outcome == "cancelled") return ChannelState::kCancelled;
   return a.outcome == "confirmed" ? ChannelState::kConfirmed : ChannelState::kFailed;
 }
 

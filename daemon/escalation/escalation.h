@@ -109,7 +109,9 @@ EscalationTiming WhenToEscalate(WallTime escalate_at, WallTime notify_by, const 
                                 const std::vector<RequiredNotice>& notices, const EscalationPolicy& policy,
                                 WallTime now);
 
-enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed };
+// kCancelled: the site accepted the report (or a new revision superseded it)
+// while the channel's attempt was open.
+enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed, kCancelled };
 
 struct ChannelProgress {
   ChannelAddress channel;

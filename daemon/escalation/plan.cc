@@ -136,7 +136,11 @@ AppliedStep ApplyStep(PlanState& plan, const Step& step, const RecordedStep& rec
   }
   if (step.cancel) {
     plan.cancelled = true;
-    for (const auto& open : plan.open_attempts) out.cancelled.push_back(open);
+    for (const auto& open : plan.open_attempts) {
+      out.cancelled.push_back(open);
+      auto& c = plan.progress.recipients[open.second.first].channels[open.second.second];
+      if (c.state != ChannelState::kConfirmed) c.state = ChannelState::kCancelled;
+    }
     plan.open_attempts.clear();
     for (auto& [recipient, state] : plan.notification_state) {
       if (state == "pending" || state == "in_progress") state = "cancelled";
