@@ -237,9 +237,7 @@ int Run(const Args& args) {
   if (s = LockStateDir(config->state_dir); !s.ok()) return Fatal(s);
 
   SystemClock clock;
-  StoreOptions store_options{config->state_dir + "/lifeline.db", config->state_dir + "/journal.key", "",
-                             kStoreSchemaVersion};
-  auto store = Store::Open(store_options, clock);
+  auto store = Store::Open(StoreOptionsFor(config->state_dir), clock);
   if (!store.ok()) return Fatal(store.status());
   s = (*store)->RecordEvent("daemon.started", "",
                             {{"rules_id", rules->id}, {"rules_origin", rules->origin}, {"time_scale", config->time_scale},
@@ -257,7 +255,7 @@ int Run(const Args& args) {
   engine.SetRunner("phone", &phone);
   AddPhoneRoutes(api, async_store, phone);
   ChannelRunners runners;
-  s = StartChannels(io, clock, *config, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
+  s = StartChannels(io, clock, *config, async_store, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
     spdlog::info("{} channel: {}", kind, e.dump());
     async_store.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
       return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});

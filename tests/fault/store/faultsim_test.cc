@@ -30,7 +30,7 @@ struct Scenario {
 class FaultLoopTest : public ::testing::TestWithParam<Scenario> {
  protected:
   StoreOptions Options(const fs::path& dir, const char* vfs) {
-    return {(dir / "lifeline.db").string(), (dir / "journal.key").string(), vfs, kStoreSchemaVersion};
+    return {(dir / "lifeline.db").string(), (dir / "journal.key").string(), vfs, kStoreSchemaVersion, ""};
   }
   SystemClock clock_;
 };
