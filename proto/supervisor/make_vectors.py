@@ -100,6 +100,9 @@ for name, expect, w in BAD:
 
 with open(os.path.join(HERE, "vectors.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")
+# A whole conversation, so the firmware's handler gets past the handshake.
+corpus["session"] = b"".join(corpus[n] for n in ("hello_req", "heartbeat_req", "rtc_get_req", "rtc_set_req",
+                                                 "modem_cycle_req", "alarm_req", "config_req", "log_read_req"))
 # One seed corpus for both sides' frame-decoder fuzz targets.
 d = os.path.join(ROOT, "tests", "fuzz", "supervisor", "corpus")
 os.makedirs(d, exist_ok=True)
