@@ -20,10 +20,11 @@ TEST(SupervisorStoryTest, MainsLostAndBatteryLowFromTheSupervisor) {
   ASSERT_TRUE(sim.Control("mains 2400").ok());
   ASSERT_TRUE(sim.Control("battery 13600").ok());
   Story s("story-supervisor");
-  // A 60-minute full-battery runtime: at 10 % the box has six minutes, less than the
-  // channels need, so the escalation point moves to now.
+  // A one-minute full-battery runtime: at 10 % the box has six seconds, less than the
+  // channels need (and sooner than the 20-second escalation point of the 60-second hour),
+  // so the escalation point moves to now.
   ASSERT_TRUE(s.Start("[power]\nsource = \"supervisor\"\n[supervisor]\ndevice = \"" + sim.link() +
-                      "\"\nheartbeat_ms = 200\nbattery_full_runtime_minutes = 60\n"))
+                      "\"\nheartbeat_ms = 200\nbattery_full_runtime_minutes = 1\n"))
       << s.Log();
   ASSERT_TRUE(sim.Control("mains 0").ok());
   ASSERT_TRUE(sim.Control("battery 11510").ok());
