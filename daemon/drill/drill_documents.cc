@@ -137,13 +137,16 @@ print::Document ResultsDocument(const DrillRecord& r, const OffsetTime& due, con
 
 std::vector<std::vector<std::string>> TimeRecordRows(const DrillRecord& r) {
   std::vector<std::vector<std::string>> rows = {
-      {"單位", "情境", "等級", "類型", "項目", "時間", "距知悉", "對象", "方式", "結果", "餘裕秒數", "說明"}};
+      {"單位", "情境", "等級", "類型", "項目", "時間", "距知悉秒數", "對象", "方式", "結果", "餘裕秒數", "說明"}};
   for (const auto& u : r.units) {
     const auto origin = u.Origin();
     const std::string level = std::to_string(u.level);
     for (const auto& s : u.steps) {
+      const std::string since =
+          origin ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(s.at.instant - origin->instant).count())
+                 : "";
       rows.push_back({u.unit, u.scenario_id, level, "步驟", std::string(StepKindLabelZh(s.kind)), FormatRfc3339(s.at),
-                      origin ? Elapsed(*origin, s.at) : "", s.recipient, s.channel, s.outcome, "", s.text});
+                      since, s.recipient, s.channel, s.outcome, "", s.text});
     }
     for (const auto& d : u.deadlines) {
       const auto res = Evaluate(d);
