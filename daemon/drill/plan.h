@@ -8,7 +8,7 @@
 // random bytes. The commitment is journaled before the drill; the plan and nonce
 // are revealed after it, and CheckSeal/CheckDraw let an auditor confirm that
 // the reveal is what was sealed and that it is the draw of its seed.
-// Formats: proto/drill-plan.md.
+// Formats: proto/drills.md.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,9 +1,7 @@
 #include "daemon/drill/roster.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "daemon/drill/scenario.h"
 #include "daemon/drill/toml_fields.h"
@@ -19,17 +17,12 @@ bool IsDate(const std::string& s) {
   return true;
 }
 
-bool IsId(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
 Result<RosterUnit> ParseUnit(const toml::table& t, const std::string& origin, const std::string& prefix) {
   TomlFields f(t, origin, prefix);
   RosterUnit u;
   auto id = f.String("id", 64);
   if (!id.ok()) return id.status();
-  if (!IsId(*id)) return f.Error("id", "must be lower-case letters, digits and '-'");
+  if (!IsSlugId(*id)) return f.Error("id", "must be lower-case letters, digits and '-'");
   auto name = f.String("name", 100);
   if (!name.ok()) return name.status();
   auto level = f.String("level", 1);
@@ -100,11 +93,9 @@ Result<Roster> ParseRoster(std::string_view text, const std::string& origin) {
 }
 
 Result<Roster> LoadRosterFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseRoster(ss.str(), path);
+  auto text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  return ParseRoster(*text, path);
 }
 
 }  // namespace lifeline::drill

@@ -9,11 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "daemon/drill/toml_fields.h"
 #include "daemon/report/report.h"
@@ -50,11 +48,6 @@ const FaultInfo& Info(FaultKind k) {
 
 constexpr std::array<std::string_view, 5> kCategories = {"web_attack", "intrusion", "dos", "equipment", "other"};
 constexpr int64_t kMaxSeconds = 7 * 24 * 3600;
-
-bool IsId(std::string_view s) {
-  if (s.empty() || s.size() > 64 || s.front() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
 
 std::string ResolvePath(const std::string& origin, const std::string& path) {
   std::filesystem::path p(path);
@@ -161,7 +154,7 @@ Status ParseDrillTable(TomlFields& root, Scenario* s) {
   TomlFields d(**t, s->origin, "drill");
   auto id = d.String("id", 64);
   if (!id.ok()) return id.status();
-  if (!IsId(*id)) return d.Error("id", "must be lower-case letters, digits and '-'");
+  if (!IsSlugId(*id)) return d.Error("id", "must be lower-case letters, digits and '-'");
   auto name = d.String("name", 200);
   if (!name.ok()) return name.status();
   auto description = d.OptionalString("description", 2000);
@@ -311,23 +304,10 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& origin,
   return s;
 }
 
-namespace {
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return IoError("cannot read " + path);
-  return ss.str();
-}
-
-}  // namespace
-
 Result<Scenario> LoadScenarioFile(const std::string& path) {
-  auto text = ReadWholeFile(path);
+  auto text = ReadTextFile(path);
   if (!text.ok()) return text.status();
-  return ParseScenario(*text, path, ReadWholeFile);
+  return ParseScenario(*text, path, ReadTextFile);
 }
 
 Result<std::vector<Scenario>> LoadScenarioLibrary(const std::string& dir) {

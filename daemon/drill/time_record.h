@@ -4,7 +4,7 @@
 // recipient notified and confirmed with the channel, recovery, late submission
 // accepted) and each deadline with when it was met. The daemon fills it from its
 // journal and store; this file is the format (lifeline.drill-record/1, see
-// proto/drill-record.md), its strict parser and the pure evaluation of deadlines.
+// proto/drills.md), its strict parser and the pure evaluation of deadlines.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,9 @@
 #include "daemon/drill/toml_fields.h"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 namespace lifeline::drill {
 
 Result<toml::table> ParseToml(std::string_view text, const std::string& origin) {
@@ -9,6 +13,20 @@ Result<toml::table> ParseToml(std::string_view text, const std::string& origin) 
     return InvalidArgument(origin + ":" + std::to_string(e.source().begin.line) + ": " +
                            std::string(e.description()));
   }
+}
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return IoError("cannot read " + path);
+  return ss.str();
+}
+
+bool IsSlugId(std::string_view s) {
+  if (s.empty() || s.size() > 64 || s.front() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 TomlFields::TomlFields(const toml::table& table, std::string origin, std::string prefix)

@@ -19,6 +19,10 @@ namespace lifeline::drill {
 
 // Parses TOML text; a syntax error names origin and line.
 Result<toml::table> ParseToml(std::string_view text, const std::string& origin);
+// A whole file's bytes.
+Result<std::string> ReadTextFile(const std::string& path);
+// An id as the drill files write them: 1-64 of [a-z0-9-], not starting with '-'.
+bool IsSlugId(std::string_view s);
 
 class TomlFields {
  public:

@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "daemon/core/time_format.h"
 #include "daemon/core/uuid.h"
@@ -191,6 +192,64 @@ int DrillResults(const Context& ctx, const DrillPrintArgs& a) {
   auto pdf = print::RenderPdf(doc);
   if (!pdf.ok()) return EnvError(pdf.status());
   return WriteOutput(a.pdf, *pdf, "PDF ");
+}
+
+namespace {
+
+struct ProgrammeArgs {
+  std::string scenarios_dir = "config/drills", plan_file;
+  DrillPlanArgs plan;
+  DrillCheckArgs check;
+  DrillPrintArgs record, results;
+};
+
+void AddPlanCommands(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& c) {
+  c.push_back(drill->add_subcommand("scenarios", "check the scenario library (levels 1-4, the five categories)"));
+  c.back()->add_option("DIR", a.scenarios_dir, "scenario folder (default config/drills)");
+  auto* plan = c.emplace_back(drill->add_subcommand("plan", "draw the units and their scenarios at random, seal the plan"));
+  plan->add_option("--roster", a.plan.roster, "roster TOML (config/roster.toml)")->required();
+  plan->add_option("--seed", a.plan.seed, "seed of the draw (default: random; the same seed gives the same plan)");
+  plan->add_option("--scenarios", a.plan.scenarios, "scenario folder (default config/drills)");
+  plan->add_option("--out", a.plan.out, "sealed plan file to write (kept sealed until after the drill)")->required();
+  plan->add_option("--units", a.plan.units, "draw at least this many units (default: the rule set's fraction)");
+  c.push_back(drill->add_subcommand("reveal", "open a sealed plan: check it against its commitment, print it"));
+  c.back()->add_option("FILE", a.plan_file, "sealed plan file")->required();
+  auto* check = c.emplace_back(drill->add_subcommand("check-seal", "audit a revealed plan against the sealed commitment"));
+  check->add_option("FILE", a.check.file, "sealed plan file")->required();
+  check->add_option("--commitment", a.check.commitment, "the commitment journaled before the drill")->required();
+  check->add_option("--roster", a.check.roster, "also redraw its seed over this roster and check the assignments");
+  check->add_option("--scenarios", a.check.scenarios, "scenario folder for the redraw (default config/drills)");
+}
+
+void AddPrintCommands(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& c) {
+  auto* record = c.emplace_back(drill->add_subcommand("record", "print the 演練時間紀錄表 of a drill record (JSON)"));
+  record->add_option("FILE", a.record.file, "drill record (lifeline.drill-record/1)")->required();
+  record->add_option("--html", a.record.html, "HTML file to write");
+  record->add_option("--pdf", a.record.pdf, "PDF file to write");
+  record->add_option("--csv", a.record.csv, "CSV file to write (UTF-8 with BOM)");
+  auto* results = c.emplace_back(drill->add_subcommand("results", "print the 演練成果報告 of a drill record (JSON)"));
+  results->add_option("FILE", a.results.file, "drill record (lifeline.drill-record/1)")->required();
+  results->add_option("--html", a.results.html, "HTML file to write");
+  results->add_option("--pdf", a.results.pdf, "PDF file to write");
+}
+
+}  // namespace
+
+std::function<int(const Context&)> AddDrillProgramme(CLI::App* drill) {
+  auto a = std::make_shared<ProgrammeArgs>();
+  auto c = std::make_shared<std::vector<CLI::App*>>();
+  AddPlanCommands(drill, *a, *c);
+  AddPrintCommands(drill, *a, *c);
+  return [a, c](const Context& ctx) {
+    const auto& cmd = *c;
+    if (*cmd[0]) return DrillScenarios(ctx, a->scenarios_dir);
+    if (*cmd[1]) return DrillPlan(ctx, a->plan);
+    if (*cmd[2]) return DrillReveal(ctx, a->plan_file);
+    if (*cmd[3]) return DrillCheckSeal(ctx, a->check);
+    if (*cmd[4]) return DrillRecord(ctx, a->record);
+    if (*cmd[5]) return DrillResults(ctx, a->results);
+    return -1;
+  };
 }
 
 }  // namespace lifeline::cli

@@ -3,6 +3,9 @@
 // report. Exit status as commands.h: 0 done, 1 refused or failed check, 2 environment.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
+#include <functional>
 #include <string>
 
 #include "tools/lifeline/commands.h"
@@ -28,6 +31,11 @@ struct DrillPrintArgs {
   std::string file;  // a drill record (lifeline.drill-record/1)
   std::string html, pdf, csv;
 };
+
+// Registers scenarios, plan, reveal, check-seal, record and results under the
+// `drill` command; the function returned runs the one that was parsed, or
+// returns -1 when none of them was.
+std::function<int(const Context&)> AddDrillProgramme(CLI::App* drill);
 
 int DrillScenarios(const Context& ctx, const std::string& dir);
 int DrillPlan(const Context& ctx, const DrillPlanArgs& args);

@@ -89,35 +89,7 @@ int Run(int argc, char** argv) {
   auto* drill_list = drill->add_subcommand("list", "every drill with its state");
   auto* drill_timeline = drill->add_subcommand("timeline", "a drill's steps, each with its time");
   drill_timeline->add_option("ID", id, "drill id (or its report id)")->required();
-  std::string scenarios_dir = "config/drills";
-  auto* drill_scenarios = drill->add_subcommand("scenarios", "check the scenario library (levels 1-4, the five categories)");
-  drill_scenarios->add_option("DIR", scenarios_dir, "scenario folder (default config/drills)");
-  DrillPlanArgs plan;
-  auto* drill_plan = drill->add_subcommand("plan", "draw the units and their scenarios at random and seal the plan");
-  drill_plan->add_option("--roster", plan.roster, "roster TOML (config/roster.toml)")->required();
-  drill_plan->add_option("--seed", plan.seed, "seed of the draw (default: random; the same seed gives the same plan)");
-  drill_plan->add_option("--scenarios", plan.scenarios, "scenario folder (default config/drills)");
-  drill_plan->add_option("--out", plan.out, "sealed plan file to write (kept sealed until after the drill)")->required();
-  drill_plan->add_option("--units", plan.units, "draw at least this many units (default: the rule set's fraction)");
-  std::string plan_file;
-  auto* drill_reveal = drill->add_subcommand("reveal", "open a sealed plan: check it against its commitment, print it");
-  drill_reveal->add_option("FILE", plan_file, "sealed plan file")->required();
-  DrillCheckArgs check;
-  auto* drill_check = drill->add_subcommand("check-seal", "audit a revealed plan against the commitment sealed before the drill");
-  drill_check->add_option("FILE", check.file, "sealed plan file")->required();
-  drill_check->add_option("--commitment", check.commitment, "the commitment journaled before the drill")->required();
-  drill_check->add_option("--roster", check.roster, "also redraw its seed over this roster and check the assignments");
-  drill_check->add_option("--scenarios", check.scenarios, "scenario folder for the redraw (default config/drills)");
-  DrillPrintArgs record, results;
-  auto* drill_record = drill->add_subcommand("record", "print the 演練時間紀錄表 of a drill record (JSON)");
-  drill_record->add_option("FILE", record.file, "drill record (lifeline.drill-record/1)")->required();
-  drill_record->add_option("--html", record.html, "HTML file to write");
-  drill_record->add_option("--pdf", record.pdf, "PDF file to write");
-  drill_record->add_option("--csv", record.csv, "CSV file to write (UTF-8 with BOM)");
-  auto* drill_results = drill->add_subcommand("results", "print the 演練成果報告 of a drill record (JSON)");
-  drill_results->add_option("FILE", results.file, "drill record (lifeline.drill-record/1)")->required();
-  drill_results->add_option("--html", results.html, "HTML file to write");
-  drill_results->add_option("--pdf", results.pdf, "PDF file to write");
+  auto run_programme = AddDrillProgramme(drill);
 
   try {
     app.parse(argc, argv);
@@ -141,12 +113,7 @@ int Run(int argc, char** argv) {
   if (*drill_start) return DrillStart(ctx, scenario, follow, follow_seconds, allow_partial);
   if (*drill_list) return DrillList(ctx);
   if (*drill_timeline) return DrillTimeline(ctx, id);
-  if (*drill_scenarios) return DrillScenarios(ctx, scenarios_dir);
-  if (*drill_plan) return DrillPlan(ctx, plan);
-  if (*drill_reveal) return DrillReveal(ctx, plan_file);
-  if (*drill_check) return DrillCheckSeal(ctx, check);
-  if (*drill_record) return DrillRecord(ctx, record);
-  if (*drill_results) return DrillResults(ctx, results);
+  if (int rc = run_programme(ctx); rc >= 0) return rc;
   return 2;
 }
 

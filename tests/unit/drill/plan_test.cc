@@ -4,10 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include "daemon/drill/plan.h"
 #include "daemon/drill/random_draw.h"
+#include "tests/support/command.h"
 
 namespace lifeline::drill {
 namespace {
@@ -175,6 +177,26 @@ TEST_F(PlanTest, SealRevealsNoAssignment) {
     EXPECT_EQ(text.find(a["unit"].get<std::string>()), std::string::npos);
     EXPECT_EQ(text.find(a["scenario"].get<std::string>()), std::string::npos);
   }
+}
+
+// A sealed plan as `lifeline drill plan` wrote it (golden bytes): it checks,
+// and an auditor's own tool reproduces its commitment from proto/drills.md's
+// recipe (here Python's json and hashlib, nothing of lifeline's).
+TEST(SealedPlanFile, ChecksAndAnIndependentRecipeAgrees) {
+  const std::string path = LIFELINE_SOURCE_DIR "/tests/fixtures/drills/sealed-plan-seed7.json";
+  std::ifstream in(path);
+  json sealed = json::parse(in);
+  const std::string commitment = sealed["commitment"];
+  EXPECT_TRUE(CheckSeal(sealed, commitment).ok());
+  auto c = Commitment(sealed["plan"], sealed["nonce"]);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(*c, commitment);
+  auto py = testing_support::RunCommand(
+      "python3 -c \"import json,hashlib,sys; d=json.load(open(sys.argv[1],encoding='utf-8')); "
+      "c=json.dumps(d['plan'],ensure_ascii=False,separators=(',',':'),sort_keys=True).encode(); "
+      "print(hashlib.sha256(bytes.fromhex(d['nonce'])+c).hexdigest())\" " + path);
+  ASSERT_EQ(py.exit_code, 0) << py.output;
+  EXPECT_EQ(py.output, commitment + "\n");
 }
 
 TEST(Roster, ErrorsNameFileLineAndKey) {
