@@ -104,7 +104,7 @@ std::string MetCount(const UnitRecord& u, bool* any_missed) {
 
 }  // namespace
 
-print::Document ResultsDocument(const DrillRecord& r, const OffsetTime& due, const std::string& due_source) {
+print::Document ResultsDocument(const DrillRecord& r, const OffsetTime& due, const std::string& due_rule) {
   print::Document d;
   d.title = "演練成果報告";
   d.subtitle = r.name;
@@ -128,8 +128,7 @@ print::Document ResultsDocument(const DrillRecord& r, const OffsetTime& due, con
   d.Paragraph(std::to_string(r.units.size() - static_cast<size_t>(missed_units)) + " 個單位所有期限皆達成；" +
               std::to_string(missed_units) + " 個單位有未達成之期限（詳見演練時間紀錄表）。");
   d.Heading("三、成果報告提交期限");
-  d.Paragraph("本成果報告併演練時間紀錄表，應於 " + LocalTime(due).substr(0, 10) + " 前主動送交備查（演練完成後 1 個月內；" +
-              due_source + "）。");
+  d.Paragraph("本成果報告併演練時間紀錄表，應於 " + LocalTime(due).substr(0, 10) + " 前主動送交備查（" + due_rule + "）。");
   d.Heading("四、核定");
   d.Signatures({"規劃組", "督察組", "資通安全長"});
   return d;

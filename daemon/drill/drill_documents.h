@@ -15,8 +15,9 @@
 namespace lifeline::drill {
 
 print::Document TimeRecordDocument(const DrillRecord& r);
-// `results_due` from ResultsDue(); `due_source` names the rule (e.g. "seed 003 5.2.1").
-print::Document ResultsDocument(const DrillRecord& r, const OffsetTime& results_due, const std::string& due_source);
+// `results_due` from ResultsDue(); `due_rule` is that rule in words with its
+// source, as the rule set gives them (e.g. "…於演練後一個月內提交；seed 003 5.2.1").
+print::Document ResultsDocument(const DrillRecord& r, const OffsetTime& results_due, const std::string& due_rule);
 // One row per step and per deadline, under a header row; for print::Csv.
 std::vector<std::vector<std::string>> TimeRecordRows(const DrillRecord& r);
 

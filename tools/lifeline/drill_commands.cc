@@ -180,11 +180,13 @@ int DrillResults(const Context& ctx, const DrillPrintArgs& a) {
   if (!rules.ok()) return EnvError(rules.status());
   auto due = drill::ResultsDue(*record, *rules);
   if (!due.ok()) return EnvError(due.status());
-  std::string source;
+  std::string rule, source;
   for (const auto& f : rules->figures) {
-    if (f.key == "drill_results_due") source = f.source;
+    if (f.key != "drill_results_due") continue;
+    rule = f.title + "；" + f.source;
+    source = f.source;
   }
-  const print::Document doc = drill::ResultsDocument(*record, *due, source);
+  const print::Document doc = drill::ResultsDocument(*record, *due, rule);
   std::cout << "演練成果報告: " << record->units.size() << " unit(s); due " << drill::LocalTime(*due).substr(0, 10)
             << " (" << source << ")\n";
   if (int rc = WriteOutput(a.html, print::RenderHtml(doc), "HTML"); rc != 0) return rc;

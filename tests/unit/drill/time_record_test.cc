@@ -151,10 +151,10 @@ TEST(TimeRecordDocument, PrintsEveryStepAndDeadline) {
 
 TEST(ResultsDocument, SummarisesUnitsAndRemindsOfItsDueDate) {
   DrillRecord r = Parsed();
-  const std::string text = PdfText(ResultsDocument(r, T("2026-10-15T16:00:00+08:00"), "seed 003 5.2.1"), "results.pdf");
+  const std::string text = PdfText(ResultsDocument(r, T("2026-10-15T16:00:00+08:00"), "一個月內；seed 003 5.2.1"), "results.pdf");
   for (const char* s : {"演練成果報告", "參演單位：3 個", "高雄市兵役處", "其他方式 達成（提前 34 分 00 秒）",
                         "未達成（逾時 2 分 40 秒）", "網站 達成（提前 52 分 58 秒）", "1 個單位所有期限皆達成",
-                        "2 個單位有未達成之期限", "2026-10-15 前主動送交備查", "規劃組"}) {
+                        "2 個單位有未達成之期限", "2026-10-15 前主動送交備查（一個月內；seed 003 5.2.1）", "規劃組"}) {
     EXPECT_THAT(text, HasSubstr(s)) << s;
   }
 }
