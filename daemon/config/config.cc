@@ -207,6 +207,41 @@ Status CheckEscalationAndEmail(const Config& c, const std::function<Status(const
   return Status::Ok();
 }
 
+void ReadSupervisor(const toml::table& t, Config::Supervisor* s) {
+  s->device = Str(t, "supervisor.device");
+  s->heartbeat_ms = Int(t, "supervisor.heartbeat_ms");
+  s->watchdog_seconds = Int(t, "supervisor.watchdog_seconds");
+  s->host_off_seconds = Int(t, "supervisor.host_off_seconds");
+  s->host_boot_seconds = Int(t, "supervisor.host_boot_seconds");
+  s->max_resets_per_hour = Int(t, "supervisor.max_resets_per_hour");
+  s->battery_full_runtime_minutes = Int(t, "supervisor.battery_full_runtime_minutes");
+  s->modem_port_lost_seconds = Int(t, "supervisor.modem_port_lost_seconds");
+  s->modem_cycle_min_interval_seconds = Int(t, "supervisor.modem_cycle_min_interval_seconds");
+}
+
+// The ranges the firmware accepts (proto/supervisor.md, CONFIG), so nothing is clamped silently.
+Status CheckSupervisor(const Config& c, const std::function<Status(const char*, const std::string&)>& bad) {
+  const auto& s = c.supervisor;
+  if (c.power.source == "supervisor" && s.device.empty()) {
+    return bad("supervisor.device", "must name the supervisor's serial port when power.source is \"supervisor\"");
+  }
+  for (auto [key, v, lo, hi] : {std::tuple{"supervisor.heartbeat_ms", s.heartbeat_ms, 100, 60000},
+                                {"supervisor.watchdog_seconds", s.watchdog_seconds, 0, 3600},
+                                {"supervisor.host_off_seconds", s.host_off_seconds, 1, 120},
+                                {"supervisor.host_boot_seconds", s.host_boot_seconds, 0, 3600},
+                                {"supervisor.max_resets_per_hour", s.max_resets_per_hour, 0, 8},
+                                {"supervisor.battery_full_runtime_minutes", s.battery_full_runtime_minutes, 1, 65535},
+                                {"supervisor.modem_port_lost_seconds", s.modem_port_lost_seconds, 1, 3600},
+                                {"supervisor.modem_cycle_min_interval_seconds", s.modem_cycle_min_interval_seconds, 0,
+                                 86400}}) {
+    if (v < lo || v > hi) return bad(key, "must be " + std::to_string(lo) + "-" + std::to_string(hi));
+  }
+  if (s.watchdog_seconds != 0 && (s.watchdog_seconds < 2 || s.watchdog_seconds * 1000 < 2 * s.heartbeat_ms)) {
+    return bad("supervisor.watchdog_seconds", "must be 0 (off) or at least 2 s and two heartbeats");
+  }
+  return Status::Ok();
+}
+
 Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& origins) {
   auto bad = [&](const char* key, const std::string& why) {
     auto it = origins.find(key);
@@ -222,7 +257,10 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
   // sun_path holds 108 bytes including the terminator.
   if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
   LIFELINE_RETURN_IF_ERROR(CheckSiteAndMonitor(c, bad));
-  if (!c.power.source.empty() && c.power.source != "nut") return bad("power.source", "must be \"\" or \"nut\"");
+  if (!c.power.source.empty() && c.power.source != "nut" && c.power.source != "supervisor") {
+    return bad("power.source", "must be \"\", \"nut\" or \"supervisor\"");
+  }
+  LIFELINE_RETURN_IF_ERROR(CheckSupervisor(c, bad));
   if (c.power.nut_port < 1 || c.power.nut_port > 65535) return bad("power.nut_port", "must be 1-65535");
   if (c.power.poll_interval_ms < 100 || c.power.poll_interval_ms > 600000) {
     return bad("power.poll_interval_ms", "must be 100-600000");
@@ -268,6 +306,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   ReadSiteAndMonitor(t, &c);
   c.power = {Str(t, "power.source"), Str(t, "power.nut_host"), Str(t, "power.nut_ups"),
              Int(t, "power.nut_port"), Int(t, "power.poll_interval_ms")};
+  ReadSupervisor(t, &c.supervisor);
   c.sms = {Str(t, "sms.device"), Str(t, "sms.pin"), Int(t, "sms.validity_minutes"),
            Int(t, "sms.max_attempts_per_part"), Int(t, "sms.retry_delay_ms")};
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t, origins));

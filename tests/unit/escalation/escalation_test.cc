@@ -58,7 +58,7 @@ class Simulation {
     plan_.progress = InitialProgress(notices_);
     std::filesystem::create_directories(dir_);
     auto store = Store::Open({(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "",
-                              kStoreSchemaVersion},
+                              kStoreSchemaVersion, ""},
                              clock_);
     if (!store.ok()) throw std::runtime_error(store.status().ToString());
     store_ = std::move(*store);
