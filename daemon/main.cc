@@ -216,6 +216,161 @@ int Fatal(const Status& s) {
   return 2;
 }
 
+// What lifelined runs on, all read and checked before anything starts.
+struct Inputs {
+  Config config;
+  RuleSet rules;
+  Directory recipients;
+  Templates templates;
+};
+
+Result<Inputs> LoadInputs(Config config) {
+  auto rules = LoadRules(config);
+  if (!rules.ok()) return rules.status();
+  auto recipients = LoadRecipients(config);
+  if (!recipients.ok()) return recipients.status();
+  auto templates = LoadTemplates(config);
+  if (!templates.ok()) return templates.status();
+  return Inputs{std::move(config), std::move(*rules), std::move(*recipients), std::move(*templates)};
+}
+
+// The running daemon: every module is a member, declared in dependency order,
+// so construction builds them in that order and destruction stops them in
+// reverse. Start wires and starts what needs more than construction; Stop
+// ends what must end before the store's last journal entry.
+class Daemon {
+ public:
+  // `clock` is the one the store was opened with.
+  Daemon(Inputs in, supervisor::SupervisedClock& clock, std::unique_ptr<Store> store)
+      : clock_(clock),
+        in_(std::move(in)),
+        store_(std::move(store), io_),
+        api_(store_, in_.rules),
+        online_(io_, store_, {std::chrono::seconds(in_.config.site.replay_interval_seconds), 8}),
+        engine_(io_, store_, clock_, std::move(in_.recipients), std::move(in_.templates), EngineOptionsFrom(in_.config)),
+        phone_(io_, store_, std::chrono::seconds(std::max(1, in_.config.escalation.phone_reminder_seconds /
+                                                                 in_.config.time_scale))),
+        drills_(io_, store_, clock_, engine_, online_),
+        signals_(io_, SIGINT, SIGTERM) {}
+
+  Status Start();
+  void Run();
+  void Stop();
+
+ private:
+  Status StartChannels();
+  void WireConditions();
+  Status StartPowerSources();
+
+  supervisor::SupervisedClock& clock_;
+  Inputs in_;
+  asio::io_context io_;
+  AsyncStore store_;
+  IntakeApi api_;
+  OnlinePath online_;
+  EscalationEngine engine_;
+  PhoneRunner phone_;
+  ChannelRunners runners_;
+  DrillDesk drills_;
+  Conditions live_;  // what the engine knows of the world: the site's link and the mains
+  OnlineParts online_parts_;
+  std::unique_ptr<NutPowerSource> nut_;
+  std::unique_ptr<supervisor::SupervisorService> supervisor_;
+  std::unique_ptr<IntakeServer> server_;
+  asio::signal_set signals_;
+};
+
+Status Daemon::StartChannels() {
+  engine_.SetRunner("phone", &phone_);
+  AddPhoneRoutes(api_, store_, phone_);
+  LIFELINE_RETURN_IF_ERROR(lifeline::StartChannels(
+      io_, clock_, in_.config, store_, runners_, [this](const std::string& kind, const nlohmann::json& e) {
+        spdlog::info("{} channel: {}", kind, e.dump());
+        store_.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
+          return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
+        });
+      }));
+  for (auto& [kind, runner] : runners_.all) engine_.SetRunner(kind, runner);
+  AddDrillRoutes(api_, drills_, clock_);
+  return Status::Ok();
+}
+
+void Daemon::WireConditions() {
+  online_.on_link_change = [this](const LinkChange& c) {
+    live_.site_outage = c.to == LinkState::kOutage;
+    live_.link_class = live_.site_outage ? std::string(LinkReasonName(c.reason)) : "";
+    live_.outage_began_at = live_.site_outage ? std::optional<WallTime>(c.failing_since) : std::nullopt;
+    engine_.SetConditions(live_);
+  };
+  online_.on_accepted = [this](const std::string& id, int revision) {
+    engine_.OnAccepted(id, revision);
+    drills_.OnAccepted(id);
+  };
+  api_.on_stored = [this](StoredRevision r) {
+    online_.Submit(r);
+    engine_.OnStored(std::move(r));
+  };
+}
+
+Status Daemon::StartPowerSources() {
+  auto on_power = [this](const PowerState& p) {
+    live_.on_battery = p.known && p.on_battery;
+    live_.battery_runtime = live_.on_battery ? p.runtime : std::nullopt;
+    engine_.SetConditions(live_);
+  };
+  auto nut = StartPower(io_, in_.config, store_, on_power);
+  if (!nut.ok()) return nut.status();
+  nut_ = std::move(*nut);
+  auto supervised = supervisor::SupervisorService::Start(
+      io_, in_.config, on_power,
+      [this](const std::string& type, const nlohmann::json& payload, std::function<void(Status)> done) {
+        store_.Run([type, payload](Store& st) { return st.RecordEvent(type, "", payload); }, std::move(done));
+      },
+      &clock_);
+  if (!supervised.ok()) return supervised.status();
+  supervisor_ = std::move(*supervised);
+  return Status::Ok();
+}
+
+Status Daemon::Start() {
+  LIFELINE_RETURN_IF_ERROR(StartChannels());
+  WireConditions();
+  auto online = StartOnline(io_, clock_, in_.config, online_);
+  if (!online.ok()) return online.status();
+  online_parts_ = std::move(*online);
+  LIFELINE_RETURN_IF_ERROR(StartPowerSources());
+  drills_.Start();
+  engine_.Start();
+  auto server = IntakeServer::Listen(io_, in_.config.socket_path, in_.config.socket_group, api_);
+  if (!server.ok()) return server.status();
+  server_ = std::move(*server);
+  signals_.async_wait([this](const std::error_code&, int sig) {
+    spdlog::info("signal {}: stopping", sig);
+    io_.stop();
+  });
+  return Status::Ok();
+}
+
+void Daemon::Run() {
+  spdlog::info("ready: rule set {} ({}), state in {}, socket {}", in_.rules.id, in_.rules.origin,
+               in_.config.state_dir, in_.config.socket_path);
+  sd_notify(0, "READY=1");
+  io_.run();
+}
+
+void Daemon::Stop() {
+  server_.reset();
+  engine_.Stop();
+  if (online_parts_.monitor) online_parts_.monitor->Stop();
+  online_.Detach();
+  if (nut_) nut_->Stop();
+  if (supervisor_) supervisor_->Stop();
+  store_.RunInBackground("the daemon's stop",
+                         [](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); });
+  spdlog::info("stopped");
+}
+
+// Fatal errors before the loop runs exit with 2 (bad configuration or state).
 int Run(const Args& args) {
   auto config = LoadEffectiveConfig(args.config_file);
   if (!config.ok()) {
@@ -228,100 +383,21 @@ int Run(const Args& args) {
     std::cerr << "lifelined: " << s.message() << "\n";
     return 2;
   }
-  auto rules = LoadRules(*config);
-  if (!rules.ok()) return Fatal(rules.status());
-  auto recipients = LoadRecipients(*config);
-  if (!recipients.ok()) return Fatal(recipients.status());
-  auto templates = LoadTemplates(*config);
-  if (!templates.ok()) return Fatal(templates.status());
-  if (s = PrepareStateDir(config->state_dir); !s.ok()) return Fatal(s);
-  if (s = LockStateDir(config->state_dir); !s.ok()) return Fatal(s);
-
+  auto in = LoadInputs(std::move(*config));
+  if (!in.ok()) return Fatal(in.status());
+  if (s = PrepareStateDir(in->config.state_dir); !s.ok()) return Fatal(s);
+  if (s = LockStateDir(in->config.state_dir); !s.ok()) return Fatal(s);
   supervisor::SupervisedClock clock;  // the system's, or the supervisor's RTC when NTP is not synchronised
-  auto store = Store::Open(StoreOptionsFor(config->state_dir), clock);
+  auto store = Store::Open(StoreOptionsFor(in->config.state_dir), clock);
   if (!store.ok()) return Fatal(store.status());
   s = (*store)->RecordEvent("daemon.started", "",
-                            {{"rules_id", rules->id}, {"rules_origin", rules->origin}, {"time_scale", config->time_scale},
-                             {"pid", getpid()}});
+                            {{"rules_id", in->rules.id}, {"rules_origin", in->rules.origin},
+                             {"time_scale", in->config.time_scale}, {"pid", getpid()}});
   if (!s.ok()) return Fatal(s);
-
-  asio::io_context io;
-  AsyncStore async_store(std::move(*store), io);
-  IntakeApi api(async_store, *rules);
-  OnlinePath online(io, async_store, {std::chrono::seconds(config->site.replay_interval_seconds), 8});
-  EscalationEngine engine(io, async_store, clock, std::move(*recipients), std::move(*templates),
-                          EngineOptionsFrom(*config));
-  PhoneRunner phone(io, async_store, std::chrono::seconds(std::max(1, config->escalation.phone_reminder_seconds /
-                                                                          config->time_scale)));
-  engine.SetRunner("phone", &phone);
-  AddPhoneRoutes(api, async_store, phone);
-  ChannelRunners runners;
-  s = StartChannels(io, clock, *config, async_store, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
-    spdlog::info("{} channel: {}", kind, e.dump());
-    async_store.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
-      return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
-    });
-  });
-  if (!s.ok()) return Fatal(s);
-  for (auto& [kind, runner] : runners.all) engine.SetRunner(kind, runner);
-  DrillDesk drills(io, async_store, clock, engine, online);
-  AddDrillRoutes(api, drills, clock);
-
-  // What the engine needs to know of the world: the site's link and the mains.
-  Conditions live;
-  online.on_link_change = [&](const LinkChange& c) {
-    live.site_outage = c.to == LinkState::kOutage;
-    live.link_class = live.site_outage ? std::string(LinkReasonName(c.reason)) : "";
-    live.outage_began_at = live.site_outage ? std::optional<WallTime>(c.failing_since) : std::nullopt;
-    engine.SetConditions(live);
-  };
-  online.on_accepted = [&](const std::string& id, int revision) {
-    engine.OnAccepted(id, revision);
-    drills.OnAccepted(id);
-  };
-  api.on_stored = [&](StoredRevision r) {
-    online.Submit(r);
-    engine.OnStored(std::move(r));
-  };
-  auto online_parts = StartOnline(io, clock, *config, online);
-  if (!online_parts.ok()) return Fatal(online_parts.status());
-  auto on_power = [&](const PowerState& p) {
-    live.on_battery = p.known && p.on_battery;
-    live.battery_runtime = live.on_battery ? p.runtime : std::nullopt;
-    engine.SetConditions(live);
-  };
-  auto power = StartPower(io, *config, async_store, on_power);
-  if (!power.ok()) return Fatal(power.status());
-  auto supervised = supervisor::SupervisorService::Start(
-      io, *config, on_power,
-      [&async_store](const std::string& type, const nlohmann::json& payload, std::function<void(Status)> done) {
-        async_store.Run([type, payload](Store& st) { return st.RecordEvent(type, "", payload); }, std::move(done));
-      },
-      &clock);
-  if (!supervised.ok()) return Fatal(supervised.status());
-  drills.Start();
-  engine.Start();
-  auto server = IntakeServer::Listen(io, config->socket_path, config->socket_group, api);
-  if (!server.ok()) return Fatal(server.status());
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const std::error_code&, int sig) {
-    spdlog::info("signal {}: stopping", sig);
-    io.stop();
-  });
-  spdlog::info("ready: rule set {} ({}), state in {}, socket {}", rules->id, rules->origin,
-               config->state_dir, config->socket_path);
-  sd_notify(0, "READY=1");
-  io.run();
-  server->reset();
-  engine.Stop();
-  if (online_parts->monitor) online_parts->monitor->Stop();
-  online.Detach();
-  if (*power) (*power)->Stop();
-  if (*supervised) (*supervised)->Stop();
-  async_store.RunInBackground("the daemon's stop",
-                              [](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); });
-  spdlog::info("stopped");
+  Daemon daemon(std::move(*in), clock, std::move(*store));
+  if (s = daemon.Start(); !s.ok()) return Fatal(s);
+  daemon.Run();
+  daemon.Stop();
   return 0;
 }
 

@@ -72,6 +72,47 @@ Status Validate(const SmsTestOptions& o) {
   return enc.ok() ? Status::Ok() : enc.status();
 }
 
+Result<std::string> MessageIdFor(const SmsTestOptions& o) {
+  if (!o.message_id.empty()) return o.message_id;
+  auto uuid = NewUuidV4();
+  if (!uuid.ok()) return uuid.status();
+  return "sms-test-" + *uuid;
+}
+
+SmsModemOptions ModemOptionsFor(const SmsTestOptions& o) {
+  SmsModemOptions mo;
+  mo.at.device = o.device;
+  mo.pin = o.pin;
+  mo.health_interval = std::chrono::seconds(5);
+  return mo;
+}
+
+SmsSenderOptions SenderOptionsFor(const SmsTestOptions& o) {
+  SmsSenderOptions so;
+  so.submit.validity = o.validity;
+  so.max_attempts_per_part = o.max_attempts_per_part;
+  so.retry_delay = o.retry_delay;
+  so.max_modem_waits = int(std::chrono::milliseconds(o.ready_timeout) / o.retry_delay) + 1;
+  return so;
+}
+
+// The verdict line and the exit code, once the message left the queue.
+int Report(const SmsTestOptions& o, const MessageResult& result, const std::optional<MessageRecord>& latest,
+           bool settled, std::ostream& out) {
+  if (latest) PrintEvidence(*latest, out);
+  const bool confirmed = latest && latest->Confirmed();
+  out << "result: " << MessageStateName(result.state);
+  if (!result.why.ok()) out << " (" << result.why.message() << ")";
+  if (o.report_timeout.count() > 0) {
+    out << (confirmed ? ", confirmed: every part delivered"
+            : settled ? ", NOT confirmed"
+                      : ", reports incomplete");
+  }
+  out << "\n";
+  if (result.state != MessageState::kSent) return 1;
+  return o.report_timeout.count() > 0 && !confirmed ? 1 : 0;
+}
+
 }  // namespace
 
 int RunSmsTest(const SmsTestOptions& o, const LedgerFactory& open_ledger, std::ostream& out) {
@@ -81,36 +122,18 @@ int RunSmsTest(const SmsTestOptions& o, const LedgerFactory& open_ledger, std::o
   }
   asio::io_context io;
   auto ledger = open_ledger(io);
-  if (!ledger.ok()) {
-    out << "error: " << ledger.status().ToString() << "\n";
+  auto id = ledger.ok() ? MessageIdFor(o) : Result<std::string>(ledger.status());
+  if (!id.ok()) {
+    out << "error: " << id.status().ToString() << "\n";
     return 1;
   }
-  std::string id = o.message_id;
-  if (id.empty()) {
-    auto uuid = NewUuidV4();
-    if (!uuid.ok()) {
-      out << "error: " << uuid.status().ToString() << "\n";
-      return 1;
-    }
-    id = "sms-test-" + *uuid;
-  }
   SystemClock clock;
-  SmsModemOptions mo;
-  mo.at.device = o.device;
-  mo.pin = o.pin;
-  mo.health_interval = std::chrono::seconds(5);
-  SmsModem modem(io, mo);
-  SmsSenderOptions so;
-  so.submit.validity = o.validity;
-  so.max_attempts_per_part = o.max_attempts_per_part;
-  so.retry_delay = o.retry_delay;
-  so.max_modem_waits = int(std::chrono::milliseconds(o.ready_timeout) / o.retry_delay) + 1;
-  SmsSender sender(io, modem, **ledger, clock, so);
+  SmsModem modem(io, ModemOptionsFor(o));
+  SmsSender sender(io, modem, **ledger, clock, SenderOptionsFor(o));
   std::optional<MessageRecord> latest;  // the message as last stored
   sender.SetEvidenceHandler([&](const MessageRecord& m) {
-    if (m.id == id) latest = m;
+    if (m.id == *id) latest = m;
   });
-
   modem.Start();
   const bool ready = RunUntil(io, o.ready_timeout, [&] { return modem.health().Ready(); });
   out << "modem: " << modem.health().ToJson() << "\n";
@@ -119,7 +142,7 @@ int RunSmsTest(const SmsTestOptions& o, const LedgerFactory& open_ledger, std::o
     return 1;
   }
   std::optional<MessageResult> result;
-  sender.Send(SmsRequest{id, o.number, o.text}, [&](const MessageResult& r) { result = r; });
+  sender.Send(SmsRequest{*id, o.number, o.text}, [&](const MessageResult& r) { result = r; });
   if (!RunUntil(io, o.send_timeout, [&] { return result.has_value(); })) {
     out << "result: not sent within " << o.send_timeout.count() << " s\n";
     return 1;
@@ -129,19 +152,9 @@ int RunSmsTest(const SmsTestOptions& o, const LedgerFactory& open_ledger, std::o
   if (result->state == MessageState::kSent && o.report_timeout.count() > 0) {
     settled = RunUntil(io, o.report_timeout, [&] { return ReportsSettled(latest); });
   }
-  if (latest) PrintEvidence(*latest, out);
-  const bool confirmed = latest && latest->Confirmed();
-  out << "result: " << MessageStateName(result->state);
-  if (!result->why.ok()) out << " (" << result->why.message() << ")";
-  if (o.report_timeout.count() > 0) {
-    out << (confirmed ? ", confirmed: every part delivered"
-            : settled ? ", NOT confirmed"
-                      : ", reports incomplete");
-  }
-  out << "\n";
+  int rc = Report(o, *result, latest, settled, out);
   modem.Stop();
-  if (result->state != MessageState::kSent) return 1;
-  return o.report_timeout.count() > 0 && !confirmed ? 1 : 0;
+  return rc;
 }
 
 }  // namespace lifeline::sms
