@@ -12,6 +12,8 @@ namespace {
 int Run(int argc, char** argv) {
   CLI::App app{"lifeline: incident notification within the hour, whatever happens to the network"};
   app.require_subcommand(1);
+  // Global options may also follow the subcommand: `lifeline rules show --rules FILE`.
+  app.fallthrough();
   Context ctx;
   app.add_option("--rules", ctx.rules_file, "rule set file (default: the compiled-in tw-2021)");
   app.add_option("--config", ctx.config_file, "lifelined's configuration file, to find its state and socket");
@@ -21,8 +23,12 @@ int Run(int argc, char** argv) {
   std::string file, id, report_file;
   std::optional<std::string> journal_report;
   auto* report = app.add_subcommand("report", "incident reports")->require_subcommand(1);
+  std::string stage, stage_report;
   auto* validate = report->add_subcommand("validate", "check a report file; print its level and deadlines");
-  validate->add_option("FILE", file, "report JSON")->required();
+  validate->add_option("FILE", file, "report JSON (or a stage 2/3 document with --stage)")->required();
+  validate->add_option("--stage", stage, "damage-control (stage 2, 損害控制或復原) or closing (stage 3, 結案)")
+      ->check(CLI::IsMember({"damage-control", "closing"}));
+  validate->add_option("--report", stage_report, "with --stage: the report JSON the document follows");
   auto* submit = report->add_subcommand("submit", "file a new report with lifelined (durable when it answers)");
   submit->add_option("FILE", file, "report JSON (revision 1)")->required();
   auto* revise = report->add_subcommand("revise", "file a new revision of a report (level change, 續行通報)");
@@ -91,6 +97,8 @@ int Run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (*validate && !stage.empty()) return StageValidate(ctx, file, stage, stage_report);
+  if (*validate && !stage_report.empty()) return EnvError(InvalidArgument("--report needs --stage"));
   if (*validate) return ReportValidate(ctx, file);
   if (*submit) return ReportSubmit(ctx, file, /*revision=*/false);
   if (*revise) return ReportSubmit(ctx, file, /*revision=*/true);
