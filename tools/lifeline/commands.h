@@ -53,6 +53,11 @@ int ReportList(const Context& ctx);
 int ReportShow(const Context& ctx, const std::string& id);
 int RulesShow(const Context& ctx, const std::string& report_file);
 int JournalVerify(const Context& ctx);
+// Prints the device's evidence key (creating it in the state directory when
+// absent) with its SHA-256 fingerprint.
+int EvidenceKey(const Context& ctx);
+// Verifies an evidence bundle; `key_file` ("" = none) is the PEM public key to pin.
+int EvidenceVerify(const Context& ctx, const std::string& file, const std::string& key_file);
 // The report's journal as a readable timeline; with `follow_seconds` > 0 it
 // keeps printing new steps until the site accepted the report or the time is up.
 int ReportTimeline(const Context& ctx, const std::string& id, int follow_seconds);

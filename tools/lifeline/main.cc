@@ -50,6 +50,13 @@ int Run(int argc, char** argv) {
   auto* jshow = journal->add_subcommand("show", "print the timeline");
   jshow->add_option("--report", journal_report, "only entries about this report");
 
+  std::string bundle_key;
+  auto* evidence = app.add_subcommand("evidence", "signed evidence bundles an auditor verifies offline")->require_subcommand(1);
+  auto* evidence_key = evidence->add_subcommand("key", "print the device's signing key and fingerprint (created if absent)");
+  auto* evidence_verify = evidence->add_subcommand("verify", "check a bundle: structure, every file, the signature");
+  evidence_verify->add_option("FILE", file, "the bundle (.tar)")->required();
+  evidence_verify->add_option("--key", bundle_key, "PEM public key the bundle must be signed with (pin)");
+
   std::string number, out, device;
   auto* fax = app.add_subcommand("fax", "the fax channel (Class 1 modem)")->require_subcommand(1);
   auto* fax_render = fax->add_subcommand("render", "render a report's form as the fax sends it (TIFF-F + PNG)");
@@ -107,6 +114,8 @@ int Run(int argc, char** argv) {
   if (*timeline) return ReportTimeline(ctx, id, follow_report);
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
+  if (*evidence_key) return EvidenceKey(ctx);
+  if (*evidence_verify) return EvidenceVerify(ctx, file, bundle_key);
   if (*jshow) return JournalShow(ctx, journal_report);
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports);
   if (*fax_render) return FaxRender(ctx, id, out);

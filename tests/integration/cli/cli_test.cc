@@ -103,6 +103,44 @@ TEST(CliTest, StageDocumentsAgainstTheirReportAndDeadline) {
   EXPECT_NE(Exec(kCli + " report validate x.json --stage stage-2").exit_code, 0);
 }
 
+TEST(CliTest, EvidenceKeyIsCreatedOnceInTheStateDir) {
+  std::string dir = testing::TempDir() + "/evidence-state";
+  std::filesystem::remove_all(dir);
+  CommandResult first = Exec(kCli + " evidence key --state-dir " + dir);
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("[created now"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("-----BEGIN PUBLIC KEY-----"), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(dir + "/evidence-key.pem").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CommandResult second = Exec(kCli + " evidence key --state-dir " + dir);
+  EXPECT_NE(second.output.find("[existing"), std::string::npos) << second.output;
+  auto fingerprint = [](const std::string& out) {
+    auto at = out.find("fingerprint 指紋: ");
+    return at == std::string::npos ? std::string() : out.substr(at + std::string("fingerprint 指紋: ").size(), 64);
+  };
+  EXPECT_EQ(fingerprint(first.output).size(), 64u);
+  EXPECT_EQ(fingerprint(first.output), fingerprint(second.output));
+}
+
+TEST(CliTest, EvidenceVerifyAcceptsTheGoldenBundleAndRefusesAlteredOnes) {
+  std::string fixtures = kSrc + "/tests/fixtures/evidence";
+  CommandResult ok = Exec(kCli + " evidence verify " + fixtures + "/golden.tar --key " + fixtures + "/test-device-key.pub.pem");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("VERIFIED 驗證通過"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("(the pinned key"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("7 file(s)"), std::string::npos) << ok.output;
+  CommandResult unpinned = Exec(kCli + " evidence verify " + fixtures + "/golden.tar");
+  EXPECT_EQ(unpinned.exit_code, 0) << unpinned.output;
+  EXPECT_NE(unpinned.output.find("NOT PINNED"), std::string::npos) << unpinned.output;
+  CommandResult bad = Exec(kCli + " evidence verify " + fixtures + "/corrupt/flipped_file_byte.tar");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("files/report/r1.json"), std::string::npos) << bad.output;
+  CommandResult other = Exec(kCli + " evidence verify " + fixtures + "/corrupt/altered_and_resigned_by_another_key.tar --key " +
+                             fixtures + "/test-device-key.pub.pem");
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_NE(other.output.find("not the pinned key"), std::string::npos) << other.output;
+}
+
 TEST(CliTest, FaxRenderWritesTheTiffAndItsPreview) {
   std::string tiff = testing::TempDir() + "/form.tif";
   CommandResult r = Exec(kCli + " fax render " + kSrc + "/config/sample-report.json --out " + tiff);
