@@ -17,7 +17,6 @@
 #include <string>
 
 #include "daemon/channels/phone/phone.h"
-#include "daemon/channels/phone/phone_api.h"
 #include "daemon/channels/wiring/wiring.h"
 #include "daemon/config/config.h"
 #include "daemon/core/log.h"
@@ -205,7 +204,7 @@ Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const C
     if (p.runtime) payload["runtime_seconds"] = p.runtime->count();
     if (p.charge_percent) payload["charge_percent"] = *p.charge_percent;
     spdlog::warn("power: {}", DescribePowerState(p));
-    store.Run([payload](Store& st) { return st.RecordEvent("power.change", "", payload); }, [](Status) {});
+    store.RunInBackground("a power change", [payload](Store& st) { return st.RecordEvent("power.change", "", payload); });
   });
   LIFELINE_RETURN_IF_ERROR(source->Start());
   return source;
@@ -260,12 +259,14 @@ int Run(const Args& args) {
   ChannelRunners runners;
   s = StartChannels(io, clock, *config, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
     spdlog::info("{} channel: {}", kind, e.dump());
-    async_store.Run([kind, e](Store& st) { return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}}); },
-                    [](Status) {});
+    async_store.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
+      return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
+    });
   });
   if (!s.ok()) return Fatal(s);
   for (auto& [kind, runner] : runners.all) engine.SetRunner(kind, runner);
-  DrillDesk drills(io, async_store, clock, api, engine, online);
+  DrillDesk drills(io, async_store, clock, engine, online);
+  AddDrillRoutes(api, drills, clock);
 
   // What the engine needs to know of the world: the site's link and the mains.
   Conditions live;
@@ -310,8 +311,8 @@ int Run(const Args& args) {
   if (online_parts->monitor) online_parts->monitor->Stop();
   online.Detach();
   if (*power) (*power)->Stop();
-  async_store.Run([](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); },
-                  [](Status) {});
+  async_store.RunInBackground("the daemon's stop",
+                              [](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); });
   spdlog::info("stopped");
   return 0;
 }

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/http/http.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
 #include "tests/support/daemon_harness.h"
@@ -173,22 +174,20 @@ class Connection {
   int Post(const std::string& body, const char* target = "/v1/reports") { return Send("POST", target, body); }
   int Get(const char* target) { return Send("GET", target, ""); }
   int Send(const char* method, const char* target, const std::string& body) {
-    std::string req = std::string(method) + " " + target + " HTTP/1.1\r\nHost: b\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\n\r\n" + body;
+    lifeline::http::Request request;
+    request.method = method;
+    request.target = target;
+    request.body = body;
+    std::string req = lifeline::http::SerializeRequest(request, "bench");
     if (write(fd_, req.data(), req.size()) != static_cast<ssize_t>(req.size())) return 0;
-    std::string in;
+    lifeline::http::ResponseParser parser;
     char buf[8192];
-    for (;;) {
-      size_t head = in.find("\r\n\r\n");
-      if (head != std::string::npos) {
-        size_t cl = in.find("Content-Length: ");
-        size_t want = head + 4 + std::stoul(in.substr(cl + 16));
-        if (in.size() >= want) return std::stoi(in.substr(9, 3));
-      }
+    while (parser.state() == lifeline::http::ResponseParser::State::kNeedMore) {
       ssize_t n = read(fd_, buf, sizeof buf);
       if (n <= 0) return 0;
-      in.append(buf, static_cast<size_t>(n));
+      parser.Feed(std::string_view(buf, static_cast<size_t>(n)));
     }
+    return parser.state() == lifeline::http::ResponseParser::State::kComplete ? parser.response().status : 0;
   }
 
  private:

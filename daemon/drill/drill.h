@@ -6,49 +6,59 @@
 // submission (補行通報) carrying its fallback evidence. Every step is in the
 // journal under the report's id, so the drill's timeline can be printed.
 //
-// API (proto/console-api.yaml): POST /v1/drills {name, scenario,
-// outage_seconds, report}; GET /v1/drills; GET /v1/drills/{id} with the
-// timeline. io_context thread only.
+// The desk knows no API: the API layer (daemon/intake) files the drill's
+// report and calls Hold/Record/List/Show. io_context thread only.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/core/clock.h"
 #include "daemon/escalation/engine.h"
-#include "daemon/intake/intake.h"
 #include "daemon/journal/journal.h"
 #include "daemon/online/online.h"
 #include "daemon/store/store.h"
 
 namespace lifeline {
 
+// A drill with its report's journal, for its timeline.
+struct DrillView {
+  DrillRow drill;
+  std::vector<JournalEntry> entries;
+  std::string report_state;
+};
+
 class DrillDesk {
  public:
-  DrillDesk(asio::io_context& io, AsyncStore& store, const Clock& clock, IntakeApi& api, EscalationEngine& engine,
+  DrillDesk(asio::io_context& io, AsyncStore& store, const Clock& clock, EscalationEngine& engine,
             OnlinePath& online);
   ~DrillDesk();
-  // Registers /v1/drills and restores drills still inside their simulated outage.
+  // Restores drills still inside their simulated outage.
   void Start();
+  // The report is held back from the site and the engine sees the site lost,
+  // until `until`; then the replay sends it as a late submission. Called
+  // before the report is stored: a stored report goes to the site at once.
+  void Hold(const std::string& report_id, WallTime until);
+  // Undoes Hold for a report that was not stored after all.
+  void Release(const std::string& report_id);
+  // Records a drill whose report is stored.
+  void Record(const DrillRow& drill, std::function<void(Status)> done);
+  void List(std::function<void(Result<std::vector<DrillRow>>)> done);
+  // By drill id or report id; NotFound when neither.
+  void Show(const std::string& id, std::function<void(Result<DrillView>)> done);
   // The site accepted a report: the drill it belongs to is over.
   void OnAccepted(const std::string& report_id);
 
  private:
-  void Handle(const http::Request& req, const std::vector<std::string>& path, IntakeApi::Reply reply);
-  void Begin(const http::Request& req, IntakeApi::Reply reply);
-  void Show(const std::string& id, IntakeApi::Reply reply);
-  void List(IntakeApi::Reply reply);
-  void Hold(const std::string& report_id, WallTime until);
-  void Release(const std::string& report_id);
-
   asio::io_context& io_;
   AsyncStore& store_;
   const Clock& clock_;
-  IntakeApi& api_;
   EscalationEngine& engine_;
   OnlinePath& online_;
   std::list<asio::steady_timer> timers_;  // one per simulated outage

@@ -22,6 +22,7 @@ bool IsHourDeadline(const std::string& key) {
 
 ChannelState StateOfAttempt(const AttemptRow& a) {
   if (a.ended_at.empty()) return ChannelState::kInProgress;
+  if (a.outcome == "cancelled") return ChannelState::kCancelled;
   return a.outcome == "confirmed" ? ChannelState::kConfirmed : ChannelState::kFailed;
 }
 
@@ -31,16 +32,6 @@ WallTime ParseUtc(const std::string& text, WallTime fallback) {
 }
 
 std::string Stamp(WallTime t, int offset) { return FormatRfc3339(WithOffset(t, offset)); }
-
-// Link classes in words, as the recipients read them.
-std::string ClassZh(const std::string& c) {
-  static const std::map<std::string, std::string> kWords = {
-      {"dns", "名稱解析失敗"},       {"connect", "無法連線"},        {"timeout", "連線逾時"},
-      {"tls", "加密連線失敗"},       {"tls_identity", "網站憑證不符"}, {"transport", "傳輸中斷"},
-      {"http_5xx", "網站服務錯誤"},   {"http_429", "網站限流"}};
-  auto it = kWords.find(c);
-  return it == kWords.end() ? c : it->second;
-}
 
 // What the plan and its messages need from a stored report. The document was
 // validated at intake, so it is read as it is rather than validated again.
@@ -69,32 +60,20 @@ ReportFacts FactsOf(const json& doc) {
 
 }  // namespace
 
-std::string ReasonClassFor(const FallbackReason& reason) {
-  if (reason.kind == FallbackReason::Kind::kPower) return "power";
-  static const std::set<std::string> kClasses = {"dns", "connect", "timeout", "tls",
-                                                 "tls_identity", "transport", "http_5xx", "http_429"};
-  return kClasses.count(reason.detail) ? reason.detail : "transport";
-}
-
 struct EscalationEngine::Tracked {
   StoredRevision rev;
   ReportFacts facts;
   WallTime escalate_at{}, notify_by{}, fallback_by{}, affected_by{};
   WallTime received_at{};
   std::vector<RequiredNotice> notices;
-  ReportProgress progress;
-  std::map<std::string, int64_t> notification_ids;      // recipient key -> row
-  std::map<std::string, std::string> notification_state;  // recipient key -> state name
-  std::map<int64_t, std::pair<size_t, size_t>> open_attempts;  // attempt -> (recipient, channel)
-  std::optional<EscalationTiming> frozen;  // the timing the report escalated with
-  json fallback;                           // why, as stored
-  std::set<std::string> reminders;         // "key/kind" already given
+  PlanState plan;
+  std::set<std::string> reminders;  // "key/kind" already given
   // Before this, Remind has nothing to give: every tick would otherwise read
   // the schedule of every report it tracks.
   WallTime next_reminder{};
   bool accepted = false;
-  bool cancelled = false;
   bool busy = false;  // a store job for this report is in flight
+  StepContext Context() const { return {&notices, fallback_by, affected_by, facts.offset()}; }
 };
 
 EscalationEngine::EscalationEngine(asio::io_context& io, AsyncStore& store, const Clock& clock, Directory directory,
@@ -171,10 +150,96 @@ void EscalationEngine::Load() {
         for (const auto& l : *loaded) Track(l.rev, l.notifications, l.attempts, l.reminders, l.fallback);
         // Resume what was under way when the daemon stopped, under the same attempt ids.
         for (auto& [id, t] : reports_) {
-          for (auto [attempt, where] : t->open_attempts) StartRunner(*t, where.first, where.second, attempt);
+          for (auto [attempt, where] : t->plan.open_attempts) StartRunner(*t, where.first, where.second, attempt);
         }
         Tick();
       });
+}
+
+PlanState RestorePlan(const std::vector<RequiredNotice>& notices, const StoredRevision& r,
+                      const std::vector<NotificationRow>& notifications, const std::vector<AttemptRow>& attempts,
+                      const json& fallback, WallTime now) {
+  PlanState plan;
+  plan.progress = InitialProgress(notices);
+  plan.progress.accepted_by_site = r.state == "accepted" || r.state == "accepted_late";
+  if (r.state == "fallback" || r.state == "accepted_late") {
+    plan.progress.escalated = true;
+    plan.fallback = fallback.is_object() ? fallback : json::object();
+    plan.frozen = EscalationTiming{ParseUtc(plan.fallback.value("escalated_at", ""), now),
+                                   plan.fallback.value("why", "restored from the store"),
+                                   plan.fallback.value("late", false)};
+  }
+  std::map<int64_t, std::string> recipient_of;
+  for (const auto& n : notifications) {
+    if (n.revision != r.revision) continue;
+    plan.notification_ids[n.recipient] = n.id;
+    plan.notification_state[n.recipient] = n.state;
+    recipient_of[n.id] = n.recipient;
+    if (n.state == "cancelled") plan.cancelled = true;
+    for (auto& rp : plan.progress.recipients) {
+      if (rp.key == n.recipient) rp.loud = n.loud;
+    }
+  }
+  for (const auto& a : attempts) {
+    auto rk = recipient_of.find(a.notification_id);
+    if (rk == recipient_of.end()) continue;  // an earlier revision's attempt
+    for (size_t ri = 0; ri < plan.progress.recipients.size(); ++ri) {
+      auto& rp = plan.progress.recipients[ri];
+      if (rp.key != rk->second) continue;
+      for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
+        auto& c = rp.channels[ci];
+        if (c.channel.kind != a.channel || c.channel.address != a.address) continue;
+        // A confirmed channel stays confirmed whatever a later attempt did.
+        if (c.state != ChannelState::kConfirmed) c.state = StateOfAttempt(a);
+        c.started_at = ParseUtc(a.started_at, now);
+        c.starts++;
+        if (a.ended_at.empty()) plan.open_attempts[a.id] = {ri, ci};
+      }
+    }
+  }
+  return plan;
+}
+
+Status RecordStep(Store& st, const std::string& id, int revision, const Step& step,
+                  const std::map<std::string, int64_t>& known_ids, RecordedStep* out) {
+  out->attempt_ids.clear();
+  auto ids = known_ids;
+  if (step.escalate) {
+    LIFELINE_RETURN_IF_ERROR(st.EscalateReport(id, revision, step.fallback));
+    for (const auto& [recipient, due] : step.required) {
+      auto n = st.AddNotification(id, revision, recipient, due);
+      if (!n.ok()) return n.status();
+      ids[recipient] = *n;
+    }
+  }
+  for (const auto& [recipient, why] : step.loud) LIFELINE_RETURN_IF_ERROR(st.MarkNotificationLoud(ids[recipient], why));
+  for (const auto& s : step.starts) {
+    if (s.move_notification) {
+      LIFELINE_RETURN_IF_ERROR(st.TransitionNotification(ids[s.key], NotificationState::kInProgress, {{"why", s.why}}));
+    }
+    auto attempt = st.StartAttempt(ids[s.key], s.kind, s.address, {{"why", s.why}, {"recipient", s.key}});
+    if (!attempt.ok()) return attempt.status();
+    out->attempt_ids.push_back(*attempt);
+  }
+  const json why = {{"why", "the site accepted the report"}};
+  for (int64_t a : step.close_attempts) {
+    LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(a, "cancelled", why));
+    LIFELINE_RETURN_IF_ERROR(st.CancelPhoneTask(a, "the site accepted the report"));
+  }
+  for (const auto& recipient : step.cancel_notifications) {
+    LIFELINE_RETURN_IF_ERROR(st.TransitionNotification(ids[recipient], NotificationState::kCancelled, why));
+  }
+  out->notification_ids = std::move(ids);
+  return Status::Ok();
+}
+
+Status RecordOutcome(Store& st, int64_t attempt_id, bool confirmed, const OutcomeEffect& effect,
+                     const std::string& summary, const json& evidence) {
+  json e = {{"summary", summary}, {"evidence", evidence}};
+  LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(attempt_id, confirmed ? "confirmed" : "failed", e));
+  if (!effect.confirm_notification) return Status::Ok();
+  return st.TransitionNotification(effect.notification_id, NotificationState::kConfirmed,
+                                   {{"attempt", attempt_id}, {"summary", summary}});
 }
 
 void EscalationEngine::Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
@@ -196,53 +261,42 @@ void EscalationEngine::Track(StoredRevision revision, const std::vector<Notifica
   }
   if (t->fallback_by == WallTime{}) t->fallback_by = t->notify_by;
   for (const auto& key : reminders) t->reminders.insert(key);
-  bool phone_superior = r.level >= 3;
-  bool affects_others = t->facts.affects_others;
-  t->notices = RequiredNotices(directory_, options_.policy, r.level, affects_others, r.drill, phone_superior);
-  t->progress = InitialProgress(t->notices);
-  t->progress.accepted_by_site = t->accepted;
-  if (r.state == "fallback" || r.state == "accepted_late") {
-    t->progress.escalated = true;
-    t->fallback = fallback.is_object() ? fallback : json::object();
-    t->frozen = EscalationTiming{ParseUtc(t->fallback.value("escalated_at", ""), clock_.Now()),
-                                 t->fallback.value("why", "restored from the store"),
-                                 t->fallback.value("late", false)};
-  }
-  std::map<int64_t, std::string> recipient_of;
-  for (const auto& n : notifications) {
-    if (n.revision != r.revision) continue;
-    t->notification_ids[n.recipient] = n.id;
-    t->notification_state[n.recipient] = n.state;
-    recipient_of[n.id] = n.recipient;
-    if (n.state == "cancelled") t->cancelled = true;
-    for (auto& rp : t->progress.recipients) {
-      if (rp.key == n.recipient) rp.loud = n.loud;
-    }
-  }
-  for (const auto& a : attempts) {
-    auto rk = recipient_of.find(a.notification_id);
-    if (rk == recipient_of.end()) continue;  // an earlier revision's attempt
-    for (size_t ri = 0; ri < t->progress.recipients.size(); ++ri) {
-      auto& rp = t->progress.recipients[ri];
-      if (rp.key != rk->second) continue;
-      for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
-        auto& c = rp.channels[ci];
-        if (c.channel.kind != a.channel || c.channel.address != a.address) continue;
-        // A confirmed channel stays confirmed whatever a later attempt did.
-        if (c.state != ChannelState::kConfirmed) c.state = StateOfAttempt(a);
-        c.started_at = ParseUtc(a.started_at, clock_.Now());
-        c.starts++;
-        if (a.ended_at.empty()) t->open_attempts[a.id] = {ri, ci};
-      }
-    }
-  }
+  t->notices = RequiredNotices(directory_, options_.policy, r.level, t->facts.affects_others, r.drill, r.level >= 3);
+  t->plan = RestorePlan(t->notices, r, notifications, attempts, fallback, clock_.Now());
   bool reminders_left = false;
   for (const auto& d : r.schedule.value("deadlines", json::array())) {
     std::string key = d.value("key", "");
     if (!IsHourDeadline(key) && !t->reminders.count(key + "/due")) reminders_left = true;
   }
-  if (t->accepted && !reminders_left && t->open_attempts.empty()) return;
+  if (t->accepted && !reminders_left && t->plan.open_attempts.empty()) return;
   reports_[r.id] = std::move(t);
+}
+
+// The earlier revision's plan ends when a new one arrives; the new level is
+// notified afresh.
+void EscalationEngine::Supersede(Tracked& old, int by_revision) {
+  for (auto& [attempt, where] : old.plan.open_attempts) CancelRunner(old, attempt, where);
+  if (!old.plan.progress.escalated || old.plan.cancelled) return;
+  std::vector<int64_t> open;
+  for (auto& [a, w] : old.plan.open_attempts) open.push_back(a);
+  std::vector<int64_t> notifications;
+  for (auto& [k, id] : old.plan.notification_ids) {
+    const std::string& st = old.plan.notification_state[k];
+    if (st == "pending" || st == "in_progress") notifications.push_back(id);
+  }
+  std::string why = "superseded by revision " + std::to_string(by_revision);
+  store_.RunInBackground("closing revision " + std::to_string(old.rev.revision) + " of report " + old.rev.id,
+                         [open, notifications, why](Store& st) -> Status {
+                           for (int64_t a : open) {
+                             LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(a, "cancelled", {{"why", why}}));
+                             LIFELINE_RETURN_IF_ERROR(st.CancelPhoneTask(a, why));
+                           }
+                           for (int64_t n : notifications) {
+                             LIFELINE_RETURN_IF_ERROR(
+                                 st.TransitionNotification(n, NotificationState::kCancelled, {{"why", why}}));
+                           }
+                           return Status::Ok();
+                         });
 }
 
 void EscalationEngine::OnStored(StoredRevision revision) {
@@ -250,38 +304,7 @@ void EscalationEngine::OnStored(StoredRevision revision) {
   const int revision_number = revision.revision, level = revision.level;
   auto it = reports_.find(id);
   if (it != reports_.end() && it->second->rev.revision >= revision_number) return;
-  if (it != reports_.end()) {
-    Tracked& old = *it->second;
-    // The earlier revision's plan ends here; the new level is notified afresh.
-    for (auto& [attempt, where] : old.open_attempts) {
-      ChannelRunner* runner = runners_[old.progress.recipients[where.first].channels[where.second].channel.kind];
-      if (runner) runner->Cancel(attempt);
-    }
-    if (old.progress.escalated && !old.cancelled) {
-      std::vector<int64_t> open;
-      for (auto& [a, w] : old.open_attempts) open.push_back(a);
-      std::vector<int64_t> notifications;
-      for (auto& [k, id] : old.notification_ids) {
-        auto st = old.notification_state[k];
-        if (st == "pending" || st == "in_progress") notifications.push_back(id);
-      }
-      std::string why = "superseded by revision " + std::to_string(revision_number);
-      store_.Run(
-          [open, notifications, why](Store& st) -> Status {
-            for (int64_t a : open) {
-              LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(a, "cancelled", {{"why", why}}));
-              LIFELINE_RETURN_IF_ERROR(st.CancelPhoneTask(a, why));
-            }
-            for (int64_t n : notifications) {
-              LIFELINE_RETURN_IF_ERROR(st.TransitionNotification(n, NotificationState::kCancelled, {{"why", why}}));
-            }
-            return Status::Ok();
-          },
-          [why](Status s) {
-            if (!s.ok()) spdlog::warn("escalation: closing the earlier revision ({}) failed: {}", why, s.ToString());
-          });
-    }
-  }
+  if (it != reports_.end()) Supersede(*it->second, revision_number);
   Track(std::move(revision), {}, {}, {}, nullptr);
   auto t = reports_.find(id);
   if (t != reports_.end()) {
@@ -297,10 +320,11 @@ void EscalationEngine::OnAccepted(const std::string& report_id, int revision) {
   if (it == reports_.end() || it->second->rev.revision != revision) return;
   Tracked& t = *it->second;
   t.accepted = true;
-  t.progress.accepted_by_site = true;
-  Emit(t, t.progress.escalated ? "the site accepted the late submission (補行通報)" : "the site accepted the report");
-  if (t.progress.escalated && !t.cancelled && !t.busy) {
-    Apply(t, {{Action::Kind::kCancelPending, "", {}, "the site accepted the report"}}, *t.frozen, ConditionsFor(t));
+  t.plan.progress.accepted_by_site = true;
+  Emit(t, t.plan.progress.escalated ? "the site accepted the late submission (補行通報)" : "the site accepted the report");
+  if (t.plan.progress.escalated && !t.plan.cancelled && !t.busy) {
+    Carry(t, {{Action::Kind::kCancelPending, "", {}, "the site accepted the report"}}, *t.plan.frozen,
+          ConditionsFor(t));
   }
 }
 
@@ -351,9 +375,10 @@ void EscalationEngine::Remind(Tracked& t) {
     std::string id = t.rev.id, text = (kind == "due" ? "due now: " : "coming up: ") + d.value("title_en", key) +
                                       " by " + Stamp(at, offset) + " (" + d.value("source", "") + ")";
     int revision = t.rev.revision;
-    store_.Run([id, revision, key, kind, payload](Store& st) {
-      return st.RecordReminder(id, revision, key, kind, payload).status();
-    }, [](Status) {});
+    store_.RunInBackground("the reminder " + key + "/" + kind + " of report " + id,
+                           [id, revision, key, kind, payload](Store& st) {
+                             return st.RecordReminder(id, revision, key, kind, payload).status();
+                           });
     Emit(t, "reminder, " + text);
   }
   t.next_reminder = next;
@@ -365,188 +390,64 @@ void EscalationEngine::Examine(Tracked& t) {
   if (t.accepted) return;
   WallTime now = clock_.Now();
   Conditions c = ConditionsFor(t);
-  EscalationTiming timing =
-      t.frozen ? *t.frozen : WhenToEscalate(t.escalate_at, t.notify_by, c, t.notices, options_.policy, now);
+  EscalationTiming timing = t.plan.frozen ? *t.plan.frozen
+                                          : WhenToEscalate(t.escalate_at, t.notify_by, c, t.notices, options_.policy, now);
   // Filed late with the site apparently up: the designated method gets its chance first.
-  if (!t.frozen && timing.late && !c.site_outage && now < t.received_at + options_.late_site_grace) return;
-  auto actions = Decide(t.progress, timing, t.fallback_by, options_.policy, now);
-  if (!actions.empty()) Apply(t, std::move(actions), timing, c);
+  if (!t.plan.frozen && timing.late && !c.site_outage && now < t.received_at + options_.late_site_grace) return;
+  auto actions = Decide(t.plan.progress, timing, t.fallback_by, options_.policy, now);
+  if (!actions.empty()) Carry(t, actions, timing, c);
 }
 
-// Records the actions in one transaction; only then do runners start.
-void EscalationEngine::Apply(Tracked& t, std::vector<Action> actions, const EscalationTiming& timing,
+// Decide's actions in three steps: PlanStep works out what they change, the
+// store records that in one transaction, and only after the commit does
+// ApplyStep change the plan and the runners start.
+void EscalationEngine::Carry(Tracked& t, const std::vector<Action>& actions, const EscalationTiming& timing,
                              const Conditions& c) {
-  struct Start {
-    size_t recipient, channel;
-    std::string key, kind, address, why;
-    bool move_notification;
-  };
-  struct Plan {
-    std::string id;
-    int revision = 0;
-    bool escalate = false, cancel = false;
-    json fallback;
-    std::vector<std::pair<std::string, std::string>> required;  // recipient, due_at
-    std::vector<std::pair<std::string, std::string>> loud;      // recipient, why
-    std::vector<Start> starts;
-    std::map<std::string, int64_t> notification_ids;
-    std::map<std::string, std::string> notification_state;
-    std::vector<int64_t> open_attempts;
-    // Filled by the store job.
-    std::vector<int64_t> attempt_ids;
-  };
-  auto plan = std::make_shared<Plan>();
-  plan->id = t.rev.id;
-  plan->revision = t.rev.revision;
-  plan->notification_ids = t.notification_ids;
-  plan->notification_state = t.notification_state;
-  int offset = t.facts.offset();
-  WallTime now = clock_.Now();
-  std::set<std::string> moved;
-  for (const auto& a : actions) {
-    switch (a.kind) {
-      case Action::Kind::kEscalate: {
-        FallbackReason reason = c.Reason();
-        std::string zh = reason.Zh(), en = reason.En();
-        if (reason.kind != FallbackReason::Kind::kPower) {
-          zh = (reason.kind == FallbackReason::Kind::kNetwork ? "網路中斷（" : "通報應變網站無法受理（") +
-               ClassZh(reason.detail) + "）";
-        }
-        if (c.simulated) {
-          zh = "演練模擬：" + zh;
-          en = "drill, simulated: " + en;
-        }
-        if (timing.late) {
-          zh += "；已逾知悉後一小時之通報時限";
-          en += "; the one-hour deadline has already passed";
-        }
-        plan->escalate = true;
-        plan->fallback = {{"why", timing.why}, {"late", timing.late}, {"escalated_at", Stamp(now, offset)},
-                          {"reason_class", ReasonClassFor(reason)}, {"reason", en}, {"reason_zh", zh},
-                          {"simulated", c.simulated}};
-        if (c.outage_began_at) plan->fallback["outage_began_at"] = Stamp(*c.outage_began_at, offset);
-        for (const auto& n : t.notices) {
-          WallTime due = n.recipient->role == "affected_agency" && t.affected_by != WallTime{} ? t.affected_by
-                                                                                              : t.fallback_by;
-          plan->required.emplace_back(n.recipient->key, Stamp(due, offset));
-          plan->notification_state[n.recipient->key] = "pending";
-        }
-        break;
-      }
-      case Action::Kind::kStartChannel: {
-        for (size_t ri = 0; ri < t.progress.recipients.size(); ++ri) {
-          const auto& rp = t.progress.recipients[ri];
-          if (rp.key != a.recipient) continue;
-          for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
-            const auto& ch = rp.channels[ci].channel;
-            if (ch.kind != a.channel.kind || ch.address != a.channel.address) continue;
-            std::string st = plan->notification_state[a.recipient];
-            bool move = (st == "pending" || st == "failed") && !moved.count(a.recipient);
-            if (move) moved.insert(a.recipient);
-            plan->starts.push_back({ri, ci, a.recipient, ch.kind, ch.address, a.why, move});
-          }
-        }
-        break;
-      }
-      case Action::Kind::kGoLoud:
-        plan->loud.emplace_back(a.recipient, a.why);
-        break;
-      case Action::Kind::kCancelPending:
-        plan->cancel = true;
-        for (auto& [attempt, where] : t.open_attempts) plan->open_attempts.push_back(attempt);
-        break;
-    }
-  }
+  auto step = std::make_shared<Step>(PlanStep(t.plan, actions, timing, c, t.Context(), clock_.Now()));
+  if (step->empty()) return;
+  auto recorded = std::make_shared<RecordedStep>();
   t.busy = true;
   store_.Run(
-      [plan](Store& st) -> Status {
-        plan->attempt_ids.clear();
-        auto ids = plan->notification_ids;
-        if (plan->escalate) {
-          LIFELINE_RETURN_IF_ERROR(st.EscalateReport(plan->id, plan->revision, plan->fallback));
-          for (const auto& [recipient, due] : plan->required) {
-            auto n = st.AddNotification(plan->id, plan->revision, recipient, due);
-            if (!n.ok()) return n.status();
-            ids[recipient] = *n;
-          }
-        }
-        for (const auto& [recipient, why] : plan->loud) {
-          LIFELINE_RETURN_IF_ERROR(st.MarkNotificationLoud(ids[recipient], why));
-        }
-        for (const auto& s : plan->starts) {
-          if (s.move_notification) {
-            LIFELINE_RETURN_IF_ERROR(
-                st.TransitionNotification(ids[s.key], NotificationState::kInProgress, {{"why", s.why}}));
-          }
-          auto attempt = st.StartAttempt(ids[s.key], s.kind, s.address, {{"why", s.why}, {"recipient", s.key}});
-          if (!attempt.ok()) return attempt.status();
-          plan->attempt_ids.push_back(*attempt);
-        }
-        if (plan->cancel) {
-          for (int64_t a : plan->open_attempts) {
-            LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(a, "cancelled", {{"why", "the site accepted the report"}}));
-            LIFELINE_RETURN_IF_ERROR(st.CancelPhoneTask(a, "the site accepted the report"));
-          }
-          for (const auto& [recipient, state] : plan->notification_state) {
-            if (state != "pending" && state != "in_progress") continue;
-            LIFELINE_RETURN_IF_ERROR(st.TransitionNotification(ids[recipient], NotificationState::kCancelled,
-                                                               {{"why", "the site accepted the report"}}));
-          }
-        }
-        plan->notification_ids = std::move(ids);
-        return Status::Ok();
+      [id = t.rev.id, revision = t.rev.revision, step, recorded, ids = t.plan.notification_ids](Store& st) {
+        return RecordStep(st, id, revision, *step, ids, recorded.get());
       },
-      [this, plan, timing, alive = std::weak_ptr<int>(alive_)](Status s) {
+      [this, id = t.rev.id, revision = t.rev.revision, step, recorded, timing,
+       alive = std::weak_ptr<int>(alive_)](Status s) {
         if (alive.expired()) return;
-        auto it = reports_.find(plan->id);
-        if (it == reports_.end() || it->second->rev.revision != plan->revision) return;
+        auto it = reports_.find(id);
+        if (it == reports_.end() || it->second->rev.revision != revision) return;
         Tracked& t = *it->second;
         t.busy = false;
         if (!s.ok()) {
-          spdlog::error("escalation: report {}: the plan's next step was not stored ({}); trying again",
-                        plan->id, s.ToString());
+          spdlog::error("escalation: report {}: the plan's next step was not stored ({}); trying again", id,
+                        s.ToString());
           return;
         }
-        t.notification_ids = plan->notification_ids;
-        if (plan->escalate) {
-          t.progress.escalated = true;
-          t.frozen = timing;
-          t.fallback = plan->fallback;
-          for (const auto& [r, due] : plan->required) t.notification_state[r] = "pending";
-          Emit(t, "escalating to other means: " + timing.why + "; reason: " + plan->fallback.value("reason_zh", ""));
-        }
-        for (const auto& [recipient, why] : plan->loud) {
-          for (auto& rp : t.progress.recipients) {
-            if (rp.key == recipient) rp.loud = true;
-          }
-          Emit(t, recipient + ": " + why);
-        }
-        for (size_t i = 0; i < plan->starts.size(); ++i) {
-          const auto& st = plan->starts[i];
-          t.notification_state[st.key] = "in_progress";
-          auto& c = t.progress.recipients[st.recipient].channels[st.channel];
-          c.state = ChannelState::kInProgress;
-          c.started_at = clock_.Now();
-          c.starts++;
-          int64_t attempt = plan->attempt_ids[i];
-          t.open_attempts[attempt] = {st.recipient, st.channel};
-          Emit(t, st.key + ": " + st.kind + " to " + st.address + " (attempt " + std::to_string(attempt) + "; " +
-                      st.why + ")");
-          StartRunner(t, st.recipient, st.channel, attempt);
-        }
-        if (plan->cancel) {
-          t.cancelled = true;
-          for (auto& [attempt, where] : t.open_attempts) {
-            ChannelRunner* runner = runners_[t.progress.recipients[where.first].channels[where.second].channel.kind];
-            if (runner) runner->Cancel(attempt);
-          }
-          t.open_attempts.clear();
-          for (auto& [r, state] : t.notification_state) {
-            if (state == "pending" || state == "in_progress") state = "cancelled";
-          }
-          Emit(t, "pending notifications cancelled: the site accepted the report");
-        }
+        Applied(t, *step, ApplyStep(t.plan, *step, *recorded, timing, clock_.Now()), timing);
       });
+}
+
+// What a recorded step means outside the plan: the timeline, and the runners.
+void EscalationEngine::Applied(Tracked& t, const Step& step, const AppliedStep& applied,
+                               const EscalationTiming& timing) {
+  if (step.escalate) {
+    Emit(t, "escalating to other means: " + timing.why + "; reason: " + step.fallback.value("reason_zh", ""));
+  }
+  for (const auto& [recipient, why] : step.loud) Emit(t, recipient + ": " + why);
+  for (size_t i = 0; i < applied.started.size(); ++i) {
+    const ChannelStart& st = step.starts[i];
+    auto [attempt, where] = applied.started[i];
+    Emit(t, st.key + ": " + st.kind + " to " + st.address + " (attempt " + std::to_string(attempt) + "; " + st.why +
+                ")");
+    StartRunner(t, where.first, where.second, attempt);
+  }
+  for (auto [attempt, where] : applied.cancelled) CancelRunner(t, attempt, where);
+  if (step.cancel) Emit(t, "pending notifications cancelled: the site accepted the report");
+}
+
+void EscalationEngine::CancelRunner(const Tracked& t, int64_t attempt, std::pair<size_t, size_t> where) {
+  ChannelRunner* runner = runners_[t.plan.progress.recipients[where.first].channels[where.second].channel.kind];
+  if (runner) runner->Cancel(attempt);
 }
 
 std::map<std::string, std::string> EscalationEngine::TemplateValues(const Tracked& t) const {
@@ -558,7 +459,7 @@ std::map<std::string, std::string> EscalationEngine::TemplateValues(const Tracke
   v["aware_at"] = t.facts.aware_at ? FormatHuman(*t.facts.aware_at) : t.rev.aware_at;
   v["report_id"] = t.rev.id;
   v["revision"] = std::to_string(t.rev.revision);
-  v["reason"] = t.fallback.value("reason_zh", "");
+  v["reason"] = t.plan.fallback.value("reason_zh", "");
   v["callback"] = !options_.callback.empty() ? options_.callback : t.facts.reporter_phone;
   v["notify_by"] = FormatHuman(WithOffset(t.fallback_by, offset));
   v["drill"] = t.rev.drill ? "【演練 DRILL】" : "";
@@ -566,7 +467,7 @@ std::map<std::string, std::string> EscalationEngine::TemplateValues(const Tracke
 }
 
 NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64_t attempt_id) const {
-  const auto& rp = t.progress.recipients[ri];
+  const auto& rp = t.plan.progress.recipients[ri];
   NoticeJob job;
   job.attempt_id = attempt_id;
   job.report_id = t.rev.id;
@@ -578,7 +479,7 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
   }
   job.address = rp.channels[ci].channel;
   job.report = t.rev.document;
-  job.reason_zh = t.fallback.value("reason_zh", "");
+  job.reason_zh = t.plan.fallback.value("reason_zh", "");
   int offset = t.facts.offset();
   job.due_at = Stamp(t.fallback_by, offset);
   for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
@@ -595,7 +496,7 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
   if (job.address.kind == "email") {
     job.subject = render("email", "subject_zh");
     auto en_values = values;
-    en_values["reason"] = t.fallback.value("reason", "");
+    en_values["reason"] = t.plan.fallback.value("reason", "");
     auto en = templates_.Render("email", "en", en_values);
     job.text = render("email", "zh") + "\n\n" + (en.ok() ? *en : std::string());
   }
@@ -621,8 +522,10 @@ void EscalationEngine::StartRunner(Tracked& t, size_t ri, size_t ci, int64_t att
         if (weak.expired()) return;
         auto it = reports_.find(id);
         if (it != reports_.end()) Emit(*it->second, "attempt " + std::to_string(attempt_id) + ": " + summary);
-        store_.Run([attempt_id, summary, evidence](Store& st) { return st.NoteAttempt(attempt_id, summary, evidence); },
-                   [](Status) {});
+        store_.RunInBackground("progress of attempt " + std::to_string(attempt_id),
+                               [attempt_id, summary, evidence](Store& st) {
+                                 return st.NoteAttempt(attempt_id, summary, evidence);
+                               });
       },
       [this, id, attempt_id, weak](const NoticeOutcome& outcome) {
         if (!weak.expired()) Finish(id, attempt_id, outcome);
@@ -631,40 +534,20 @@ void EscalationEngine::StartRunner(Tracked& t, size_t ri, size_t ci, int64_t att
 
 void EscalationEngine::Finish(const std::string& report_id, int64_t attempt_id, const NoticeOutcome& outcome) {
   bool confirmed = outcome.kind == NoticeOutcome::Kind::kConfirmed;
-  int64_t notification = 0;
-  std::string recipient;
   auto it = reports_.find(report_id);
   Tracked* t = it == reports_.end() ? nullptr : it->second.get();
-  if (t) {
-    auto open = t->open_attempts.find(attempt_id);
-    if (open != t->open_attempts.end()) {
-      recipient = t->progress.recipients[open->second.first].key;
-      notification = t->notification_ids[recipient];
-      auto& c = t->progress.recipients[open->second.first].channels[open->second.second];
-      if (c.state != ChannelState::kConfirmed) c.state = confirmed ? ChannelState::kConfirmed : ChannelState::kFailed;
-      t->open_attempts.erase(open);
-    }
-  }
-  bool confirm_notification = confirmed && t && notification != 0 && t->notification_state[recipient] == "in_progress";
-  if (confirm_notification) t->notification_state[recipient] = "confirmed";
-  json evidence = outcome.evidence;
-  std::string summary = outcome.summary;
+  OutcomeEffect effect;
+  if (t) effect = ApplyOutcome(t->plan, attempt_id, confirmed);
   store_.Run(
-      [attempt_id, confirmed, evidence, summary, notification, confirm_notification](Store& st) -> Status {
-        json e = {{"summary", summary}, {"evidence", evidence}};
-        LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(attempt_id, confirmed ? "confirmed" : "failed", e));
-        if (confirm_notification) {
-          LIFELINE_RETURN_IF_ERROR(st.TransitionNotification(notification, NotificationState::kConfirmed,
-                                                             {{"attempt", attempt_id}, {"summary", summary}}));
-        }
-        return Status::Ok();
+      [attempt_id, confirmed, effect, summary = outcome.summary, evidence = outcome.evidence](Store& st) {
+        return RecordOutcome(st, attempt_id, confirmed, effect, summary, evidence);
       },
       [attempt_id](Status s) {
         if (!s.ok()) spdlog::error("escalation: outcome of attempt {} not stored: {}", attempt_id, s.ToString());
       });
   if (t) {
-    Emit(*t, (recipient.empty() ? "" : recipient + ": ") + "attempt " + std::to_string(attempt_id) + " " +
-                 (confirmed ? "CONFIRMED" : "failed") + ": " + summary);
+    Emit(*t, (effect.recipient.empty() ? "" : effect.recipient + ": ") + "attempt " + std::to_string(attempt_id) +
+                 " " + (confirmed ? "CONFIRMED" : "failed") + ": " + outcome.summary);
   }
 }
 

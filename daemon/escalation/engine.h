@@ -21,7 +21,7 @@
 #include <string>
 
 #include "daemon/core/clock.h"
-#include "daemon/escalation/channel_runner.h"
+#include "daemon/channels/runner/channel_runner.h"
 #include "daemon/escalation/escalation.h"
 #include "daemon/store/store.h"
 
@@ -80,8 +80,11 @@ class EscalationEngine {
   Conditions ConditionsFor(const Tracked& t) const;
   void Examine(Tracked& t);
   void Remind(Tracked& t);
-  void Apply(Tracked& t, std::vector<Action> actions, const EscalationTiming& timing, const Conditions& c);
+  void Carry(Tracked& t, const std::vector<Action>& actions, const EscalationTiming& timing, const Conditions& c);
+  void Applied(Tracked& t, const Step& step, const AppliedStep& applied, const EscalationTiming& timing);
+  void Supersede(Tracked& old, int by_revision);
   void StartRunner(Tracked& t, size_t recipient, size_t channel, int64_t attempt_id);
+  void CancelRunner(const Tracked& t, int64_t attempt, std::pair<size_t, size_t> where);
   void Finish(const std::string& report_id, int64_t attempt_id, const NoticeOutcome& outcome);
   NoticeJob JobFor(const Tracked& t, size_t recipient, size_t channel, int64_t attempt_id) const;
   std::map<std::string, std::string> TemplateValues(const Tracked& t) const;
@@ -102,7 +105,18 @@ class EscalationEngine {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-// The reason as messages state it, and its class for the late submission.
-std::string ReasonClassFor(const FallbackReason& reason);
+// The one transaction of a step (escalation.h's PlanStep): everything it
+// decided, each write journaled. `known_ids` are the report's notification
+// rows so far; `out` gets the rows and attempt ids the step created.
+Status RecordStep(Store& store, const std::string& report_id, int revision, const Step& step,
+                  const std::map<std::string, int64_t>& known_ids, RecordedStep* out);
+// A channel's outcome for an attempt, with what ApplyOutcome said it changes.
+Status RecordOutcome(Store& store, int64_t attempt_id, bool confirmed, const OutcomeEffect& effect,
+                     const std::string& summary, const nlohmann::json& evidence);
+// The plan of revision `r` as the store holds it: the state the engine had
+// before a restart, rebuilt from the rows RecordStep and RecordOutcome wrote.
+PlanState RestorePlan(const std::vector<RequiredNotice>& notices, const StoredRevision& r,
+                      const std::vector<NotificationRow>& notifications, const std::vector<AttemptRow>& attempts,
+                      const nlohmann::json& fallback, WallTime now);
 
 }  // namespace lifeline

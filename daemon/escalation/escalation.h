@@ -7,23 +7,21 @@
 // hardware; channels carry out its actions.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "daemon/channels/runner/channel_runner.h"
 #include "daemon/core/status.h"
 #include "daemon/core/time_format.h"
 
 namespace lifeline {
-
-struct ChannelAddress {
-  std::string kind;     // sms | fax | phone | email
-  std::string address;  // number or e-mail address
-  std::string hours;    // phone only: "08:30-17:30"; "" = any time
-};
 
 struct Recipient {
   std::string key, role, name, source, verified;
@@ -65,6 +63,8 @@ struct FallbackReason {
 // Link failure classes (LinkReasonName) that mean our network is down, as
 // opposed to the site itself failing.
 FallbackReason ReasonFromLinkClass(std::string_view link_class);
+// The reason's class for the late submission: "power" or a link class.
+std::string ReasonClassFor(const FallbackReason& reason);
 
 struct Conditions {
   bool site_outage = false;
@@ -109,7 +109,9 @@ EscalationTiming WhenToEscalate(WallTime escalate_at, WallTime notify_by, const 
                                 const std::vector<RequiredNotice>& notices, const EscalationPolicy& policy,
                                 WallTime now);
 
-enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed };
+// kCancelled: the site accepted the report (or a new revision superseded it)
+// while the channel's attempt was open.
+enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed, kCancelled };
 
 struct ChannelProgress {
   ChannelAddress channel;
@@ -145,5 +147,75 @@ struct Action {
 // (after the store has recorded them), so a restart resumes from the store.
 std::vector<Action> Decide(const ReportProgress& progress, const EscalationTiming& timing, WallTime notify_by,
                            const EscalationPolicy& policy, WallTime now);
+
+// A decision changes state in three steps: PlanStep (pure) works out what the
+// actions change; the engine records that Step in one store transaction
+// (RecordStep, engine.h); ApplyStep (pure) applies the recorded Step to the
+// in-memory PlanState. The planner's tests call the same functions.
+
+// What the engine holds of one report's plan; RestorePlan (engine.h) rebuilds
+// it from the store after a restart.
+struct PlanState {
+  ReportProgress progress;
+  std::map<std::string, int64_t> notification_ids;             // recipient key -> row
+  std::map<std::string, std::string> notification_state;       // recipient key -> state name
+  std::map<int64_t, std::pair<size_t, size_t>> open_attempts;  // attempt -> (recipient, channel)
+  std::optional<EscalationTiming> frozen;                      // the timing it escalated with
+  nlohmann::json fallback;                                     // why, as stored
+  bool cancelled = false;                                      // pending notifications were cancelled
+};
+
+// The report's facts a step needs besides its state.
+struct StepContext {
+  const std::vector<RequiredNotice>* notices = nullptr;
+  WallTime fallback_by{}, affected_by{};
+  int offset_minutes = 8 * 60;
+};
+
+struct ChannelStart {
+  size_t recipient = 0, channel = 0;  // indexes into progress
+  std::string key, kind, address, why;
+  bool move_notification = false;  // pending/failed -> in_progress with this start
+};
+
+// Everything one decision changes, before anything is stored.
+struct Step {
+  bool escalate = false;
+  nlohmann::json fallback;                                    // escalate: the reason and timing, as stored
+  std::vector<std::pair<std::string, std::string>> required;  // escalate: recipient, due_at
+  std::vector<std::pair<std::string, std::string>> loud;      // recipient, why
+  std::vector<ChannelStart> starts;
+  bool cancel = false;                                        // the site accepted: close what is open
+  std::vector<int64_t> close_attempts;                        // cancel: open attempts
+  std::vector<std::string> cancel_notifications;              // cancel: recipients pending or in progress
+  bool empty() const { return !escalate && loud.empty() && starts.empty() && !cancel; }
+};
+
+Step PlanStep(const PlanState& state, const std::vector<Action>& actions, const EscalationTiming& timing,
+              const Conditions& conditions, const StepContext& context, WallTime now);
+
+// What the store gave the step: rows for new notifications, one attempt id per start.
+struct RecordedStep {
+  std::map<std::string, int64_t> notification_ids;
+  std::vector<int64_t> attempt_ids;  // in Step::starts order
+};
+
+// The attempts a recorded step hands to channels, and those it takes back.
+struct AppliedStep {
+  std::vector<std::pair<int64_t, std::pair<size_t, size_t>>> started;    // attempt -> (recipient, channel)
+  std::vector<std::pair<int64_t, std::pair<size_t, size_t>>> cancelled;  // attempt -> (recipient, channel)
+};
+
+AppliedStep ApplyStep(PlanState& state, const Step& step, const RecordedStep& recorded,
+                      const EscalationTiming& timing, WallTime now);
+
+// A channel's final outcome for an attempt, applied to the state.
+struct OutcomeEffect {
+  bool known = false;  // the attempt was open in this state
+  std::string recipient;
+  int64_t notification_id = 0;
+  bool confirm_notification = false;  // in_progress -> confirmed with it
+};
+OutcomeEffect ApplyOutcome(PlanState& state, int64_t attempt_id, bool confirmed);
 
 }  // namespace lifeline

@@ -13,7 +13,10 @@ namespace {
 http::Response Json(int status, const json& body) {
   http::Response r;
   r.status = status;
-  r.body = body.dump();
+  r.headers.Add("content-type", "application/json; charset=utf-8");
+  // Stored documents are valid UTF-8; anything else that reaches a body (a
+  // peer's bytes in evidence) is replaced rather than thrown over.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -46,18 +49,6 @@ http::Response FromStatus(const Status& s) {
   }
 }
 
-std::vector<std::string> SplitPath(const std::string& target) {
-  std::string path = target.substr(0, target.find('?'));
-  std::vector<std::string> parts;
-  for (size_t pos = 1; pos <= path.size();) {
-    size_t next = path.find('/', pos);
-    if (next == std::string::npos) next = path.size();
-    if (next > pos) parts.push_back(path.substr(pos, next - pos));
-    pos = next + 1;
-  }
-  return parts;
-}
-
 }  // namespace
 
 http::Response JsonResponse(int status, const json& body) { return Json(status, body); }
@@ -77,16 +68,16 @@ json RevisionToJson(const StoredRevision& r, bool include_document) {
 }
 
 void IntakeApi::Handle(const http::Request& req, Reply reply) {
-  std::vector<std::string> p = SplitPath(req.target);
+  std::vector<std::string> p = req.PathSegments();
   bool reports = p.size() >= 2 && p[0] == "v1" && p[1] == "reports";
   if (p == std::vector<std::string>{"v1", "health"} && req.method == "GET") {
     return reply(Json(200, {{"status", "ok"}, {"rules_id", rules_.id}}));
   }
-  if (reports && p.size() == 2 && req.method == "POST") return SubmitReport(req, "", reply);
+  if (reports && p.size() == 2 && req.method == "POST") return FileReport(req.body, "", reply);
   if (reports && p.size() == 2 && req.method == "GET") return ListReports(reply);
   if (reports && p.size() == 3 && req.method == "GET") return GetReport(p[2], reply);
   if (reports && p.size() == 4 && p[3] == "revisions" && req.method == "POST") {
-    return SubmitReport(req, p[2], reply);
+    return FileReport(req.body, p[2], reply);
   }
   if (p.size() >= 2 && p[0] == "v1") {
     auto handler = collections_.find(p[1]);
@@ -98,8 +89,8 @@ void IntakeApi::Handle(const http::Request& req, Reply reply) {
   reply(Error(404, "not_found", "no such endpoint: " + req.target, "無此路徑"));
 }
 
-void IntakeApi::SubmitReport(const http::Request& req, const std::string& path_id, Reply reply) {
-  ValidationOutcome outcome = ValidateReport(req.body);
+void IntakeApi::FileReport(const std::string& body_text, const std::string& path_id, Reply reply) {
+  ValidationOutcome outcome = ValidateReport(body_text);
   if (!outcome.ok()) {
     json body = outcome.ToJson();
     body["error"] = "invalid_report";

@@ -1,8 +1,9 @@
-// The intake: lifelined's JSON API (proto/console-api.yaml) over HTTP/1.1 on a
-// Unix socket. IntakeApi turns a request into validation, a schedule from the
-// rules and a store job; a report is acknowledged (201) only after its
-// transaction committed. IntakeServer accepts connections on the io_context
-// thread; everything here runs on that thread.
+// The intake: lifelined's JSON API (proto/console-api.yaml), the one layer
+// that knows HTTP. IntakeApi turns a request into validation, a schedule from
+// the rules and a store job (a report is acknowledged with 201 only after its
+// transaction committed), and routes phone tasks and drills to their modules.
+// IntakeServer serves it as HTTP/1.1 on a Unix socket. Nothing else in the
+// daemon includes this header but main. io_context thread only.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -15,8 +16,10 @@
 #include <memory>
 #include <string>
 
+#include "daemon/channels/phone/phone.h"
 #include "daemon/core/clock.h"
-#include "daemon/intake/http.h"
+#include "daemon/drill/drill.h"
+#include "daemon/http/http.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
 
@@ -24,9 +27,12 @@ namespace lifeline {
 
 class IntakeApi {
  public:
-  using Reply = std::function<void(http::Response)>;
+  using Reply = http::Reply;
   IntakeApi(AsyncStore& store, const RuleSet& rules) : store_(store), rules_(rules) {}
   void Handle(const http::Request& request, Reply reply);
+  // Files a report (revision_of empty) or a revision of report `revision_of`
+  // from its JSON text, answering as POST /v1/reports does.
+  void FileReport(const std::string& body, const std::string& revision_of, Reply reply);
 
   // Called on the io thread for each revision stored for the first time (after its commit).
   std::function<void(StoredRevision)> on_stored;
@@ -37,7 +43,6 @@ class IntakeApi {
   void AddCollection(const std::string& collection, Handler handler) { collections_[collection] = std::move(handler); }
 
  private:
-  void SubmitReport(const http::Request& request, const std::string& path_id, Reply reply);
   void GetReport(const std::string& id, Reply reply);
   void ListReports(Reply reply);
 
@@ -51,6 +56,14 @@ class IntakeApi {
 http::Response JsonResponse(int status, const nlohmann::json& body);
 http::Response ErrorResponse(int status, std::string_view code, const std::string& en, const std::string& zh);
 http::Response ResponseFromStatus(const Status& s);
+
+// The phone tasks' endpoints: GET /v1/phone-tasks [?state=all],
+// GET /v1/phone-tasks/{id}, POST /v1/phone-tasks/{id}/confirm with
+// {answered_by, answered_at (RFC 3339 with offset), note?}.
+void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner);
+// The drills' endpoints: POST /v1/drills {name, scenario, outage_seconds,
+// report}; GET /v1/drills; GET /v1/drills/{id} with the timeline.
+void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock);
 
 // JSON of a stored revision as the API returns it.
 nlohmann::json RevisionToJson(const StoredRevision& r, bool include_document);

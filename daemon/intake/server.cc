@@ -2,9 +2,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
-#include <asio/read.hpp>
-#include <asio/write.hpp>
 
 #include "daemon/core/log.h"
 #include "daemon/intake/intake.h"
@@ -14,68 +11,13 @@ namespace {
 
 using asio::local::stream_protocol;
 
-// One client connection: read, parse, answer, repeat while keep-alive. Kept
-// alive by the shared_ptr captured in its pending async operation.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(stream_protocol::socket socket, IntakeApi& api) : socket_(std::move(socket)), api_(api) {}
-  void Start() { Read(); }
-
- private:
-  void Read() {
-    auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buf_), [this, self](std::error_code ec, size_t n) {
-      if (ec) return;  // client went away
-      pending_.append(buf_.data(), n);
-      Process();
-    });
-  }
-
-  void Process() {
-    size_t used = parser_.Feed(pending_);
-    pending_.erase(0, used);
-    switch (parser_.state()) {
-      case http::RequestParser::State::kNeedMore:
-        return Read();
-      case http::RequestParser::State::kError: {
-        http::Response r;
-        r.status = parser_.error_status();
-        r.body = nlohmann::json{{"error", "bad_request"}, {"message", parser_.error()}}.dump();
-        r.close = true;
-        return Write(std::move(r));
-      }
-      case http::RequestParser::State::kComplete: {
-        auto self = shared_from_this();
-        bool keep = parser_.request().keep_alive;
-        api_.Handle(parser_.request(), [this, self, keep](http::Response r) {
-          r.close = r.close || !keep;
-          Write(std::move(r));
-        });
-      }
-    }
-  }
-
-  void Write(http::Response r) {
-    auto self = shared_from_this();
-    auto data = std::make_shared<std::string>(http::Serialize(r));
-    bool close = r.close;
-    asio::async_write(socket_, asio::buffer(*data), [this, self, data, close](std::error_code ec, size_t) {
-      if (ec || close) {
-        std::error_code ignored;
-        socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
-        return;
-      }
-      parser_.Reset();
-      Process();
-    });
-  }
-
-  stream_protocol::socket socket_;
-  IntakeApi& api_;
-  http::RequestParser parser_;
-  std::array<char, 16384> buf_;
-  std::string pending_;
-};
+// Bodies the API takes: a report or a revision is at most 1 MiB, anything
+// else (a confirmation, a drill) far less.
+size_t BodyLimitFor(const http::Request& head) {
+  return head.Path().rfind("/v1/reports", 0) == 0 || head.Path().rfind("/v1/drills", 0) == 0
+             ? http::kDefaultMaxBodyBytes
+             : 64 * 1024;
+}
 
 // A socket file left by a crashed daemon is removed; a live one is an error.
 Status ClaimPath(asio::io_context& io, const std::string& path) {
@@ -131,7 +73,13 @@ IntakeServer::~IntakeServer() {
 void IntakeServer::Accept() {
   acceptor_.async_accept([this](std::error_code ec, stream_protocol::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Connection>(std::move(socket), api_)->Start();
+    if (!ec) {
+      http::SessionOptions options;
+      options.body_limit = BodyLimitFor;
+      options.default_headers = {{"cache-control", "no-store"}};
+      auto handler = [this](http::Request& request, http::Reply reply) { api_.Handle(request, std::move(reply)); };
+      std::make_shared<http::Session<stream_protocol::socket>>(std::move(socket), handler, options)->Start();
+    }
     else spdlog::warn("accept on {} failed: {}", path_, ec.message());
     Accept();
   });

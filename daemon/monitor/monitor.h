@@ -87,7 +87,7 @@ class LinkObserver {
 };
 
 // Probes through the SiteClient and also listens to its submission attempts
-// (wire it into the client's observer chain, e.g. with FanOutObserver).
+// (the client's observer passes them on).
 class LinkMonitor final : public SiteAttemptObserver {
  public:
   LinkMonitor(asio::io_context& io, const Clock& clock, LinkOptions options, SiteClient& client,
@@ -98,7 +98,7 @@ class LinkMonitor final : public SiteAttemptObserver {
   void Stop();
   LinkState state() const { return machine_.state(); }
 
-  void OnAttemptStart(const SiteAttempt&) override {}
+  void OnAttemptStart(const SiteAttempt&, std::function<void()> proceed) override { proceed(); }
   void OnAttemptEnd(const SiteAttemptResult& r) override;
 
  private:

@@ -251,12 +251,23 @@ void OnlinePath::Acknowledge(const Submission& s, const SiteReceipt& receipt) {
       });
 }
 
-void OnlinePath::OnAttemptStart(const SiteAttempt& a) {
-  if (monitor_) monitor_->OnAttemptStart(a);
-  if (a.idempotency_key.empty()) return;  // health probes are not journaled one by one
+// The attempt's request leaves once its journal entry committed. Should the
+// entry fail (a full disk), the report still goes: an undelivered report is
+// the worse failure, and the failure is logged.
+void OnlinePath::OnAttemptStart(const SiteAttempt& a, std::function<void()> proceed) {
+  if (a.idempotency_key.empty()) return proceed();  // health probes are not journaled one by one
   nlohmann::json p = {{"idempotency_key", a.idempotency_key}, {"attempt", a.attempt}, {"url", a.url}};
   std::string report = ReportOf(a.idempotency_key);
-  store_.Run([p, report](Store& st) { return st.RecordEvent("site.attempt.start", report, p); }, [](Status) {});
+  store_.Run([p, report](Store& st) { return st.RecordEvent("site.attempt.start", report, p); },
+             [this, alive = std::weak_ptr<int>(alive_), proceed = std::move(proceed), a](Status s) {
+               if (alive.expired()) return;
+               if (!s.ok()) {
+                 spdlog::error("site attempt {} of {}: not journaled ({}); sending anyway", a.attempt,
+                               a.idempotency_key, s.ToString());
+               }
+               if (monitor_) monitor_->OnAttemptStart(a, [] {});
+               proceed();
+             });
 }
 
 void OnlinePath::OnAttemptEnd(const SiteAttemptResult& r) {
@@ -267,7 +278,8 @@ void OnlinePath::OnAttemptEnd(const SiteAttemptResult& r) {
                       {"detail", r.detail}, {"elapsed_ms", r.elapsed.count()}};
   if (r.retry_in) p["retry_in_ms"] = r.retry_in->count();
   std::string report = ReportOf(r.idempotency_key);
-  store_.Run([p, report](Store& st) { return st.RecordEvent("site.attempt.end", report, p); }, [](Status) {});
+  store_.RunInBackground("the end of site attempt " + std::to_string(r.attempt) + " of " + r.idempotency_key,
+                         [p, report](Store& st) { return st.RecordEvent("site.attempt.end", report, p); });
 }
 
 std::string OnlinePath::ReportOf(const std::string& key) const {
@@ -280,8 +292,9 @@ void OnlinePath::OnLinkChange(const LinkChange& c) {
   nlohmann::json p = {{"from", LinkStateName(c.from)}, {"to", LinkStateName(c.to)},
                       {"reason", LinkReasonName(c.reason)}, {"consecutive", c.consecutive},
                       {"failing_since", FormatUtcMicros(c.failing_since)}};
-  store_.Run([p](Store& st) { return st.RecordEvent(p["to"] == "outage" ? "link.outage" : "link.recovered", "", p); },
-             [](Status) {});
+  store_.RunInBackground("the link change", [p](Store& st) {
+    return st.RecordEvent(p["to"] == "outage" ? "link.outage" : "link.recovered", "", p);
+  });
   spdlog::warn("link {} -> {} ({})", LinkStateName(c.from), LinkStateName(c.to), LinkReasonName(c.reason));
   if (c.to == LinkState::kUp) Drain();
   if (on_link_change) on_link_change(c);

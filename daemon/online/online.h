@@ -54,7 +54,7 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   // A drill's simulated loss of the site: the report is not sent before `until`.
   void HoldUntil(const std::string& report_id, std::chrono::steady_clock::time_point until);
 
-  void OnAttemptStart(const SiteAttempt& attempt) override;
+  void OnAttemptStart(const SiteAttempt& attempt, std::function<void()> proceed) override;
   void OnAttemptEnd(const SiteAttemptResult& result) override;
   void OnLinkChange(const LinkChange& change) override;
 

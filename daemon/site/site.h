@@ -96,12 +96,15 @@ struct SiteAttemptResult {
   std::optional<std::chrono::milliseconds> retry_in;  // set when another attempt follows
 };
 
-// Implemented by the journal (and fed to the link monitor). OnAttemptStart is
-// called before the request can leave, OnAttemptEnd once its outcome is known.
+// Implemented by the journal (and fed to the link monitor). The request of an
+// attempt leaves only once OnAttemptStart calls `proceed` (the journal's entry
+// for it is durable: every side effect is journaled before it starts);
+// OnAttemptEnd is called once its outcome is known. `proceed` is called at
+// most once, on the io_context thread.
 class SiteAttemptObserver {
  public:
   virtual ~SiteAttemptObserver() = default;
-  virtual void OnAttemptStart(const SiteAttempt& attempt) = 0;
+  virtual void OnAttemptStart(const SiteAttempt& attempt, std::function<void()> proceed) = 0;
   virtual void OnAttemptEnd(const SiteAttemptResult& result) = 0;
 };
 
@@ -183,18 +186,6 @@ class Replayer {
   PendingSubmissions& pending_;
   ReplayOptions options_;
   std::shared_ptr<Run> run_;
-};
-
-// Sends every observer call to each of `observers` in order (journal, then monitor).
-class FanOutObserver final : public SiteAttemptObserver {
- public:
-  explicit FanOutObserver(std::vector<SiteAttemptObserver*> observers)
-      : observers_(std::move(observers)) {}
-  void OnAttemptStart(const SiteAttempt& a) override;
-  void OnAttemptEnd(const SiteAttemptResult& r) override;
-
- private:
-  std::vector<SiteAttemptObserver*> observers_;
 };
 
 }  // namespace lifeline

@@ -174,15 +174,17 @@ void SiteClientImpl::StartAttempt(const std::shared_ptr<Job>& job) {
   }
   curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
   ++job->attempt;
-  if (observer_) {
-    observer_->OnAttemptStart({job->sub.idempotency_key, job->attempt, t->url, clock_.Now()});
-  }
   // shared_ptr: the transfer must live until curl's completion runs.
   std::shared_ptr<Transfer> owned(std::move(t));
-  Status st = multi_->Add(owned->easy, [this, job, owned](CURLcode rc) {
-    OnAttemptDone(job, *owned, rc);
-  });
-  if (!st.ok()) Finish(job, st);
+  SiteAttempt attempt{job->sub.idempotency_key, job->attempt, owned->url, clock_.Now()};
+  auto send = [this, alive = std::weak_ptr<int>(alive_), job, owned] {
+    if (alive.expired()) return;
+    owned->started = clock_.Monotonic();
+    Status st = multi_->Add(owned->easy, [this, job, owned](CURLcode rc) { OnAttemptDone(job, *owned, rc); });
+    if (!st.ok()) Finish(job, st);
+  };
+  if (observer_) return observer_->OnAttemptStart(attempt, send);
+  send();
 }
 
 SiteAttemptResult SiteClientImpl::Describe(const Transfer& t, CURLcode rc, AttemptClass* cls) {
@@ -381,14 +383,6 @@ std::string_view AttemptClassName(AttemptClass c) {
     case AttemptClass::kCircuitOpen: return "circuit_open";
   }
   return "unknown";
-}
-
-void FanOutObserver::OnAttemptStart(const SiteAttempt& a) {
-  for (SiteAttemptObserver* o : observers_) o->OnAttemptStart(a);
-}
-
-void FanOutObserver::OnAttemptEnd(const SiteAttemptResult& r) {
-  for (SiteAttemptObserver* o : observers_) o->OnAttemptEnd(r);
 }
 
 }  // namespace lifeline

@@ -1,8 +1,24 @@
 #include <asio/post.hpp>
 
+#include "daemon/core/log.h"
 #include "daemon/store/store.h"
 
 namespace lifeline {
+namespace {
+
+// No exception crosses the worker: a job that throws (a JSON dump of bytes
+// that are not UTF-8, an allocation failure) is a failed job, rolled back.
+Status RunGuarded(const AsyncStore::Job& job, Store& store) {
+  try {
+    return job(store);
+  } catch (const std::exception& e) {
+    return Status(StatusCode::kInternal, std::string("store job threw: ") + e.what());
+  } catch (...) {
+    return Status(StatusCode::kInternal, "store job threw");
+  }
+}
+
+}  // namespace
 
 AsyncStore::AsyncStore(std::unique_ptr<Store> store, asio::io_context& io)
     : store_(std::move(store)), io_(io), worker_([this] { WorkerLoop(); }) {}
@@ -22,6 +38,14 @@ void AsyncStore::Run(Job job, Done done) {
     queue_.push_back({std::move(job), std::move(done)});
   }
   cv_.notify_one();
+}
+
+void AsyncStore::RunInBackground(std::string what, Job job) {
+  Run(std::move(job), [failures = background_failures_, what = std::move(what)](Status s) {
+    if (s.ok()) return;
+    failures->fetch_add(1);
+    spdlog::error("store: {} was not recorded: {}", what, s.ToString());
+  });
 }
 
 void AsyncStore::WorkerLoop() {
@@ -49,7 +73,7 @@ void AsyncStore::RunBatch(std::vector<Pending>& batch) {
   } else {
     for (size_t i = 0; i < batch.size(); ++i) {
       Status s = store_->Savepoint();
-      if (s.ok()) s = batch[i].job(*store_);
+      if (s.ok()) s = RunGuarded(batch[i].job, *store_);
       if (s.ok()) s = store_->ReleaseSavepoint();
       else store_->RollbackSavepoint();
       results[i] = s;

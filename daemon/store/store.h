@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -217,7 +218,13 @@ class AsyncStore {
   ~AsyncStore();  // finishes queued jobs, then joins the worker
 
   // Queues `job`; `done` runs on `io` after the job's batch committed (or failed).
+  // A job that throws fails with kInternal; the worker goes on.
   void Run(Job job, Done done);
+  // A job no caller waits on (a journal fact, a reminder given): a failure is
+  // logged naming `what` and counted, never dropped silently.
+  void RunInBackground(std::string what, Job job);
+  // Failed background jobs since start, for metrics and tests.
+  uint64_t background_failures() const { return background_failures_->load(); }
 
  private:
   struct Pending {
@@ -233,6 +240,8 @@ class AsyncStore {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+  // Shared with the completions, which may outlive this object in a stopped io_context's queue.
+  std::shared_ptr<std::atomic<uint64_t>> background_failures_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::thread worker_;
 };
 

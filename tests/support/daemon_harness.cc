@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/http/http.h"
+
 namespace lifeline::testing_support {
 namespace {
 
@@ -42,9 +44,13 @@ HttpReply HttpOverUnix(const std::string& socket_path, const std::string& method
   HttpReply reply;
   int fd = ConnectUnix(socket_path);
   if (fd < 0) return reply;
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: lifelined\r\nConnection: close\r\n" +
-                    "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\n\r\n" + body;
+  http::Request request;
+  request.method = method;
+  request.target = path;
+  request.headers.Add("connection", "close");
+  request.headers.Add("content-type", "application/json");
+  request.body = body;
+  std::string req = http::SerializeRequest(request, "lifelined");
   size_t sent = 0;
   while (sent < req.size()) {
     ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
@@ -54,24 +60,23 @@ HttpReply HttpOverUnix(const std::string& socket_path, const std::string& method
     }
     sent += static_cast<size_t>(n);
   }
-  std::string in;
+  http::ResponseParser parser;
   char buf[8192];
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (parser.state() == http::ResponseParser::State::kNeedMore && std::chrono::steady_clock::now() < deadline) {
     if (!WaitFd(fd, POLLIN, 100)) continue;
     ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
+    if (n <= 0) {
+      parser.Finish();
+      break;
+    }
+    parser.Feed(std::string_view(buf, static_cast<size_t>(n)));
   }
   close(fd);
-  size_t head_end = in.find("\r\n\r\n");
-  if (in.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos) return reply;
-  // Only a whole body counts as an answer: a cut response is no answer.
-  size_t cl = in.find("Content-Length: ");
-  size_t want = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
-  if (in.size() - head_end - 4 < want) return reply;
-  reply.status = std::stoi(in.substr(9, 3));
-  reply.body = nlohmann::json::parse(in.substr(head_end + 4), nullptr, false);
+  // Only a whole response counts as an answer: a cut one is no answer.
+  if (parser.state() != http::ResponseParser::State::kComplete) return reply;
+  reply.status = parser.response().status;
+  reply.body = nlohmann::json::parse(parser.response().body, nullptr, false);
   return reply;
 }
 

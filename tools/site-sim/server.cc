@@ -149,22 +149,25 @@ asio::awaitable<void> Server::ServeConnection(tcp::socket socket) {
 
 template <typename Stream>
 asio::awaitable<void> Server::ServeHttp(Stream& stream, tcp::socket& raw, bool admin) {
+  using lifeline::http::RequestParser;
   std::string buf;
   char chunk[16 * 1024];
+  RequestParser parser([](const HttpRequest&) { return kMaxBodyBytes; });
   for (;;) {
-    HttpRequest req;
-    ParseResult pr;
-    while ((pr = ParseHttpRequest(buf, &req)).state == ParseState::kNeedMore) {
+    parser.Reset();
+    buf.erase(0, parser.Feed(buf));
+    while (parser.state() == RequestParser::State::kNeedMore) {
       size_t n = co_await stream.async_read_some(asio::buffer(chunk), use_awaitable);
       buf.append(chunk, n);
+      buf.erase(0, parser.Feed(buf));
     }
-    if (pr.state == ParseState::kError) {
-      std::string out = SerializeResponse(ErrorResponse(pr.error_status, "bad_request", pr.error),
+    if (parser.state() == RequestParser::State::kError) {
+      std::string out = SerializeResponse(ErrorResponse(parser.error_status(), "bad_request", parser.error()),
                                           false);
       co_await asio::async_write(stream, asio::buffer(out), use_awaitable);
       co_return;
     }
-    buf.erase(0, pr.consumed);
+    const HttpRequest& req = parser.request();
     if (admin) {
       std::string out = SerializeResponse(HandleAdmin(req), req.keep_alive);
       co_await asio::async_write(stream, asio::buffer(out), use_awaitable);
@@ -213,10 +216,10 @@ asio::awaitable<bool> Server::HandleApi(Stream& stream, tcp::socket& raw, const 
 HttpResponse Server::Throttled() {
   HttpResponse r = ErrorResponse(429, "throttled", "injected throttling");
   if (faults_.retry_after_form == "http-date") {
-    r.headers["Retry-After"] = FormatHttpDate(std::chrono::system_clock::now() +
-                                              std::chrono::seconds(faults_.retry_after_seconds));
+    r.headers.Set("Retry-After", lifeline::http::FormatHttpDate(std::chrono::system_clock::now() +
+                                                                std::chrono::seconds(faults_.retry_after_seconds)));
   } else {
-    r.headers["Retry-After"] = std::to_string(faults_.retry_after_seconds);
+    r.headers.Set("Retry-After", std::to_string(faults_.retry_after_seconds));
   }
   return r;
 }
@@ -252,8 +255,8 @@ HttpResponse Server::HandleAdmin(const HttpRequest& req) {
     return ErrorResponse(405, "bad_request", "GET, POST or DELETE");
   }
   if (path == "/admin/count") {
-    std::string key = req.Query("key"), report = req.Query("report_id");
-    int revision = std::atoi(req.Query("revision").c_str());
+    std::string key = req.Query("key").value_or(""), report = req.Query("report_id").value_or("");
+    int revision = std::atoi(req.Query("revision").value_or("").c_str());
     if (key.empty() == report.empty()) {
       return ErrorResponse(400, "bad_request", "give exactly one of key= or report_id=");
     }

@@ -128,7 +128,7 @@ Prepared SiteApi::Prepare(const HttpRequest& req) {
 
 Prepared SiteApi::PrepareWrite(const HttpRequest& req, const std::string& kind,
                                const std::string& path_id) {
-  const std::string* key = req.Header("idempotency-key");
+  const std::string* key = req.headers.Get("idempotency-key");
   if (!key || !IsKey(*key)) {
     return Answer(ErrorResponse(400, "missing_idempotency_key",
                                 "Idempotency-Key header (1-255 printable characters) is required"));
@@ -148,7 +148,7 @@ Prepared SiteApi::PrepareWrite(const HttpRequest& req, const std::string& kind,
     HttpResponse r;
     r.status = stored->status;
     r.body = stored->body;
-    r.headers["Idempotent-Replayed"] = "true";
+    r.headers.Set("Idempotent-Replayed", "true");
     return Answer(r);
   }
   if (!error.empty()) return Answer(ErrorResponse(500, "unavailable", error));

@@ -14,7 +14,7 @@
 
 #include "daemon/channels/email/email.h"
 #include "daemon/core/clock.h"
-#include "daemon/escalation/blocking_runner.h"
+#include "daemon/channels/runner/blocking_runner.h"
 
 namespace lifeline::email {
 

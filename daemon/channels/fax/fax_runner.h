@@ -13,7 +13,7 @@
 #include <string>
 
 #include "daemon/channels/fax/fax.h"
-#include "daemon/escalation/blocking_runner.h"
+#include "daemon/channels/runner/blocking_runner.h"
 
 namespace lifeline::fax {
 

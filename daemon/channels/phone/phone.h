@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/escalation/channel_runner.h"
+#include "daemon/channels/runner/channel_runner.h"
 #include "daemon/store/store.h"
 
 namespace lifeline {

@@ -20,7 +20,7 @@
 #include "daemon/channels/sms/sms_modem.h"
 #include "daemon/channels/sms/sms_sender.h"
 #include "daemon/core/clock.h"
-#include "daemon/escalation/channel_runner.h"
+#include "daemon/channels/runner/channel_runner.h"
 
 namespace lifeline::sms {
 

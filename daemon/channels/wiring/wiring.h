@@ -14,7 +14,7 @@
 #include "daemon/channels/fax/fax.h"
 #include "daemon/config/config.h"
 #include "daemon/core/clock.h"
-#include "daemon/escalation/channel_runner.h"
+#include "daemon/channels/runner/channel_runner.h"
 
 namespace lifeline {
 

@@ -31,8 +31,9 @@ class MemoryPending : public PendingSubmissions {
 
 class StartOrder : public SiteAttemptObserver {
  public:
-  void OnAttemptStart(const SiteAttempt& a) override {
+  void OnAttemptStart(const SiteAttempt& a, std::function<void()> proceed) override {
     if (a.attempt == 1) first_attempts.push_back(a.idempotency_key);
+    proceed();
   }
   void OnAttemptEnd(const SiteAttemptResult&) override {}
   std::vector<std::string> first_attempts;

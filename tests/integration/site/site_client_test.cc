@@ -15,9 +15,17 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// Records every attempt; with `hold` set it keeps each attempt's go-ahead
+// instead of giving it, as a journal whose entry has not committed yet would.
 class RecordingObserver : public SiteAttemptObserver {
  public:
-  void OnAttemptStart(const SiteAttempt& a) override { starts.push_back(a); }
+  void OnAttemptStart(const SiteAttempt& a, std::function<void()> proceed) override {
+    starts.push_back(a);
+    if (hold) held.push_back(std::move(proceed));
+    else proceed();
+  }
+  bool hold = false;
+  std::vector<std::function<void()>> held;
   void OnAttemptEnd(const SiteAttemptResult& r) override { ends.push_back(r); }
   std::vector<SiteAttempt> starts;
   std::vector<SiteAttemptResult> ends;
@@ -104,6 +112,34 @@ TEST_F(SiteClientTest, HealthySiteGivesReceiptsForEveryKind) {
   EXPECT_EQ(observer_.ends[1].http_status, 201);
   EXPECT_EQ(observer_.ends[2].outcome, AttemptClass::kAccepted);
   EXPECT_EQ(observer_.ends[2].http_status, 200) << "answered with revision 2's own receipt";
+}
+
+// Invariant 3: the request leaves only after the observer (the journal) said
+// its entry is durable.
+TEST_F(SiteClientTest, NoRequestLeavesBeforeTheAttemptIsJournaled) {
+  auto c = Client(Options());
+  ASSERT_TRUE(c);
+  observer_.hold = true;
+  Submission s = MakeSubmission(30);
+  std::optional<Result<SiteReceipt>> out;
+  c->Submit(s, [&](Result<SiteReceipt> r) { out.emplace(std::move(r)); });
+  for (int i = 0; i < 10; ++i) {
+    io_.restart();
+    io_.run_for(milliseconds(50));
+  }
+  ASSERT_EQ(observer_.held.size(), 1u);
+  EXPECT_FALSE(out.has_value());
+  EXPECT_EQ(sim_.CountReport(s.report_id), 0) << "the site saw a request nobody journaled";
+  observer_.hold = false;
+  observer_.held.front()();
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!out && std::chrono::steady_clock::now() < until) {
+    io_.restart();
+    io_.run_for(milliseconds(50));
+  }
+  ASSERT_TRUE(out.has_value());
+  ASSERT_TRUE(out->ok()) << out->status().ToString();
+  EXPECT_EQ(sim_.CountReport(s.report_id), 1);
 }
 
 TEST_F(SiteClientTest, ServerErrorsAreRetriedUntilAccepted) {

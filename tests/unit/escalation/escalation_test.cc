@@ -1,13 +1,17 @@
 // The escalation planner under a simulated clock: a minute-by-minute run from
-// filing to past the deadline, channels confirming (or not) when the scenario
-// says, and the actions it takes recorded as a timeline.
+// filing to past the deadline through the engine's own decide/record/apply
+// steps on a real store, channels confirming (or not) when the scenario says,
+// and the actions it takes recorded as a timeline.
 #include "daemon/escalation/escalation.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 
 #include "daemon/core/clock.h"
+#include "daemon/escalation/engine.h"
+#include "tests/support/report_factory.h"
 
 namespace lifeline {
 namespace {
@@ -39,13 +43,37 @@ struct Event {
   std::string what;
 };
 
-// Runs the planner from `start` to `end`, one decision a minute.
+// Runs the plan from `start` to `end`, one decision a minute, through the
+// engine's own steps: Decide, PlanStep, RecordStep on a real store (a
+// simulated clock), ApplyStep; channel outcomes through ApplyOutcome and
+// RecordOutcome. With restart_every_step the in-memory state is dropped after
+// every step and rebuilt from the store by RestorePlan, and must decide the same.
 class Simulation {
  public:
   Simulation(int level, bool drill = false, bool affects_others = false)
       : policy_(Policy()),
         notices_(RequiredNotices(Dir(), policy_, level, affects_others, drill, level >= 3)),
-        progress_(InitialProgress(notices_)) {}
+        clock_(kAware),
+        dir_(std::filesystem::path(::testing::TempDir()) / ("plan-" + NewUuidV4().value())) {
+    plan_.progress = InitialProgress(notices_);
+    std::filesystem::create_directories(dir_);
+    auto store = Store::Open({(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "",
+                              kStoreSchemaVersion},
+                             clock_);
+    if (!store.ok()) throw std::runtime_error(store.status().ToString());
+    store_ = std::move(*store);
+    nlohmann::json doc = testing_support::NewDocument();
+    doc["aware_at"] = FormatRfc3339(WithOffset(kAware, 8 * 60));
+    doc["impact"] = {{"confidentiality", level}, {"integrity", "none"}, {"availability", "none"}};
+    if (drill) doc["drill"] = true;
+    id_ = doc["id"];
+    auto stored = store_->Submit(testing_support::ToReport(doc), "test", nlohmann::json::object());
+    if (!stored.ok()) throw std::runtime_error(stored.status().ToString());
+  }
+  ~Simulation() {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
 
   // confirm(recipient, kind, started_at, now) -> whether that channel confirms now.
   std::function<bool(const std::string&, const std::string&, WallTime, WallTime)> confirm =
@@ -55,24 +83,29 @@ class Simulation {
   bool restart_every_step = false;
 
   void Run(WallTime start, WallTime end) {
-    std::optional<EscalationTiming> fixed;  // once escalated, the timing is stored
-    for (WallTime now = start; now <= end; now += minutes(1)) {
-      if (site_accepts(now)) progress_.accepted_by_site = true;
+    clock_.Advance(std::chrono::duration_cast<std::chrono::microseconds>(start - clock_.Now()));
+    for (WallTime now = start; now <= end; now += minutes(1), clock_.Advance(minutes(1))) {
+      if (site_accepts(now) && !plan_.progress.accepted_by_site) Accept();
       ApplyConfirmations(now);
-      EscalationTiming timing = fixed ? *fixed
-                                      : WhenToEscalate(kEscalateAt, kNotifyBy, conditions(now), notices_, policy_, now);
-      auto actions = Decide(progress_, timing, kNotifyBy, policy_, now);
+      EscalationTiming timing = plan_.frozen ? *plan_.frozen
+                                             : WhenToEscalate(kEscalateAt, kNotifyBy, conditions(now), notices_,
+                                                              policy_, now);
+      auto actions = Decide(plan_.progress, timing, kNotifyBy, policy_, now);
+      StepContext context{&notices_, kNotifyBy, WallTime{}, 8 * 60};
+      Step step = PlanStep(plan_, actions, timing, conditions(now), context, now);
+      if (step.empty()) continue;
+      RecordedStep recorded;
+      ASSERT_TRUE(RecordStep(*store_, id_, 1, step, plan_.notification_ids, &recorded).ok());
+      ApplyStep(plan_, step, recorded, timing, now);
+      Note(step, now);
       if (restart_every_step) {
-        ReportProgress restored = progress_;  // what the store gives back after a restart
-        auto again = Decide(restored, timing, kNotifyBy, policy_, now);
-        ASSERT_EQ(Describe(again), Describe(actions)) << "restart changed the decision";
+        ASSERT_NO_FATAL_FAILURE(Restart(now));
       }
-      for (const auto& a : actions) Apply(a, now, timing, &fixed);
     }
   }
 
   std::vector<Event> timeline;
-  const ReportProgress& progress() const { return progress_; }
+  const ReportProgress& progress() const { return plan_.progress; }
   const std::vector<RequiredNotice>& notices() const { return notices_; }
   bool Has(const std::string& what) const {
     return std::any_of(timeline.begin(), timeline.end(), [&](const Event& e) { return e.what == what; });
@@ -90,50 +123,74 @@ class Simulation {
     for (const auto& a : actions) s += std::to_string(int(a.kind)) + a.recipient + a.channel.kind + ";";
     return s;
   }
-  void ApplyConfirmations(WallTime now) {
-    for (auto& r : progress_.recipients) {
-      for (auto& c : r.channels) {
-        if (c.state == ChannelState::kInProgress && confirm(r.key, c.channel.kind, c.started_at, now)) {
-          c.state = ChannelState::kConfirmed;
-          timeline.push_back({now, "confirmed " + r.key + " " + c.channel.kind});
-        }
+  static std::string Describe(const PlanState& p) {
+    std::string s = std::string(p.progress.escalated ? "E" : "-") + (p.cancelled ? "C" : "-");
+    for (const auto& r : p.progress.recipients) {
+      s += " " + r.key + (r.loud ? "!" : "");
+      for (const auto& c : r.channels) {
+        s += "/" + c.channel.kind + ":" + std::to_string(int(c.state)) + "x" + std::to_string(c.starts) + "@" +
+             FormatUtcMicros(c.started_at);
       }
     }
+    for (const auto& [k, v] : p.notification_state) s += " " + k + "=" + v;
+    for (const auto& [a, w] : p.open_attempts) s += " #" + std::to_string(a);
+    return s;
   }
-  void Apply(const Action& a, WallTime now, const EscalationTiming& timing, std::optional<EscalationTiming>* fixed) {
-    switch (a.kind) {
-      case Action::Kind::kEscalate:
-        progress_.escalated = true;
-        *fixed = timing;
-        timeline.push_back({now, "escalate"});
-        return;
-      case Action::Kind::kCancelPending:
-        timeline.push_back({now, "cancel"});
-        return;
-      case Action::Kind::kGoLoud:
-        for (auto& r : progress_.recipients) {
-          if (r.key == a.recipient) r.loud = true;
-        }
-        timeline.push_back({now, "loud " + a.recipient});
-        return;
-      case Action::Kind::kStartChannel:
-        for (auto& r : progress_.recipients) {
-          if (r.key != a.recipient) continue;
-          for (auto& c : r.channels) {
-            if (c.channel.kind == a.channel.kind && c.channel.address == a.channel.address) {
-              c.state = ChannelState::kInProgress;
-              c.started_at = now;
-              ++c.starts;
-            }
-          }
-        }
-        timeline.push_back({now, "start " + a.recipient + " " + a.channel.kind});
+
+  // The daemon's state dropped and read back from the store.
+  void Restart(WallTime now) {
+    auto revisions = store_->GetReport(id_);
+    auto notifications = store_->Notifications(id_);
+    auto attempts = store_->Attempts(id_);
+    auto fallback = store_->FallbackOf(id_, 1);
+    ASSERT_TRUE(revisions.ok() && notifications.ok() && attempts.ok() && fallback.ok());
+    PlanState restored =
+        RestorePlan(notices_, revisions->back(), *notifications, *attempts, *fallback, clock_.Now());
+    ASSERT_EQ(Describe(restored), Describe(plan_)) << "the store does not hold the plan's state";
+    EscalationTiming timing = *restored.frozen;
+    ASSERT_EQ(Describe(Decide(restored.progress, timing, kNotifyBy, policy_, now + minutes(1))),
+              Describe(Decide(plan_.progress, timing, kNotifyBy, policy_, now + minutes(1))))
+        << "restart changed the decision";
+    restored.frozen = plan_.frozen;  // the escalation point as decided, not as stamped
+    plan_ = std::move(restored);
+  }
+
+  void Accept() {
+    plan_.progress.accepted_by_site = true;
+    ReportState to = plan_.progress.escalated ? ReportState::kAcceptedLate : ReportState::kAccepted;
+    ASSERT_TRUE(store_->TransitionReport(id_, 1, to, {{"receipt", "SIM-1"}}).ok());
+  }
+
+  void ApplyConfirmations(WallTime now) {
+    std::vector<int64_t> open;
+    for (const auto& [attempt, where] : plan_.open_attempts) open.push_back(attempt);
+    for (int64_t attempt : open) {
+      auto [ri, ci] = plan_.open_attempts.at(attempt);
+      const RecipientProgress& r = plan_.progress.recipients[ri];
+      const ChannelProgress& c = r.channels[ci];
+      if (!confirm(r.key, c.channel.kind, c.started_at, now)) continue;
+      bool first = c.state != ChannelState::kConfirmed;
+      std::string what = "confirmed " + r.key + " " + c.channel.kind;
+      OutcomeEffect effect = ApplyOutcome(plan_, attempt, true);
+      ASSERT_TRUE(RecordOutcome(*store_, attempt, true, effect, what, nlohmann::json::object()).ok());
+      if (first) timeline.push_back({now, what});
     }
+  }
+
+  void Note(const Step& step, WallTime now) {
+    if (step.escalate) timeline.push_back({now, "escalate"});
+    if (step.cancel) timeline.push_back({now, "cancel"});
+    for (const auto& [recipient, why] : step.loud) timeline.push_back({now, "loud " + recipient});
+    for (const auto& s : step.starts) timeline.push_back({now, "start " + s.key + " " + s.kind});
   }
 
   EscalationPolicy policy_;
   std::vector<RequiredNotice> notices_;
-  ReportProgress progress_;
+  PlanState plan_;
+  SimulatedClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  std::string id_;
 };
 
 bool ConfirmAfter(WallTime started, WallTime now, minutes d) { return now >= started + d; }
@@ -300,6 +357,21 @@ TEST(EscalationTest, RestartAtEveryStepDecidesTheSame) {
   };
   sim.Run(kAware, kNotifyBy + minutes(5));
   EXPECT_TRUE(sim.Has("confirmed superior fax"));
+}
+
+// Nothing confirms: every channel, going loud, the phone task raised again,
+// then the site accepts late and what is open is cancelled, each step
+// through a restart.
+TEST(EscalationTest, RestartAtEveryStepThroughLoudAndCancel) {
+  Simulation sim(3);
+  sim.restart_every_step = true;
+  sim.site_accepts = [](WallTime now) { return now >= kNotifyBy + minutes(3); };
+  sim.Run(kAware, kNotifyBy + minutes(5));
+  EXPECT_TRUE(sim.Has("loud superior"));
+  EXPECT_TRUE(sim.Has("cancel"));
+  int phone_starts = 0;
+  for (const auto& e : sim.timeline) phone_starts += e.what == "start superior phone";
+  EXPECT_EQ(phone_starts, 2);
 }
 
 TEST(TemplatesTest, SmsIsFilledAndUnknownPlaceholdersAreRefused) {

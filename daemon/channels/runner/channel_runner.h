@@ -1,7 +1,9 @@
-// ChannelRunner: how the escalation engine asks a channel (SMS, fax, e-mail,
-// phone task) to deliver one notice to one address, without knowing anything
-// about modems or servers. The engine records the attempt in the store first
-// (so `attempt_id` is durable), then calls Start. The runner calls `progress`
+// ChannelRunner: the contract every channel (SMS, fax, e-mail, phone task)
+// offers for delivering one notice to one address. It lives with the
+// channels and depends on core only: the escalation engine uses it and knows
+// nothing about modems or servers, and no channel knows the engine. The
+// engine records the attempt in the store first (so `attempt_id` is
+// durable), then calls Start. The runner calls `progress`
 // for interim evidence (an SMS accepted by the network, a fax call that will be
 // retried) and `done` exactly once with the final outcome. Both run on the
 // io_context thread. After a restart the engine calls Start again with the
@@ -16,9 +18,14 @@
 #include <functional>
 #include <string>
 
-#include "daemon/escalation/escalation.h"
-
 namespace lifeline {
+
+// Where a notice goes: one channel and its address, as the directory lists it.
+struct ChannelAddress {
+  std::string kind;     // sms | fax | phone | email
+  std::string address;  // number or e-mail address
+  std::string hours;    // phone only: "08:30-17:30"; "" = any time
+};
 
 // One notice to one address. Texts arrive rendered from config/templates.toml.
 struct NoticeJob {

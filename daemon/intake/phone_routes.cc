@@ -1,6 +1,6 @@
 // /v1/phone-tasks: the operators' view of phone tasks and their confirmation
 // (proto/console-api.yaml).
-#include "daemon/channels/phone/phone_api.h"
+#include "daemon/intake/intake.h"
 
 #include <charconv>
 
@@ -23,7 +23,7 @@ std::optional<int64_t> ParseTaskId(const std::string& text) {
   return v;
 }
 
-void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, IntakeApi::Reply reply) {
+void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, http::Reply reply) {
   json body = json::parse(req.body, nullptr, false);
   json problems = json::array();
   auto field = [&](const char* name, bool required) -> std::string {
@@ -54,7 +54,7 @@ void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, Inta
 
 void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner) {
   api.AddCollection("phone-tasks", [&store, &runner](const http::Request& req, const std::vector<std::string>& p,
-                                                     IntakeApi::Reply reply) {
+                                                     http::Reply reply) {
     if (p.size() == 2 && req.method == "GET") {
       bool all = req.target.find("state=all") != std::string::npos;
       auto tasks = std::make_shared<std::vector<PhoneTask>>();

@@ -2,7 +2,7 @@
 // by the posted callbacks on the io thread: since Cancel also runs there, a
 // Cancel that returned is never followed by a callback for that job, whatever
 // the worker was doing when it came.
-#include "daemon/escalation/blocking_runner.h"
+#include "daemon/channels/runner/blocking_runner.h"
 
 #include <utility>
 

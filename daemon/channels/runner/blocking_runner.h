@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "daemon/escalation/channel_runner.h"
+#include "daemon/channels/runner/channel_runner.h"
 
 namespace lifeline {
 

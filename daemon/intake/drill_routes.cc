@@ -1,0 +1,135 @@
+// /v1/drills: start a drill (its report filed through the intake, the site
+// simulated lost for it by the drill desk), list drills, show one with its
+// timeline (proto/console-api.yaml).
+#include "daemon/core/log.h"
+#include "daemon/core/uuid.h"
+#include "daemon/intake/intake.h"
+
+namespace lifeline {
+namespace {
+
+using nlohmann::json;
+
+http::Response Problems(const json& problems) {
+  return JsonResponse(422, {{"error", "invalid_drill"},
+                            {"message", "the drill was not started: fix every problem listed"},
+                            {"message_zh", "演練設定有誤，未啟動；請修正下列每一項問題"},
+                            {"problems", problems}});
+}
+
+json Problem(const std::string& path, const std::string& zh, const std::string& en) {
+  return {{"path", path}, {"zh", zh}, {"en", en}};
+}
+
+json DrillToJson(const DrillRow& d) {
+  return {{"id", d.id}, {"report_id", d.report_id}, {"name", d.name}, {"started_at", d.started_at},
+          {"outage_until", d.outage_until}, {"ended_at", d.ended_at}, {"complete", !d.ended_at.empty()}};
+}
+
+// What POST /v1/drills carries, checked field by field.
+struct DrillRequest {
+  std::string name, scenario;
+  int64_t outage_seconds = 0;
+  json report;
+};
+
+json CheckDrillRequest(const json& body, DrillRequest* out) {
+  json problems = json::array();
+  if (!body.contains("name") || !body["name"].is_string() || body["name"].get<std::string>().empty() ||
+      body["name"].get<std::string>().size() > 200) {
+    problems.push_back(Problem("/name", "須為 1 至 200 字之字串", "must be a string of 1-200 characters"));
+  } else {
+    out->name = body["name"].get<std::string>();
+  }
+  if (body.contains("scenario") && body["scenario"].is_string()) out->scenario = body["scenario"].get<std::string>();
+  else if (body.contains("scenario")) problems.push_back(Problem("/scenario", "須為字串", "must be a string"));
+  if (!body.contains("outage_seconds") || !body["outage_seconds"].is_number_integer() ||
+      body["outage_seconds"].get<int64_t>() < 1 || body["outage_seconds"].get<int64_t>() > 86400) {
+    problems.push_back(Problem("/outage_seconds", "須為 1 至 86400 之整數", "must be an integer from 1 to 86400"));
+  } else {
+    out->outage_seconds = body["outage_seconds"].get<int64_t>();
+  }
+  const json* report = body.contains("report") && body["report"].is_object() ? &body["report"] : nullptr;
+  if (!report) {
+    problems.push_back(Problem("/report", "須為通報單物件", "must be a report object"));
+    return problems;
+  }
+  if (!report->contains("drill") || (*report)["drill"] != true) {
+    problems.push_back(Problem("/report/drill", "演練通報單須標示 drill: true", "a drill report must carry drill: true"));
+  }
+  if (!report->contains("id") || !(*report)["id"].is_string() || !IsUuid((*report)["id"].get<std::string>())) {
+    problems.push_back(Problem("/report/id", "須為 UUID", "must be a UUID"));
+  }
+  out->report = *report;
+  return problems;
+}
+
+void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http::Request& req, http::Reply reply) {
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object()) return reply(Problems(json::array({Problem("", "須為 JSON 物件", "must be a JSON object")})));
+  DrillRequest d;
+  json problems = CheckDrillRequest(body, &d);
+  if (!problems.empty()) return reply(Problems(problems));
+  auto drill_id = NewUuidV4();
+  if (!drill_id.ok()) return reply(ResponseFromStatus(drill_id.status()));
+  const std::string report_id = d.report.value("id", "");
+  WallTime until = clock.Now() + std::chrono::seconds(d.outage_seconds);
+  DrillRow row{*drill_id, report_id, d.name, d.scenario, FormatUtcMicros(clock.Now()), FormatUtcMicros(until), ""};
+  desk.Hold(report_id, until);
+  api.FileReport(d.report.dump(), "", [&desk, row, reply](http::Response stored) {
+    if (stored.status != 201) {
+      desk.Release(row.report_id);
+      if (stored.status == 200) {
+        return reply(ErrorResponse(409, "report_exists",
+                                   "report " + row.report_id + " is already stored; a drill needs a fresh report id",
+                                   "此通報單已存在；演練須使用新的通報單識別碼"));
+      }
+      return reply(stored);
+    }
+    desk.Record(row, [row, reply, stored](Status s) {
+      if (!s.ok()) return reply(ResponseFromStatus(s));
+      json out = DrillToJson(row);
+      out["report"] = json::parse(stored.body, nullptr, false);
+      reply(JsonResponse(201, out));
+    });
+  });
+}
+
+void ShowDrill(DrillDesk& desk, const std::string& id, http::Reply reply) {
+  desk.Show(id, [reply](Result<DrillView> view) {
+    if (!view.ok()) return reply(ResponseFromStatus(view.status()));
+    auto origin = ParseRfc3339(view->drill.started_at);
+    WallTime start = origin.ok() ? origin->instant : WallTime{};
+    json steps = json::array();
+    for (const auto& e : view->entries) {
+      steps.push_back({{"seq", e.seq}, {"at", e.wall_time}, {"type", e.type},
+                       {"text", TimelineLine(e, start, 8 * 60)},
+                       {"payload", json::parse(e.payload, nullptr, false)}});
+    }
+    json out = DrillToJson(view->drill);
+    out["report_state"] = view->report_state;
+    out["timeline"] = steps;
+    reply(JsonResponse(200, out));
+  });
+}
+
+}  // namespace
+
+void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock) {
+  api.AddCollection("drills", [&api, &desk, &clock](const http::Request& req, const std::vector<std::string>& p,
+                                                    http::Reply reply) {
+    if (p.size() == 2 && req.method == "POST") return StartDrill(api, desk, clock, req, std::move(reply));
+    if (p.size() == 3 && req.method == "GET") return ShowDrill(desk, p[2], std::move(reply));
+    if (p.size() == 2 && req.method == "GET") {
+      return desk.List([reply](Result<std::vector<DrillRow>> drills) {
+        if (!drills.ok()) return reply(ResponseFromStatus(drills.status()));
+        json list = json::array();
+        for (const auto& d : *drills) list.push_back(DrillToJson(d));
+        reply(JsonResponse(200, {{"drills", list}}));
+      });
+    }
+    reply(ErrorResponse(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));
+  });
+}
+
+}  // namespace lifeline
