@@ -52,19 +52,10 @@ CompiledSchema::CompiledSchema(std::string_view text) : root_(json::parse(text))
 
 void CompiledSchema::Compile(const json& node, const std::string& ptr) {
   if (!node.is_object()) return;  // true/false schemas need nothing
+  Describe(node, ptr);
   for (const auto& [k, v] : node.items()) {
     if (!KnownKeywords().count(k)) defects_.push_back(ptr + ": " + k);
-    if (k == "$ref") {
-      std::string ref = v.is_string() ? v.get<std::string>() : "";
-      json::json_pointer target(ref.rfind("#/", 0) == 0 ? ref.substr(1) : "/nonexistent~");
-      if (ref.rfind("#/", 0) == 0 && root_.contains(target)) {
-        refs_[&node] = &root_.at(target);
-      } else {
-        defects_.push_back(ptr + ": $ref " + ref + " resolves to nothing");
-      }
-    } else if (k == "pattern" && v.is_string()) {
-      patterns_.emplace(&node, std::regex(v.get<std::string>(), std::regex::ECMAScript));
-    } else if (k == "properties" || k == "$defs") {
+    if (k == "properties" || k == "$defs") {
       for (const auto& [name, sub] : v.items()) {
         if (k == "$defs" && name == "labels") continue;  // data, not a schema
         Compile(sub, ptr + "/" + k + "/" + Escape(name));
@@ -77,12 +68,50 @@ void CompiledSchema::Compile(const json& node, const std::string& ptr) {
   }
 }
 
-const json* CompiledSchema::RefTarget(const json& node) const {
-  auto it = refs_.find(&node);
-  return it == refs_.end() ? nullptr : it->second;
+// Records what the walk needs of one node, and whatever about it is malformed.
+void CompiledSchema::Describe(const json& node, const std::string& ptr) {
+  SchemaNode& n = nodes_[&node];
+  auto at = [&](const char* key) -> const json* {
+    auto it = node.find(key);
+    return it == node.end() ? nullptr : &*it;
+  };
+  auto size = [&](const char* key) -> std::optional<size_t> {
+    const json* v = at(key);
+    if (v && !v->is_number_unsigned()) defects_.push_back(ptr + ": " + key + " is not a whole number");
+    return v && v->is_number_unsigned() ? std::optional<size_t>(v->get<size_t>()) : std::nullopt;
+  };
+  auto text = [&](const char* key) { return at(key) && at(key)->is_string() ? at(key)->get<std::string>() : ""; };
+  n.type = at("type"), n.const_value = at("const"), n.enum_values = at("enum");
+  n.properties = at("properties"), n.required = at("required"), n.additional = at("additionalProperties");
+  n.items = at("items"), n.contains = at("contains"), n.minimum = at("minimum"), n.maximum = at("maximum");
+  n.all_of = at("allOf"), n.any_of = at("anyOf"), n.one_of = at("oneOf"), n.not_schema = at("not");
+  n.if_schema = at("if"), n.then_schema = at("then"), n.else_schema = at("else"), n.message = at("x-message");
+  n.min_length = size("minLength"), n.max_length = size("maxLength"), n.min_items = size("minItems");
+  n.max_items = size("maxItems"), n.min_properties = size("minProperties");
+  n.unique_items = at("uniqueItems") && *at("uniqueItems") == true;
+  n.title = text("title"), n.description = text("description"), n.labels = text("x-labels");
+  if (const json* p = at("pattern")) {
+    if (p->is_string()) n.pattern.emplace(p->get<std::string>(), std::regex::ECMAScript);
+    else defects_.push_back(ptr + ": pattern is not a string");
+  }
+  if (const json* r = at("$ref")) {
+    std::string ref = r->is_string() ? r->get<std::string>() : "";
+    json::json_pointer target(ref.rfind("#/", 0) == 0 ? ref.substr(1) : "/nonexistent~");
+    if (ref.rfind("#/", 0) == 0 && root_.contains(target)) {
+      n.ref = &root_.at(target);
+    } else {
+      defects_.push_back(ptr + ": $ref " + ref + " resolves to nothing");
+    }
+  }
 }
 
-const std::regex& CompiledSchema::Pattern(const json& node) const { return patterns_.at(&node); }
+const SchemaNode& CompiledSchema::Info(const json& node) const {
+  static const SchemaNode kNothing;
+  auto it = nodes_.find(&node);
+  return it == nodes_.end() ? kNothing : it->second;
+}
+
+const json* CompiledSchema::RefTarget(const json& node) const { return Info(node).ref; }
 
 const json* CompiledSchema::Labels(std::string_view group) const {
   auto defs = root_.find("$defs");

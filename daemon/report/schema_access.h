@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -14,6 +15,22 @@
 
 namespace lifeline::report_internal {
 
+// What the walk needs of one schema node, found once when the schema is
+// compiled: pointers into the parsed schema, null when a keyword is absent.
+struct SchemaNode {
+  const nlohmann::json* ref = nullptr;  // the "$ref" target, resolved
+  const nlohmann::json *type = nullptr, *const_value = nullptr, *enum_values = nullptr;
+  const nlohmann::json *properties = nullptr, *required = nullptr, *additional = nullptr;
+  const nlohmann::json *items = nullptr, *contains = nullptr, *minimum = nullptr, *maximum = nullptr;
+  const nlohmann::json *all_of = nullptr, *any_of = nullptr, *one_of = nullptr, *not_schema = nullptr;
+  const nlohmann::json *if_schema = nullptr, *then_schema = nullptr, *else_schema = nullptr;
+  const nlohmann::json* message = nullptr;  // "x-message"
+  std::optional<size_t> min_length, max_length, min_items, max_items, min_properties;
+  bool unique_items = false;
+  std::optional<std::regex> pattern;
+  std::string title, description, labels;  // labels: the "x-labels" group
+};
+
 class CompiledSchema {
  public:
   explicit CompiledSchema(std::string_view text);
@@ -21,10 +38,10 @@ class CompiledSchema {
   CompiledSchema& operator=(const CompiledSchema&) = delete;
 
   const nlohmann::json& root() const { return root_; }
+  // What the walk needs of `node`, an object node of this schema.
+  const SchemaNode& Info(const nlohmann::json& node) const;
   // The target of `node`'s "$ref", or nullptr when it has none.
   const nlohmann::json* RefTarget(const nlohmann::json& node) const;
-  // The compiled "pattern" of `node` (which must have one).
-  const std::regex& Pattern(const nlohmann::json& node) const;
   // "$defs/labels/<group>", where group may be a path ("records/web_attack");
   // nullptr when absent.
   const nlohmann::json* Labels(std::string_view group) const;
@@ -34,10 +51,10 @@ class CompiledSchema {
 
  private:
   void Compile(const nlohmann::json& node, const std::string& pointer);
+  void Describe(const nlohmann::json& node, const std::string& pointer);
 
   nlohmann::json root_;
-  std::unordered_map<const nlohmann::json*, const nlohmann::json*> refs_;
-  std::unordered_map<const nlohmann::json*, std::regex> patterns_;
+  std::unordered_map<const nlohmann::json*, SchemaNode> nodes_;
   std::vector<std::string> defects_;
 };
 

@@ -90,16 +90,17 @@ class Walk {
     return false;
   }
   bool Test(const json& node, const json& v) const { return Walk(s_, nullptr).Eval(node, v, "", ""); }
-  std::string TitleOf(const json& sub, const std::string& key, const json& parent) const;
+  std::string TitleOf(const json& sub, const std::string& key, const SchemaNode& parent) const;
 
-  bool Keywords(const json& node, const json& v, const std::string& path, const std::string& title);
-  bool Type(const json& node, const json& v, const std::string& path, const std::string& title);
-  bool Value(const json& node, const json& v, const std::string& path, const std::string& title);
-  bool String(const json& node, const std::string& s, const std::string& path, const std::string& title);
-  bool Range(const json& node, const json& v, const std::string& path, const std::string& title);
-  bool Object(const json& node, const json& v, const std::string& path, const std::string& title);
-  bool Array(const json& node, const json& v, const std::string& path, const std::string& title);
-  bool Combined(const json& node, const json& v, const std::string& path, const std::string& title);
+  using Step = bool (Walk::*)(const SchemaNode&, const json&, const std::string&, const std::string&);
+  bool Keywords(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool Type(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool Value(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool String(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool Range(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool Object(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool Array(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
+  bool Combined(const SchemaNode& n, const json& v, const std::string& path, const std::string& title);
   void Rewrite(size_t mark, const json& message, const json& v, const std::string& path,
                const std::string& title);
 
@@ -112,193 +113,178 @@ bool Walk::Eval(const json& node, const json& v, const std::string& path, const 
     return node.get<bool>() || Fail(path, "此情形下不可填寫此欄位" + Paren(title), "not allowed here");
   }
   if (!node.is_object()) return true;
+  const SchemaNode& n = s_.Info(node);
   size_t mark = out_ ? out_->size() : 0;
-  bool ok = Keywords(node, v, path, title);
-  auto message = node.find("x-message");
-  if (!ok && out_ && message != node.end()) Rewrite(mark, *message, v, path, title);
+  bool ok = Keywords(n, v, path, title);
+  if (!ok && out_ && n.message) Rewrite(mark, *n.message, v, path, title);
   return ok;
 }
 
 // Each group of keywords in turn; a silent walk stops at the first failure, a
 // loud one goes on so that every problem is found. A value of the wrong type
 // stops here: nothing else said about it would help.
-bool Walk::Keywords(const json& node, const json& v, const std::string& path, const std::string& title) {
+bool Walk::Keywords(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
   bool ok = true;
-  if (const json* target = s_.RefTarget(node)) {
-    ok = Eval(*target, v, path, title);
+  if (n.ref) {
+    ok = Eval(*n.ref, v, path, title);
     if (!ok && silent()) return false;
   }
-  if (!Type(node, v, path, title)) return false;
-  for (auto step : {&Walk::Value, &Walk::Range, &Walk::Object, &Walk::Array, &Walk::Combined}) {
-    ok = (this->*step)(node, v, path, title) && ok;
+  if (!Type(n, v, path, title)) return false;
+  static constexpr Step kSteps[] = {&Walk::Value, &Walk::String, &Walk::Range, &Walk::Object, &Walk::Array,
+                                    &Walk::Combined};
+  for (Step step : kSteps) {
+    ok = (this->*step)(n, v, path, title) && ok;
     if (!ok && silent()) return false;
   }
-  auto pattern = node.find("minLength") != node.end() || node.find("maxLength") != node.end() ||
-                 node.find("pattern") != node.end();
-  if (pattern && v.is_string()) ok = String(node, v.get_ref<const std::string&>(), path, title) && ok;
   return ok;
 }
 
-bool Walk::Type(const json& node, const json& v, const std::string& path, const std::string& title) {
-  auto t = node.find("type");
-  if (t == node.end() || !t->is_string() || TypeMatches(t->get<std::string>(), v)) return true;
-  std::string want = t->get<std::string>();
+bool Walk::Type(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
+  if (!n.type || !n.type->is_string()) return true;
+  const std::string& want = n.type->get_ref<const std::string&>();
+  if (TypeMatches(want, v)) return true;
   return Fail(path, "應為" + TypeZh(want) + Paren(title), "must be " + want + ", not " + TypeOf(v));
 }
 
-bool Walk::Value(const json& node, const json& v, const std::string& path, const std::string& title) {
-  auto c = node.find("const");
-  if (c != node.end() && v != *c) {
-    return Fail(path, "應為 " + c->dump() + Paren(title), "must be " + c->dump());
+bool Walk::Value(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
+  if (n.const_value && v != *n.const_value) {
+    return Fail(path, "應為 " + n.const_value->dump() + Paren(title), "must be " + n.const_value->dump());
   }
-  auto e = node.find("enum");
-  if (e == node.end() || std::find(e->begin(), e->end(), v) != e->end()) return true;
+  const json* e = n.enum_values;
+  if (!e || std::find(e->begin(), e->end(), v) != e->end()) return true;
   std::string allowed;
   for (const auto& option : *e) allowed += (allowed.empty() ? "" : ", ") + option.dump();
   return Fail(path, Quote(v) + "不是" + (title.empty() ? "此欄位" : title) + "的選項",
               "not one of: " + allowed);
 }
 
-bool Walk::String(const json& node, const std::string& s, const std::string& path,
-                  const std::string& title) {
-  size_t n = CodePoints(s);
-  auto min = node.find("minLength"), max = node.find("maxLength"), pattern = node.find("pattern");
-  if (min != node.end() && n < min->get<size_t>()) {
-    size_t m = min->get<size_t>();
+bool Walk::String(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
+  if (!v.is_string() || (!n.min_length && !n.max_length && !n.pattern)) return true;
+  const std::string& s = v.get_ref<const std::string&>();
+  size_t count = CodePoints(s);
+  if (n.min_length && count < *n.min_length) {
+    size_t m = *n.min_length;
     return m == 1 ? Fail(path, title + "不可空白", "must not be empty")
                   : Fail(path, title + "至少 " + std::to_string(m) + " 字",
                          "shorter than " + std::to_string(m) + " characters");
   }
-  if (max != node.end() && n > max->get<size_t>()) {
-    std::string m = std::to_string(max->get<size_t>());
-    return Fail(path, title + "超過 " + m + " 字（目前 " + std::to_string(n) + " 字）",
-                "longer than " + m + " characters (" + std::to_string(n) + " given)");
+  if (n.max_length && count > *n.max_length) {
+    std::string m = std::to_string(*n.max_length);
+    return Fail(path, title + "超過 " + m + " 字（目前 " + std::to_string(count) + " 字）",
+                "longer than " + m + " characters (" + std::to_string(count) + " given)");
   }
-  if (pattern == node.end()) return true;
-  if (s.size() <= kMaxPatternBytes && Matches(s, s_.Pattern(node))) return true;
-  std::string desc = node.value("description", std::string());
-  return Fail(path, title + "格式不正確：" + Quote(s),
-              "does not have the expected form" + (desc.empty() ? "" : " (" + desc + ")"));
+  if (!n.pattern) return true;
+  if (s.size() <= kMaxPatternBytes && Matches(s, *n.pattern)) return true;
+  return Fail(path, title + "格式不正確：" + Quote(v),
+              "does not have the expected form" + (n.description.empty() ? "" : " (" + n.description + ")"));
 }
 
-bool Walk::Range(const json& node, const json& v, const std::string& path, const std::string& title) {
-  if (!v.is_number()) return true;
-  auto min = node.find("minimum"), max = node.find("maximum");
-  bool low = min != node.end() && v.get<double>() < min->get<double>();
-  bool high = max != node.end() && v.get<double>() > max->get<double>();
+bool Walk::Range(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
+  if (!v.is_number() || (!n.minimum && !n.maximum)) return true;
+  bool low = n.minimum && v.get<double>() < n.minimum->get<double>();
+  bool high = n.maximum && v.get<double>() > n.maximum->get<double>();
   if (!low && !high) return true;
   std::string zh = title + "超出範圍", en = "out of range";
-  if (min != node.end()) zh += "（最小 " + Number(*min), en += " (minimum " + Number(*min);
-  if (max != node.end()) {
-    zh += std::string(min != node.end() ? "，" : "（") + "最大 " + Number(*max);
-    en += std::string(min != node.end() ? ", " : " (") + "maximum " + Number(*max);
+  if (n.minimum) zh += "（最小 " + Number(*n.minimum), en += " (minimum " + Number(*n.minimum);
+  if (n.maximum) {
+    zh += std::string(n.minimum ? "，" : "（") + "最大 " + Number(*n.maximum);
+    en += std::string(n.minimum ? ", " : " (") + "maximum " + Number(*n.maximum);
   }
   return Fail(path, zh + "）", en + ")");
 }
 
-std::string Walk::TitleOf(const json& sub, const std::string& key, const json& parent) const {
+std::string Walk::TitleOf(const json& sub, const std::string& key, const SchemaNode& parent) const {
   if (sub.is_object()) {
-    if (sub.contains("title")) return sub["title"].get<std::string>();
-    const json* target = s_.RefTarget(sub);
-    if (target && target->contains("title")) return (*target)["title"].get<std::string>();
+    const SchemaNode& n = s_.Info(sub);
+    if (!n.title.empty()) return n.title;
+    if (n.ref && !s_.Info(*n.ref).title.empty()) return s_.Info(*n.ref).title;
   }
-  auto group = parent.find("x-labels");
-  if (group != parent.end() && group->is_string()) {
-    std::string label = Label(s_, group->get<std::string>(), key, "zh");
+  if (!parent.labels.empty()) {
+    std::string label = Label(s_, parent.labels, key, "zh");
     if (label != key) return label;
   }
   return key;
 }
 
-bool Walk::Object(const json& node, const json& v, const std::string& path, const std::string& title) {
+bool Walk::Object(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
   if (!v.is_object()) return true;
   static const json kEmpty = json::object();
-  auto pit = node.find("properties");
-  const json& props = pit != node.end() ? *pit : kEmpty;
+  const json& props = n.properties ? *n.properties : kEmpty;
   bool ok = true;
-  auto required = node.find("required");
-  for (const auto& key : required != node.end() ? *required : kEmpty) {
+  for (const auto& key : n.required ? *n.required : kEmpty) {
     const std::string& k = key.get_ref<const std::string&>();
     if (v.contains(k)) continue;
-    std::string child = props.contains(k) ? TitleOf(props[k], k, node) : k;
-    ok = Fail(path + "/" + Escape(k), "必填欄位未填寫（" + child + "）", "required field is missing");
+    auto p = props.find(k);
+    ok = Fail(path + "/" + Escape(k), "必填欄位未填寫（" + (p != props.end() ? TitleOf(*p, k, n) : k) + "）",
+              "required field is missing");
     if (silent()) return false;
   }
-  auto extra = node.find("additionalProperties");
   for (const auto& [k, item] : v.items()) {
     std::string at = path + "/" + Escape(k);
-    if (props.contains(k)) {
-      ok = Eval(props[k], item, at, TitleOf(props[k], k, node)) && ok;
-    } else if (extra != node.end() && *extra == false) {
+    auto p = props.find(k);
+    if (p != props.end()) {
+      ok = Eval(*p, item, at, TitleOf(*p, k, n)) && ok;
+    } else if (n.additional && *n.additional == false) {
       ok = Fail(at, "表單沒有此欄位" + Paren(title), "unknown field: the form has no such item");
-    } else if (extra != node.end()) {
-      ok = Eval(*extra, item, at, k) && ok;
+    } else if (n.additional) {
+      ok = Eval(*n.additional, item, at, k) && ok;
     }
     if (!ok && silent()) return false;
   }
-  auto min = node.find("minProperties");
-  if (min != node.end() && v.size() < min->get<size_t>()) {
+  if (n.min_properties && v.size() < *n.min_properties) {
     ok = Fail(path, "請至少選填一項" + Paren(title), "choose at least one item");
   }
   return ok;
 }
 
-bool Walk::Array(const json& node, const json& v, const std::string& path, const std::string& title) {
+bool Walk::Array(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
   if (!v.is_array()) return true;
   bool ok = true;
-  auto items = node.find("items");
   for (size_t i = 0; i < v.size(); ++i) {
     std::string at = path + "/" + std::to_string(i);
-    if (items != node.end()) ok = Eval(*items, v[i], at, title) && ok;
-    if (node.value("uniqueItems", false) && std::find(v.begin(), v.begin() + i, v[i]) != v.begin() + i) {
+    if (n.items) ok = Eval(*n.items, v[i], at, title) && ok;
+    if (n.unique_items && std::find(v.begin(), v.begin() + i, v[i]) != v.begin() + i) {
       ok = Fail(at, "重複" + Quote(v[i]), "listed twice");
     }
     if (!ok && silent()) return false;
   }
-  auto contains = node.find("contains");
-  if (contains != node.end() && std::none_of(v.begin(), v.end(), [&](const json& e) { return Test(*contains, e); })) {
+  if (n.contains && std::none_of(v.begin(), v.end(), [&](const json& e) { return Test(*n.contains, e); })) {
     ok = Fail(path, title + "缺少必要的項目", "has no item of the required kind");
   }
-  auto min = node.find("minItems"), max = node.find("maxItems");
-  if (min != node.end() && v.size() < min->get<size_t>()) {
-    ok = Fail(path, "請至少勾選或填寫 " + std::to_string(min->get<size_t>()) + " 項" + Paren(title),
-              "needs at least " + std::to_string(min->get<size_t>()) + " item(s)");
+  if (n.min_items && v.size() < *n.min_items) {
+    ok = Fail(path, "請至少勾選或填寫 " + std::to_string(*n.min_items) + " 項" + Paren(title),
+              "needs at least " + std::to_string(*n.min_items) + " item(s)");
   }
-  if (max != node.end() && v.size() > max->get<size_t>()) {
-    ok = Fail(path, "最多 " + std::to_string(max->get<size_t>()) + " 項" + Paren(title),
-              "has more than " + std::to_string(max->get<size_t>()) + " item(s)");
+  if (n.max_items && v.size() > *n.max_items) {
+    ok = Fail(path, "最多 " + std::to_string(*n.max_items) + " 項" + Paren(title),
+              "has more than " + std::to_string(*n.max_items) + " item(s)");
   }
   return ok;
 }
 
-bool Walk::Combined(const json& node, const json& v, const std::string& path, const std::string& title) {
+bool Walk::Combined(const SchemaNode& n, const json& v, const std::string& path, const std::string& title) {
   bool ok = true;
-  if (auto all = node.find("allOf"); all != node.end()) {
-    for (const auto& sub : *all) {
+  if (n.all_of) {
+    for (const auto& sub : *n.all_of) {
       ok = Eval(sub, v, path, title) && ok;
       if (!ok && silent()) return false;
     }
   }
-  if (auto any = node.find("anyOf"); any != node.end()) {
-    if (std::none_of(any->begin(), any->end(), [&](const json& sub) { return Test(sub, v); })) {
-      ok = Fail(path, title + "不符合任何允許的填法", "matches none of the allowed forms");
+  if (n.any_of && std::none_of(n.any_of->begin(), n.any_of->end(), [&](const json& sub) { return Test(sub, v); })) {
+    ok = Fail(path, title + "不符合任何允許的填法", "matches none of the allowed forms");
+  }
+  if (n.one_of) {
+    auto count = std::count_if(n.one_of->begin(), n.one_of->end(), [&](const json& sub) { return Test(sub, v); });
+    if (count != 1) {
+      ok = Fail(path, title + (count == 0 ? "不符合任何允許的填法" : "同時符合多種填法"),
+                count == 0 ? "matches none of the allowed forms" : "matches more than one of the forms");
     }
   }
-  if (auto one = node.find("oneOf"); one != node.end()) {
-    auto n = std::count_if(one->begin(), one->end(), [&](const json& sub) { return Test(sub, v); });
-    if (n != 1) {
-      ok = Fail(path, title + (n == 0 ? "不符合任何允許的填法" : "同時符合多種填法"),
-                n == 0 ? "matches none of the allowed forms" : "matches more than one of the forms");
-    }
-  }
-  if (auto no = node.find("not"); no != node.end() && Test(*no, v)) {
-    ok = Fail(path, title + "不可為此值", "this value is not allowed here");
-  }
+  if (n.not_schema && Test(*n.not_schema, v)) ok = Fail(path, title + "不可為此值", "this value is not allowed here");
   if (!ok && silent()) return false;
-  auto cond = node.find("if");
-  if (cond == node.end()) return ok;
-  auto branch = node.find(Test(*cond, v) ? "then" : "else");
-  if (branch != node.end()) ok = Eval(*branch, v, path, title) && ok;
+  if (!n.if_schema) return ok;
+  const json* branch = Test(*n.if_schema, v) ? n.then_schema : n.else_schema;
+  if (branch) ok = Eval(*branch, v, path, title) && ok;
   return ok;
 }
 
