@@ -29,6 +29,7 @@
 #include "daemon/site/site.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
+#include "daemon/supervisor/wiring.h"
 
 namespace lifeline {
 namespace {
@@ -190,7 +191,7 @@ Result<OnlineParts> StartOnline(asio::io_context& io, const Clock& clock, const 
 // Journals every power change the UPS reports; nothing when no source is configured.
 Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const Config& config, AsyncStore& store,
                                                    std::function<void(const PowerState&)> on_change) {
-  if (config.power.source.empty()) return std::unique_ptr<NutPowerSource>();
+  if (config.power.source != "nut") return std::unique_ptr<NutPowerSource>();
   NutOptions o;
   o.host = config.power.nut_host;
   o.port = static_cast<uint16_t>(config.power.nut_port);
@@ -236,10 +237,8 @@ int Run(const Args& args) {
   if (s = PrepareStateDir(config->state_dir); !s.ok()) return Fatal(s);
   if (s = LockStateDir(config->state_dir); !s.ok()) return Fatal(s);
 
-  SystemClock clock;
-  StoreOptions store_options{config->state_dir + "/lifeline.db", config->state_dir + "/journal.key", "",
-                             kStoreSchemaVersion};
-  auto store = Store::Open(store_options, clock);
+  supervisor::SupervisedClock clock;  // the system's, or the supervisor's RTC when NTP is not synchronised
+  auto store = Store::Open(StoreOptionsFor(config->state_dir), clock);
   if (!store.ok()) return Fatal(store.status());
   s = (*store)->RecordEvent("daemon.started", "",
                             {{"rules_id", rules->id}, {"rules_origin", rules->origin}, {"time_scale", config->time_scale},
@@ -257,7 +256,7 @@ int Run(const Args& args) {
   engine.SetRunner("phone", &phone);
   AddPhoneRoutes(api, async_store, phone);
   ChannelRunners runners;
-  s = StartChannels(io, clock, *config, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
+  s = StartChannels(io, clock, *config, async_store, runners, [&async_store](const std::string& kind, const nlohmann::json& e) {
     spdlog::info("{} channel: {}", kind, e.dump());
     async_store.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
       return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
@@ -286,12 +285,20 @@ int Run(const Args& args) {
   };
   auto online_parts = StartOnline(io, clock, *config, online);
   if (!online_parts.ok()) return Fatal(online_parts.status());
-  auto power = StartPower(io, *config, async_store, [&](const PowerState& p) {
+  auto on_power = [&](const PowerState& p) {
     live.on_battery = p.known && p.on_battery;
     live.battery_runtime = live.on_battery ? p.runtime : std::nullopt;
     engine.SetConditions(live);
-  });
+  };
+  auto power = StartPower(io, *config, async_store, on_power);
   if (!power.ok()) return Fatal(power.status());
+  auto supervised = supervisor::SupervisorService::Start(
+      io, *config, on_power,
+      [&async_store](const std::string& type, const nlohmann::json& payload, std::function<void(Status)> done) {
+        async_store.Run([type, payload](Store& st) { return st.RecordEvent(type, "", payload); }, std::move(done));
+      },
+      &clock);
+  if (!supervised.ok()) return Fatal(supervised.status());
   drills.Start();
   engine.Start();
   auto server = IntakeServer::Listen(io, config->socket_path, config->socket_group, api);
@@ -311,6 +318,7 @@ int Run(const Args& args) {
   if (online_parts->monitor) online_parts->monitor->Stop();
   online.Detach();
   if (*power) (*power)->Stop();
+  if (*supervised) (*supervised)->Stop();
   async_store.RunInBackground("the daemon's stop",
                               [](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); });
   spdlog::info("stopped");

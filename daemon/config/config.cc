@@ -1,5 +1,7 @@
 #include "daemon/config/config.h"
 
+#include "daemon/core/toml_reader.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -7,7 +9,6 @@
 #include <map>
 #include <tuple>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace lifeline {
 namespace embedded {
@@ -18,56 +19,46 @@ std::string_view DefaultConfigText() { return embedded::default_config; }
 
 namespace {
 
-Result<toml::table> Parse(std::string_view text, const std::string& origin) {
-  try {
-    return toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(origin + ":" + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
-  }
+// A dotted key ("site.base_url") in the merged document. The defaults hold
+// every key with its type and Overlay refuses anything else, so a lookup of a
+// listed key cannot fail.
+struct Located {
+  TomlTable table;
+  std::string key;
+};
+
+Located Locate(const TomlTable& root, std::string_view dotted) {
+  size_t dot = dotted.find('.');
+  auto section = root.Table(dotted.substr(0, dot));
+  return {section.ok() && *section ? **section : root, std::string(dotted.substr(dot + 1))};
 }
 
-std::string Where(const std::string& origin, const toml::node& n, const std::string& key) {
-  return origin + ":" + std::to_string(n.source().begin.line) + ": " + key;
+std::string Str(const TomlTable& t, const char* path) {
+  Located at = Locate(t, path);
+  std::string v;
+  at.table.Get(at.key, &v).IgnoreError();  // listed in the defaults: see Locate
+  return v;
 }
 
-// Copies every key of `over` onto `base`; each must exist in `base` with the same type.
-// Where each overridden key was written, for errors about its value.
-using KeyOrigins = std::map<std::string, std::string>;
-
-Status Overlay(toml::table& base, const toml::table& over, const std::string& origin,
-               const std::string& prefix, KeyOrigins* origins) {
-  for (const auto& [k, v] : over) {
-    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    toml::node* target = base.get(k.str());
-    if (!target) return InvalidArgument(Where(origin, v, key) + ": unknown key");
-    if (target->type() != v.type()) {
-      return InvalidArgument(Where(origin, v, key) + ": wrong type (expected " +
-                             std::string(toml::impl::node_type_friendly_names[size_t(target->type())]) + ")");
-    }
-    if (v.is_table()) {
-      LIFELINE_RETURN_IF_ERROR(Overlay(*target->as_table(), *v.as_table(), origin, key, origins));
-    } else {
-      (*origins)[key] = Where(origin, v, key);
-      base.insert_or_assign(k.str(), v);
-    }
-  }
-  return Status::Ok();
+int Int(const TomlTable& t, const char* path) {
+  Located at = Locate(t, path);
+  int v = 0;
+  at.table.Get(at.key, &v).IgnoreError();
+  return v;
 }
 
-std::string Str(const toml::table& t, const char* path) {
-  return t.at_path(path).value_or(std::string());
+bool Bool(const TomlTable& t, const char* path) {
+  Located at = Locate(t, path);
+  bool v = false;
+  at.table.Get(at.key, &v).IgnoreError();
+  return v;
 }
 
-int Int(const toml::table& t, const char* key) {
-  return static_cast<int>(t.at_path(key).value_or(int64_t{0}));
-}
-
-void ReadSiteAndMonitor(const toml::table& t, Config* c) {
+void ReadSiteAndMonitor(const TomlTable& t, Config* c) {
   c->site.base_url = Str(t, "site.base_url");
   c->site.ca_file = Str(t, "site.ca_file");
   c->site.pinned_public_key = Str(t, "site.pinned_public_key");
-  c->site.allow_plain_http = t.at_path("site.allow_plain_http").value_or(false);
+  c->site.allow_plain_http = Bool(t, "site.allow_plain_http");
   c->site.connect_timeout_ms = Int(t, "site.connect_timeout_ms");
   c->site.total_timeout_ms = Int(t, "site.total_timeout_ms");
   c->site.max_attempts = Int(t, "site.max_attempts");
@@ -99,11 +90,11 @@ Status CheckSiteAndMonitor(const Config& c, const std::function<Status(const cha
   return Status::Ok();
 }
 
-void ReadFax(const toml::table& t, Config::Fax* f) {
+void ReadFax(const TomlTable& t, Config::Fax* f) {
   f->device = Str(t, "fax.device");
   f->local_ident = Str(t, "fax.local_ident");
-  f->ecm = t.at_path("fax.ecm").value_or(true);
-  auto i = [&](const char* key) { return static_cast<int>(t.at_path(key).value_or(int64_t{0})); };
+  f->ecm = Bool(t, "fax.ecm");
+  auto i = [&](const char* key) { return Int(t, key); };
   f->max_bit_rate = i("fax.max_bit_rate");
   f->max_attempts = i("fax.max_attempts");
   f->busy_retry_seconds = i("fax.busy_retry_seconds");
@@ -144,7 +135,7 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
-void ReadEscalationAndEmail(const toml::table& t, Config* c) {
+void ReadEscalationAndEmail(const TomlTable& t, Config* c) {
   auto& e = c->escalation;
   e.recipients_file = Str(t, "escalation.recipients_file");
   e.templates_file = Str(t, "escalation.templates_file");
@@ -207,11 +198,46 @@ Status CheckEscalationAndEmail(const Config& c, const std::function<Status(const
   return Status::Ok();
 }
 
-Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& origins) {
+void ReadSupervisor(const TomlTable& t, Config::Supervisor* s) {
+  s->device = Str(t, "supervisor.device");
+  s->heartbeat_ms = Int(t, "supervisor.heartbeat_ms");
+  s->watchdog_seconds = Int(t, "supervisor.watchdog_seconds");
+  s->host_off_seconds = Int(t, "supervisor.host_off_seconds");
+  s->host_boot_seconds = Int(t, "supervisor.host_boot_seconds");
+  s->max_resets_per_hour = Int(t, "supervisor.max_resets_per_hour");
+  s->battery_full_runtime_minutes = Int(t, "supervisor.battery_full_runtime_minutes");
+  s->modem_port_lost_seconds = Int(t, "supervisor.modem_port_lost_seconds");
+  s->modem_cycle_min_interval_seconds = Int(t, "supervisor.modem_cycle_min_interval_seconds");
+}
+
+// The ranges the firmware accepts (proto/supervisor.md, CONFIG), so nothing is clamped silently.
+Status CheckSupervisor(const Config& c, const std::function<Status(const char*, const std::string&)>& bad) {
+  const auto& s = c.supervisor;
+  if (c.power.source == "supervisor" && s.device.empty()) {
+    return bad("supervisor.device", "must name the supervisor's serial port when power.source is \"supervisor\"");
+  }
+  for (auto [key, v, lo, hi] : {std::tuple{"supervisor.heartbeat_ms", s.heartbeat_ms, 100, 60000},
+                                {"supervisor.watchdog_seconds", s.watchdog_seconds, 0, 3600},
+                                {"supervisor.host_off_seconds", s.host_off_seconds, 1, 120},
+                                {"supervisor.host_boot_seconds", s.host_boot_seconds, 0, 3600},
+                                {"supervisor.max_resets_per_hour", s.max_resets_per_hour, 0, 8},
+                                {"supervisor.battery_full_runtime_minutes", s.battery_full_runtime_minutes, 1, 65535},
+                                {"supervisor.modem_port_lost_seconds", s.modem_port_lost_seconds, 1, 3600},
+                                {"supervisor.modem_cycle_min_interval_seconds", s.modem_cycle_min_interval_seconds, 0,
+                                 86400}}) {
+    if (v < lo || v > hi) return bad(key, "must be " + std::to_string(lo) + "-" + std::to_string(hi));
+  }
+  if (s.watchdog_seconds != 0 && (s.watchdog_seconds < 2 || s.watchdog_seconds * 1000 < 2 * s.heartbeat_ms)) {
+    return bad("supervisor.watchdog_seconds", "must be 0 (off) or at least 2 s and two heartbeats");
+  }
+  return Status::Ok();
+}
+
+Status CheckValues(const Config& c, const TomlTable& t) {
+  // The error names the file and line the value came from: the override or the defaults.
   auto bad = [&](const char* key, const std::string& why) {
-    auto it = origins.find(key);
-    std::string where = it != origins.end() ? it->second : std::string("embedded:config/lifeline.toml: ") + key;
-    return InvalidArgument(where + ": " + why);
+    Located at = Locate(t, key);
+    return at.table.Error(at.key, why);
   };
   if (c.state_dir.empty()) return bad("daemon.state_dir", "must not be empty");
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
@@ -222,7 +248,10 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
   // sun_path holds 108 bytes including the terminator.
   if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
   LIFELINE_RETURN_IF_ERROR(CheckSiteAndMonitor(c, bad));
-  if (!c.power.source.empty() && c.power.source != "nut") return bad("power.source", "must be \"\" or \"nut\"");
+  if (!c.power.source.empty() && c.power.source != "nut" && c.power.source != "supervisor") {
+    return bad("power.source", "must be \"\", \"nut\" or \"supervisor\"");
+  }
+  LIFELINE_RETURN_IF_ERROR(CheckSupervisor(c, bad));
   if (c.power.nut_port < 1 || c.power.nut_port > 65535) return bad("power.nut_port", "must be 1-65535");
   if (c.power.poll_interval_ms < 100 || c.power.poll_interval_ms > 600000) {
     return bad("power.poll_interval_ms", "must be 100-600000");
@@ -241,16 +270,14 @@ Status CheckValues(const Config& c, const toml::table& t, const KeyOrigins& orig
 }  // namespace
 
 Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::string_view origin_v) {
-  auto base = Parse(embedded::default_config, "embedded:config/lifeline.toml");
+  auto base = TomlDocument::Parse(embedded::default_config, "embedded:config/lifeline.toml");
   if (!base.ok()) return base.status();
-  std::string origin(origin_v);
-  KeyOrigins origins;
   if (override_text) {
-    auto over = Parse(*override_text, origin);
+    auto over = TomlDocument::Parse(*override_text, origin_v);
     if (!over.ok()) return over.status();
-    LIFELINE_RETURN_IF_ERROR(Overlay(*base, *over, origin, "", &origins));
+    LIFELINE_RETURN_IF_ERROR(base->Overlay(*over));
   }
-  const toml::table& t = *base;
+  const TomlTable t = base->root();
   Config c;
   c.state_dir = Str(t, "daemon.state_dir");
   std::filesystem::path socket = Str(t, "daemon.socket");
@@ -268,9 +295,10 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   ReadSiteAndMonitor(t, &c);
   c.power = {Str(t, "power.source"), Str(t, "power.nut_host"), Str(t, "power.nut_ups"),
              Int(t, "power.nut_port"), Int(t, "power.poll_interval_ms")};
+  ReadSupervisor(t, &c.supervisor);
   c.sms = {Str(t, "sms.device"), Str(t, "sms.pin"), Int(t, "sms.validity_minutes"),
            Int(t, "sms.max_attempts_per_part"), Int(t, "sms.retry_delay_ms")};
-  LIFELINE_RETURN_IF_ERROR(CheckValues(c, t, origins));
+  LIFELINE_RETURN_IF_ERROR(CheckValues(c, t));
   return c;
 }
 

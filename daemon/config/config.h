@@ -39,6 +39,13 @@ struct Config {
     int nut_port = 3493, poll_interval_ms = 2000;
   } power;
 
+  struct Supervisor {
+    std::string device;
+    int heartbeat_ms = 1000, watchdog_seconds = 120, host_off_seconds = 10, host_boot_seconds = 300;
+    int max_resets_per_hour = 3, battery_full_runtime_minutes = 240;
+    int modem_port_lost_seconds = 60, modem_cycle_min_interval_seconds = 600;
+  } supervisor;
+
   struct Site {
     std::string base_url, ca_file, pinned_public_key;
     bool allow_plain_http = false;

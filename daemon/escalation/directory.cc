@@ -1,8 +1,8 @@
 // Loading recipients and templates from TOML, with errors naming file, line and key.
 #include <regex>
 #include <set>
-#include <toml++/toml.h>
 
+#include "daemon/core/toml_reader.h"
 #include "daemon/escalation/escalation.h"
 
 namespace lifeline {
@@ -13,88 +13,66 @@ extern const std::string_view templates_toml;
 
 namespace {
 
-Status At(const std::string& origin, const toml::node& n, const std::string& key, const std::string& why) {
-  return InvalidArgument(origin + ":" + std::to_string(n.source().begin.line) + ": " + key + ": " + why);
-}
-
-Result<toml::table> Parse(std::string_view text, const std::string& origin) {
-  try {
-    return toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(origin + ":" + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
-  }
-}
-
-Status ReadString(const toml::table& t, const char* key, const std::string& origin, const std::string& where,
-                  std::string* out) {
-  auto v = t[key].value<std::string>();
-  if (!v || v->empty()) return At(origin, t, where + "." + key, "missing or empty");
-  *out = *v;
-  return Status::Ok();
-}
-
-Status ReadChannel(const toml::node& node, const std::string& origin, const std::string& where,
-                   ChannelAddress* out) {
+Status ReadChannel(const TomlTable& t, ChannelAddress* out) {
   static const std::set<std::string> kKinds = {"sms", "fax", "phone", "email"};
-  const toml::table* t = node.as_table();
-  if (!t) return At(origin, node, where, "must be { kind = ..., address = ... }");
-  LIFELINE_RETURN_IF_ERROR(ReadString(*t, "kind", origin, where, &out->kind));
-  LIFELINE_RETURN_IF_ERROR(ReadString(*t, "address", origin, where, &out->address));
-  out->hours = (*t)["hours"].value_or(std::string());
-  if (!kKinds.count(out->kind)) return At(origin, node, where + ".kind", "must be sms, fax, phone or email");
+  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"kind", "address", "hours"}));
+  LIFELINE_RETURN_IF_ERROR(t.NonEmpty("kind", &out->kind));
+  LIFELINE_RETURN_IF_ERROR(t.NonEmpty("address", &out->address));
+  LIFELINE_RETURN_IF_ERROR(t.Get("hours", &out->hours, Need::kOptional));
+  if (!kKinds.count(out->kind)) return t.Error("kind", "must be sms, fax, phone or email");
   static const std::regex kNumber("^\\+?[0-9][0-9 ()#*-]{3,30}$"), kEmail("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
   bool ok = out->kind == "email" ? std::regex_match(out->address, kEmail) : std::regex_match(out->address, kNumber);
-  if (!ok) return At(origin, node, where + ".address", "'" + out->address + "' is not a valid " + out->kind + " address");
+  if (!ok) return t.Error("address", "'" + out->address + "' is not a valid " + out->kind + " address");
   return Status::Ok();
 }
 
-Status ReadRecipients(const toml::table& root, const char* name, const std::string& origin,
-                      std::vector<Recipient>* out) {
+Status ReadRecipient(const TomlTable& t, Recipient* r) {
   static const std::set<std::string> kRoles = {"superior_agency", "national_centre", "affected_agency", "internal"};
-  const toml::array* list = root[name].as_array();
-  if (!list) return InvalidArgument(origin + ": [[" + std::string(name) + "]] entries are missing");
-  for (size_t i = 0; i < list->size(); ++i) {
-    std::string where = std::string(name) + "[" + std::to_string(i) + "]";
-    const toml::table* t = list->get(i)->as_table();
-    if (!t) return At(origin, *list->get(i), where, "must be a table");
+  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"key", "role", "name", "source", "verified", "channels"}));
+  for (auto [key, field] : {std::pair{"key", &r->key}, {"role", &r->role}, {"name", &r->name},
+                            {"source", &r->source}, {"verified", &r->verified}}) {
+    LIFELINE_RETURN_IF_ERROR(t.NonEmpty(key, field));
+  }
+  if (!kRoles.count(r->role)) return t.Error("role", "unknown role '" + r->role + "'");
+  auto channels = t.Tables("channels");
+  if (!channels.ok()) return channels.status();
+  if (channels->empty()) return t.Error("channels", "needs at least one channel");
+  for (const TomlTable& c : *channels) {
+    ChannelAddress ch;
+    LIFELINE_RETURN_IF_ERROR(ReadChannel(c, &ch));
+    r->channels.push_back(ch);
+  }
+  return Status::Ok();
+}
+
+Status ReadRecipients(const TomlTable& root, const char* name, std::vector<Recipient>* out) {
+  auto list = root.Tables(name);
+  if (!list.ok()) return list.status();
+  for (const TomlTable& t : *list) {
     Recipient r;
-    for (auto [key, field] : {std::pair{"key", &r.key}, {"role", &r.role}, {"name", &r.name},
-                              {"source", &r.source}, {"verified", &r.verified}}) {
-      LIFELINE_RETURN_IF_ERROR(ReadString(*t, key, origin, where, field));
-    }
-    if (!kRoles.count(r.role)) return At(origin, *t, where + ".role", "unknown role '" + r.role + "'");
-    const toml::array* channels = (*t)["channels"].as_array();
-    if (!channels || channels->empty()) return At(origin, *t, where + ".channels", "needs at least one channel");
-    for (size_t c = 0; c < channels->size(); ++c) {
-      ChannelAddress ch;
-      LIFELINE_RETURN_IF_ERROR(ReadChannel(*channels->get(c), origin, where + ".channels[" + std::to_string(c) + "]", &ch));
-      r.channels.push_back(ch);
-    }
+    LIFELINE_RETURN_IF_ERROR(ReadRecipient(t, &r));
     for (const auto& other : *out) {
-      if (other.key == r.key) return At(origin, *t, where + ".key", "'" + r.key + "' appears twice");
+      if (other.key == r.key) return t.Error("key", "'" + r.key + "' appears twice");
     }
     out->push_back(std::move(r));
   }
   for (const char* role : {"superior_agency", "national_centre"}) {
     bool found = std::any_of(out->begin(), out->end(), [&](const Recipient& r) { return r.role == role; });
-    if (!found) return InvalidArgument(origin + ": " + name + ": no recipient with role " + role);
+    if (!found) return root.Error(name, std::string("no recipient with role ") + role);
   }
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<Directory> LoadDirectory(std::string_view text, std::string_view origin_view) {
-  std::string origin(origin_view);
-  auto root = Parse(text, origin);
-  if (!root.ok()) return root.status();
-  for (const auto& [k, v] : *root) {
-    if (k != "recipient" && k != "drill_recipient") return At(origin, v, std::string(k.str()), "unknown key");
-  }
+Result<Directory> LoadDirectory(std::string_view text, std::string_view origin) {
+  auto doc = TomlDocument::Parse(text, origin);
+  if (!doc.ok()) return doc.status();
+  TomlTable root = doc->root();
+  LIFELINE_RETURN_IF_ERROR(root.OnlyKeys({"recipient", "drill_recipient"}));
   Directory d;
-  LIFELINE_RETURN_IF_ERROR(ReadRecipients(*root, "recipient", origin, &d.recipients));
-  LIFELINE_RETURN_IF_ERROR(ReadRecipients(*root, "drill_recipient", origin, &d.drill_recipients));
+  LIFELINE_RETURN_IF_ERROR(ReadRecipients(root, "recipient", &d.recipients));
+  LIFELINE_RETURN_IF_ERROR(ReadRecipients(root, "drill_recipient", &d.drill_recipients));
   return d;
 }
 
@@ -102,30 +80,26 @@ Result<Directory> DefaultDirectory() {
   return LoadDirectory(embedded::recipients_toml, "embedded:config/recipients.toml");
 }
 
-Result<Templates> Templates::Load(std::string_view text, std::string_view origin_view) {
-  std::string origin(origin_view);
-  auto root = Parse(text, origin);
-  if (!root.ok()) return root.status();
+Result<Templates> Templates::Load(std::string_view text, std::string_view origin) {
+  auto doc = TomlDocument::Parse(text, origin);
+  if (!doc.ok()) return doc.status();
   static const std::set<std::string> kAllowed = {"agency", "level", "category", "aware_at", "report_id",
                                                  "revision", "reason", "callback", "notify_by", "drill"};
   static const std::regex kPlaceholder("\\{([a-z_]+)\\}");
   Templates t;
   for (const char* kind : {"sms", "fax_notice", "phone_script", "email"}) {
-    const toml::table* section = (*root)[kind].as_table();
-    if (!section) return InvalidArgument(origin + ": [" + std::string(kind) + "] is missing");
-    for (const auto& [k, v] : *section) {
-      std::string key = std::string(kind) + "." + std::string(k.str());
-      auto s = v.value<std::string>();
-      if (!s) return At(origin, v, key, "must be a string");
-      for (std::sregex_iterator it(s->begin(), s->end(), kPlaceholder), end; it != end; ++it) {
-        if (!kAllowed.count((*it)[1])) return At(origin, v, key, "unknown placeholder {" + (*it)[1].str() + "}");
+    auto section = doc->root().Table(kind);
+    if (!section.ok()) return section.status();
+    for (const std::string& key : (*section)->Keys()) {
+      std::string text_value;
+      LIFELINE_RETURN_IF_ERROR((*section)->Get(key, &text_value));
+      for (std::sregex_iterator it(text_value.begin(), text_value.end(), kPlaceholder), end; it != end; ++it) {
+        if (!kAllowed.count((*it)[1])) return (*section)->Error(key, "unknown placeholder {" + (*it)[1].str() + "}");
       }
-      t.texts_[key] = *s;
+      t.texts_[std::string(kind) + "." + key] = text_value;
     }
     for (const char* lang : {"zh", "en"}) {
-      if (!t.texts_.count(std::string(kind) + "." + lang)) {
-        return At(origin, *section, std::string(kind) + "." + lang, "missing");
-      }
+      if (!t.texts_.count(std::string(kind) + "." + lang)) return (*section)->Error(lang, "missing");
     }
   }
   return t;

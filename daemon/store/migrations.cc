@@ -83,8 +83,28 @@ Status MigrateTo4(sql::Db& db) {
       "DROP INDEX reports_by_awareness;");
 }
 
+// One store: the SMS part ledger, which had its own file, moves in (its
+// version-1 tables unchanged, so an existing ledger is copied row by row; see
+// Store::ImportSmsLedger). Each part's state, the reference the network gave
+// it and its status report are the SMS channel's evidence.
+Status MigrateTo5(sql::Db& db) {
+  return db.Exec(
+      "CREATE TABLE sms_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+      "CREATE TABLE sms_message ("
+      "  id TEXT PRIMARY KEY, recipient TEXT NOT NULL, text TEXT NOT NULL,"
+      "  concat_ref INTEGER NOT NULL, part_count INTEGER NOT NULL);"
+      "CREATE TABLE sms_part ("
+      "  message_id TEXT NOT NULL REFERENCES sms_message(id), idx INTEGER NOT NULL,"
+      "  pdu TEXT NOT NULL, tpdu_length INTEGER NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('not_sent','sending','sent','failed')),"
+      "  attempts INTEGER NOT NULL DEFAULT 0, message_ref INTEGER, sent_at_us INTEGER,"
+      "  error_code INTEGER, error_detail TEXT, delivery TEXT, report_status INTEGER,"
+      "  discharge_time TEXT, PRIMARY KEY (message_id, idx));"
+      "CREATE INDEX sms_part_by_ref ON sms_part(message_ref, sent_at_us);");
+}
+
 using Step = Status (*)(sql::Db&);
-constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4};
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5};
 
 }  // namespace
 

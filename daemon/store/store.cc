@@ -55,6 +55,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   auto version = s->SchemaVersion();
   if (!version.ok()) return version.status();
   s->compact_schedules_ = *version >= 4;
+  if (*version >= 5) LIFELINE_RETURN_IF_ERROR(s->ImportSmsLedger(options.legacy_sms_ledger));
   return s;
 }
 

@@ -31,7 +31,7 @@
 
 namespace lifeline {
 
-inline constexpr int kStoreSchemaVersion = 4;
+inline constexpr int kStoreSchemaVersion = 5;
 
 // Report revision: queued -> accepted (site receipt in time)
 //                  queued -> fallback (other channels used) -> accepted_late (補行通報)
@@ -53,6 +53,9 @@ struct StoreOptions {
   std::string key_path;
   std::string vfs;                          // "" = default; fault tests pass a shim
   int migrate_to = kStoreSchemaVersion;     // tests build old databases
+  // The SMS part ledger's own file from before schema version 5: when it
+  // exists it is copied in at open and then renamed to <path>.imported.
+  std::string legacy_sms_ledger;
 };
 
 struct StoredRevision {
@@ -102,6 +105,52 @@ struct PhoneTask {
   std::string state;  // open | confirmed | cancelled
   std::string answered_by, answered_at, note, confirmed_at;
   int reminders = 0;
+};
+
+// One SMS part as the ledger stores it (store_sms.cc). The SMS channel keeps
+// its own types; these rows keep the store free of them.
+struct SmsPartRow {
+  int index = 1;
+  std::string state = "not_sent";  // not_sent | sending | sent | failed
+  std::string pdu_hex;
+  int tpdu_length = 0;
+  int attempts = 0;
+  std::optional<int> message_ref;
+  std::optional<int64_t> sent_at_us;
+  std::optional<int> error_code;
+  std::string error_detail;
+  std::string delivery;  // "" until a status report: delivered | pending | failed
+  std::optional<int> report_status;
+  std::string discharge_time;
+};
+
+struct SmsMessageRow {
+  std::string id, recipient, text;
+  int concat_ref = 0;
+  std::vector<SmsPartRow> parts;
+};
+
+// A change of one part's state; fields left empty keep their value.
+struct SmsPartChange {
+  std::string state;  // sending (attempts + 1) | sent | not_sent (a retry) | failed
+  std::optional<int> message_ref;
+  std::optional<int64_t> sent_at_us;
+  std::optional<int> error_code;
+  std::optional<std::string> error_detail;
+};
+
+// A status report as received, matched or not: evidence either way.
+struct SmsReportRow {
+  int message_ref = 0;
+  std::string recipient;  // the number it is about, as the parts store it
+  std::string delivery;   // delivered | pending | failed
+  int status = 0;         // TP-ST
+  std::string discharge_time, pdu_hex;
+};
+
+struct SmsReportMatch {
+  SmsMessageRow message;
+  int part_index = 0;
 };
 
 struct DrillRow {
@@ -164,6 +213,19 @@ class Store {
   Status EndDrill(const std::string& id);
   Result<std::vector<DrillRow>> Drills();
 
+  // The SMS part ledger (store_sms.cc); every write is journaled with the
+  // report the message belongs to. Create allocates a concatenation reference
+  // not used by the last 255 messages and hands it to `encode`; AlreadyExists
+  // if the id is taken. The others return the message as stored after them.
+  using SmsEncoder = std::function<Result<std::vector<SmsPartRow>>(int concat_ref)>;
+  Result<SmsMessageRow> SmsCreate(const std::string& id, const std::string& recipient, const std::string& text,
+                                  const SmsEncoder& encode);
+  Result<SmsMessageRow> SmsLoad(const std::string& id);  // NotFound if absent
+  Result<SmsMessageRow> SmsChangePart(const std::string& id, int index, const SmsPartChange& change);
+  // Attaches the report to the most recently sent part with its reference and
+  // recipient; nullopt when none matches. Journaled either way.
+  Result<std::optional<SmsReportMatch>> SmsRecordReport(const SmsReportRow& report);
+
   // A fact with no state change (daemon start/stop, clock step...), journaled.
   Status RecordEvent(std::string_view type, std::string_view report_id, const nlohmann::json& payload);
 
@@ -191,6 +253,9 @@ class Store {
   Result<int64_t> Journal(std::string_view type, std::string_view report_id, const nlohmann::json& p);
   Status InsertRevision(const StoredRevision& row, const Report& report, const std::string& document,
                         const nlohmann::json& schedule);
+  Status ImportSmsLedger(const std::string& path);
+  Status CopySmsLedger(const std::string& path);
+  std::string ReportOfSmsMessage(const std::string& message_id);
 
   StoreOptions options_;
   const Clock& clock_;

@@ -13,8 +13,8 @@
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
+#include "daemon/channels/wiring/store_sms_ledger.h"
 #include "tools/lifeline/client.h"
-#include "daemon/channels/wiring/wiring.h"
 #include "tools/lifeline/commands.h"
 
 namespace lifeline::cli {
@@ -74,9 +74,7 @@ class TestJournal {
     std::filesystem::create_directories(config.state_dir, ec);
     TestJournal j;
     static const SystemClock clock;  // the store keeps a reference: it must outlive every TestJournal
-    auto store = Store::Open({config.state_dir + "/lifeline.db", config.state_dir + "/journal.key", "",
-                              kStoreSchemaVersion},
-                             clock);
+    auto store = Store::Open(StoreOptionsFor(config.state_dir), clock);
     if (!store.ok()) return store.status();
     j.store_ = std::move(*store);
     return j;
@@ -159,16 +157,16 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
 }
 
 int SmsTest(const Context& ctx, const std::string& number, const std::string& text, const std::string& device,
-            int wait_reports_seconds) {
+            int wait_reports_seconds, const std::string& message_id) {
   auto config = LoadCliConfig(ctx);
   if (!config.ok()) return Env(config.status());
   sms::SmsTestOptions o;
   o.device = device.empty() ? config->sms.device : device;
   if (o.device.empty()) return Env(FailedPrecondition("no SMS modem: set sms.device or --device"));
-  o.ledger_path = config->state_dir + "/sms-ledger.sqlite";
   o.pin = config->sms.pin;
   o.number = number;
   o.text = text;
+  o.message_id = message_id;
   o.validity = std::chrono::minutes(config->sms.validity_minutes);
   o.max_attempts_per_part = config->sms.max_attempts_per_part;
   o.retry_delay = std::chrono::milliseconds(config->sms.retry_delay_ms);
@@ -178,7 +176,9 @@ int SmsTest(const Context& ctx, const std::string& number, const std::string& te
   Status s = journal->Record("channel_test.start", "", {{"channel", "sms"}, {"number", number}, {"device", o.device}});
   if (!s.ok()) return Env(s);
   std::ostringstream evidence;
-  int rc = sms::RunSmsTest(o, evidence);
+  SystemClock clock;
+  auto open_ledger = [&](asio::io_context& io) { return OpenStoreSmsLedger(io, StoreOptionsFor(config->state_dir), clock); };
+  int rc = sms::RunSmsTest(o, open_ledger, evidence);
   std::cout << evidence.str();
   s = journal->Record("channel_test.end", "", {{"channel", "sms"}, {"exit_code", rc}, {"evidence", evidence.str()}});
   if (!s.ok()) std::cerr << "lifeline: the evidence could not be journaled: " << s.message() << "\n";

@@ -65,7 +65,7 @@ int JournalShow(const Context& ctx, const std::optional<std::string>& report_id)
 // REPORT is a report id known to lifelined, or a report .json file.
 int FaxRender(const Context& ctx, const std::string& report, const std::string& out);
 int SmsTest(const Context& ctx, const std::string& number, const std::string& text, const std::string& device,
-            int wait_reports_seconds);
+            int wait_reports_seconds, const std::string& message_id);
 // With `retry`, failed calls are retried as fax.* in the configuration says (DecideRetry).
 int FaxTest(const Context& ctx, const std::string& number, const std::string& report, const std::string& device,
             bool retry);

@@ -1,6 +1,5 @@
 // `lifeline phone ...` and `lifeline drill ...`: the operators' side of phone
 // tasks and drills, over lifelined's API.
-#include <toml++/toml.h>
 
 #include <chrono>
 #include <filesystem>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "daemon/core/time_format.h"
+#include "daemon/core/toml_reader.h"
 #include "daemon/core/uuid.h"
 #include "tools/lifeline/commands.h"
 
@@ -47,29 +47,20 @@ struct Scenario {
 };
 
 Result<Scenario> LoadScenario(const std::string& file) {
-  toml::table t;
-  try {
-    t = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(file + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  auto doc = TomlDocument::ParseFile(file);
+  if (!doc.ok()) return doc.status();
+  LIFELINE_RETURN_IF_ERROR(doc->root().OnlyKeys({"drill"}));
+  auto drill = doc->root().Table("drill");
+  if (!drill.ok()) return drill.status();
+  const TomlTable& t = **drill;
+  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"name", "report", "outage_seconds"}));
   Scenario s;
-  auto name = t.at_path("drill.name").value<std::string>();
-  auto report = t.at_path("drill.report").value<std::string>();
-  auto outage = t.at_path("drill.outage_seconds").value<int64_t>();
-  if (!name || name->empty()) return InvalidArgument(file + ": drill.name: a name for the drill is required");
-  if (!report) return InvalidArgument(file + ": drill.report: the report file to file is required");
-  if (!outage || *outage < 1 || *outage > 86400) {
-    return InvalidArgument(file + ": drill.outage_seconds: how long the site is simulated lost, 1-86400");
-  }
-  for (const auto& [k, v] : *t["drill"].as_table()) {
-    static const std::set<std::string> kKeys = {"name", "report", "outage_seconds"};
-    if (!kKeys.count(std::string(k.str()))) return InvalidArgument(file + ": drill." + std::string(k.str()) + ": unknown key");
-  }
-  s.name = *name;
-  std::filesystem::path p(*report);
+  std::string report;
+  LIFELINE_RETURN_IF_ERROR(t.NonEmpty("name", &s.name));
+  LIFELINE_RETURN_IF_ERROR(t.NonEmpty("report", &report));
+  LIFELINE_RETURN_IF_ERROR(t.InRange("outage_seconds", 1, 86400, &s.outage_seconds));
+  std::filesystem::path p(report);
   s.report_file = p.is_absolute() ? p.string() : (std::filesystem::path(file).parent_path() / p).string();
-  s.outage_seconds = *outage;
   return s;
 }
 

@@ -77,6 +77,8 @@ int Run(int argc, char** argv) {
   sms_test->add_option("TEXT", text, "message (Chinese is sent as UCS-2, long texts in parts)")->required();
   sms_test->add_option("--device", device, "modem serial port (default: sms.device)");
   sms_test->add_option("--wait-reports", wait_reports, "seconds to wait for delivery reports (default 0)");
+  std::string message_id;
+  sms_test->add_option("--id", message_id, "message id: the same id resumes that message where it stopped");
 
   std::string task, answered_by, answered_at, note, scenario;
   bool all_tasks = false, follow = false;
@@ -117,7 +119,7 @@ int Run(int argc, char** argv) {
   if (*evidence_key) return EvidenceKey(ctx);
   if (*evidence_verify) return EvidenceVerify(ctx, file, bundle_key);
   if (*jshow) return JournalShow(ctx, journal_report);
-  if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports);
+  if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports, message_id);
   if (*fax_render) return FaxRender(ctx, id, out);
   if (*fax_test) return FaxTest(ctx, number, id, device, fax_retry);
   if (*pending) return PhonePending(ctx, all_tasks);

@@ -1,10 +1,13 @@
 // SmsPartLedger: the durable state of every SMS part, so that a message
 // resumes after a crash at its first unsent part with the same PDUs and
-// concatenation reference, and delivery evidence outlives the process.
-// SqlitePartLedger keeps it in its own SQLite file (WAL, synchronous=FULL),
-// self-contained so it can later move into the main store. Not thread-safe.
+// concatenation reference, and delivery evidence outlives the process. The
+// interface is asynchronous: each call completes through its callback, on the
+// io_context thread, once the change is durable. lifelined keeps the ledger in
+// its store, on the store's worker (daemon/channels/wiring); the SMS channel
+// knows only this interface.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,33 +54,33 @@ struct MessageRecord {
   std::optional<size_t> FirstUnsent() const;
 };
 
-struct ReportMatch {
-  std::string message_id;
-  int part_index = 0;
-};
-
 class SmsPartLedger {
  public:
-  virtual ~SmsPartLedger() = default;
-  // A concatenation reference not used by the last 255 messages.
-  virtual Result<uint8_t> AllocateConcatRef() = 0;
-  // Stores a new message with all its parts kNotSent; AlreadyExists if the id is taken.
-  virtual Status Create(const std::string& id, const std::string& recipient,
-                        const std::string& text, const EncodedMessage& encoded) = 0;
-  virtual Result<MessageRecord> Load(const std::string& id) = 0;  // NotFound if absent
-  virtual Status MarkSending(const std::string& id, int index) = 0;
-  virtual Status MarkSent(const std::string& id, int index, int message_ref, WallTime at) = 0;
-  // Back to kNotSent after a temporary failure, remembering the error.
-  virtual Status MarkRetry(const std::string& id, int index, int code,
-                           const std::string& detail) = 0;
-  virtual Status MarkFailed(const std::string& id, int index, int code,
-                            const std::string& detail) = 0;
-  // Attaches a status report to the most recently sent part with its message
-  // reference and recipient; nullopt when no part matches (a stale report).
-  virtual Result<std::optional<ReportMatch>> RecordReport(const StatusReport& report) = 0;
-};
+  template <typename T>
+  using Then = std::function<void(Result<T>)>;
+  // Encodes the message once the ledger has chosen a concatenation reference
+  // not used by the last 255 messages. Runs on the ledger's thread.
+  using Encoder = std::function<Result<EncodedMessage>(uint8_t concat_ref)>;
 
-// Opens (creating if needed) the ledger file at `path`.
-Result<std::unique_ptr<SmsPartLedger>> OpenSqlitePartLedger(const std::string& path);
+  virtual ~SmsPartLedger() = default;
+  // Stores a new message with all its parts kNotSent; AlreadyExists if the id is taken.
+  virtual void Create(const std::string& id, const std::string& recipient, const std::string& text,
+                      Encoder encode, Then<MessageRecord> done) = 0;
+  virtual void Load(const std::string& id, Then<MessageRecord> done) = 0;  // NotFound if absent
+  // Each gives the message as stored after the change.
+  virtual void MarkSending(const std::string& id, int index, Then<MessageRecord> done) = 0;
+  virtual void MarkSent(const std::string& id, int index, int message_ref, WallTime at, Then<MessageRecord> done) = 0;
+  // Back to kNotSent after a temporary failure, remembering the error.
+  virtual void MarkRetry(const std::string& id, int index, int code, const std::string& detail,
+                         Then<MessageRecord> done) = 0;
+  virtual void MarkFailed(const std::string& id, int index, int code, const std::string& detail,
+                          Then<MessageRecord> done) = 0;
+  // Attaches a status report to the most recently sent part with its message
+  // reference and recipient, giving that message; nullopt when no part
+  // matches (the report is kept as evidence all the same). `pdu_hex` is the
+  // report as received.
+  virtual void RecordReport(const StatusReport& report, const std::string& pdu_hex,
+                            Then<std::optional<MessageRecord>> done) = 0;
+};
 
 }  // namespace lifeline::sms

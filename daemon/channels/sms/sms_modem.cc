@@ -111,7 +111,7 @@ void SmsModem::OnUrc(const Urc& urc) {
         spdlog::warn("sms: undecodable status report \"{}\": {}", urc.pdu_hex,
                      report.status().ToString());
       } else if (on_report_) {
-        on_report_(*report);
+        on_report_(*report, urc.pdu_hex);
       }
       return;
     }

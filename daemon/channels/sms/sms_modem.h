@@ -62,9 +62,9 @@ class SmsModem {
  public:
   SmsModem(asio::io_context& io, SmsModemOptions options);
 
-  void SetStatusReportHandler(std::function<void(const StatusReport&)> h) {
-    on_report_ = std::move(h);
-  }
+  // Gets each decoded +CDS with its PDU as received (the evidence).
+  using StatusReportHandler = std::function<void(const StatusReport&, const std::string& pdu_hex)>;
+  void SetStatusReportHandler(StatusReportHandler h) { on_report_ = std::move(h); }
   void SetHealthHandler(std::function<void(const ModemHealth&)> h) { on_health_ = std::move(h); }
   // Opens the port (retrying in the background) and starts the health timer.
   void Start();
@@ -98,7 +98,7 @@ class SmsModem {
   bool init_running_ = false;
   uint64_t init_generation_ = 0;
   int trouble_ = 0;
-  std::function<void(const StatusReport&)> on_report_;
+  StatusReportHandler on_report_;
   std::function<void(const ModemHealth&)> on_health_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 

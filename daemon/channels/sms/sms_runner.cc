@@ -47,13 +47,14 @@ std::string SmsMessageId(int64_t attempt_id) { return "attempt-" + std::to_strin
 SmsRunner::SmsRunner(asio::io_context& io, const Clock& clock, SmsRunnerOptions options)
     : io_(io), clock_(clock), options_(std::move(options)) {}
 
-SmsRunner::~SmsRunner() { Stop(); }
+SmsRunner::~SmsRunner() {
+  Stop();
+  *alive_ = false;
+}
 
 Status SmsRunner::Open() {
   if (modem_ || stopped_) return FailedPrecondition("SMS channel already opened");
-  auto ledger = OpenSqlitePartLedger(options_.ledger_path);
-  if (!ledger.ok()) return ledger.status();
-  ledger_ = std::move(*ledger);
+  if (!options_.ledger) return FailedPrecondition("SMS channel has no part ledger");
   modem_ = std::make_unique<SmsModem>(io_, options_.modem);
   modem_->SetHealthHandler([this](const ModemHealth& h) {
     if (on_health_) on_health_(h);
@@ -63,7 +64,7 @@ Status SmsRunner::Open() {
   so.max_attempts_per_part = options_.max_attempts_per_part;
   so.retry_delay = options_.retry_delay;
   so.max_modem_waits = options_.max_modem_waits;
-  sender_ = std::make_unique<SmsSender>(io_, *modem_, *ledger_, clock_, so);
+  sender_ = std::make_unique<SmsSender>(io_, *modem_, *options_.ledger, clock_, so);
   sender_->SetEvidenceHandler([this](const MessageRecord& m) { OnEvidence(m); });
   modem_->Start();
   return Status::Ok();
@@ -86,11 +87,14 @@ void SmsRunner::Start(const NoticeJob& job, Progress progress, Done done) {
     return FinishSoon(a, Failed("not an SMS address (" + job.address.kind + ")"));
   }
   // Resumed after a restart with the outcome already in the ledger.
-  if (auto existing = ledger_->Load(a->id); existing.ok()) {
-    if (auto settled = Settled(*existing)) return FinishSoon(a, *settled);
-  }
-  sender_->Send(SmsRequest{a->id, job.address.address, job.text},
-                [this, a](const MessageResult& r) { OnSent(a, r); });
+  SmsRequest request{a->id, job.address.address, job.text};
+  options_.ledger->Load(a->id, [this, alive = alive_, a, request](Result<MessageRecord> existing) {
+    if (!*alive || !a->active || !sender_) return;
+    if (existing.ok()) {
+      if (auto settled = Settled(*existing)) return Finish(a, *settled);
+    }
+    sender_->Send(request, [this, a](const MessageResult& r) { OnSent(a, r); });
+  });
 }
 
 void SmsRunner::OnSent(const std::shared_ptr<Attempt>& a, const MessageResult& r) {

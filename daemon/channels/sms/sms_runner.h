@@ -1,5 +1,5 @@
 // SmsRunner: the SMS channel behind the ChannelRunner contract. Owns the
-// modem, the part ledger and the sender; each attempt is one message with id
+// modem and the sender, borrows the part ledger; each attempt is one message with id
 // "attempt-<attempt_id>", so a Start after a restart resumes it from the
 // ledger with the same PDUs. Confirmed when a status report says every part
 // was delivered. io_context thread only; Open before Start.
@@ -25,8 +25,8 @@
 namespace lifeline::sms {
 
 struct SmsRunnerOptions {
-  SmsModemOptions modem;    // device (modem.at.device), SIM PIN (modem.pin), timeouts
-  std::string ledger_path;  // the part ledger's own SQLite file
+  SmsModemOptions modem;           // device (modem.at.device), SIM PIN (modem.pin), timeouts
+  SmsPartLedger* ledger = nullptr;  // borrowed: lifelined's store
   std::chrono::minutes validity{24 * 60};
   int max_attempts_per_part = 3;
   std::chrono::milliseconds retry_delay{5000};
@@ -43,8 +43,8 @@ class SmsRunner final : public ChannelRunner {
   SmsRunner(const SmsRunner&) = delete;
   SmsRunner& operator=(const SmsRunner&) = delete;
 
-  // Opens the ledger and starts the modem (which keeps retrying a missing port
-  // in the background). An error means the ledger cannot be used.
+  // Starts the modem (which keeps retrying a missing port in the background).
+  // An error means the channel cannot be used (no ledger).
   [[nodiscard]] Status Open();
   // Runs on every change of modem health (for the journal); set before Open.
   void SetHealthHandler(std::function<void(const ModemHealth&)> h) { on_health_ = std::move(h); }
@@ -72,11 +72,11 @@ class SmsRunner final : public ChannelRunner {
   const Clock& clock_;
   const SmsRunnerOptions options_;
   std::function<void(const ModemHealth&)> on_health_;
-  std::unique_ptr<SmsPartLedger> ledger_;
   std::unique_ptr<SmsModem> modem_;
-  std::unique_ptr<SmsSender> sender_;  // borrows modem_ and ledger_: declared after them
+  std::unique_ptr<SmsSender> sender_;  // borrows modem_: declared after it
   std::map<std::string, std::shared_ptr<Attempt>> attempts_;  // by message id
   bool stopped_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace lifeline::sms

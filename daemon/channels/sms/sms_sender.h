@@ -1,9 +1,10 @@
 // SmsSender: sends whole messages through an SmsModem, one part at a time,
-// recording every step in an SmsPartLedger first, so a restart resumes at the
-// first unsent part with the same PDUs. Classifies failures: a permanent
-// error fails that message and the queue moves on; temporary ones retry a few
-// times and then defer the message to the caller. Matches status reports to
-// parts. io_context thread only; borrows the modem, ledger and clock.
+// recording every step in an SmsPartLedger first (a part is durable as
+// "sending" before it reaches the modem), so a restart resumes at the first
+// unsent part with the same PDUs. Classifies failures: a permanent error fails
+// that message and the queue moves on; temporary ones retry a few times and
+// then defer the message to the caller. Matches status reports to parts.
+// io_context thread only; borrows the modem, ledger and clock.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "daemon/channels/sms/part_ledger.h"
@@ -72,14 +74,21 @@ class SmsSender {
     Done done;
     int modem_waits = 0;
   };
+  // Where the current job is; Cancel may take it only before a part is under way.
+  enum class Phase { kIdle, kPreparing, kWaiting, kMarking, kInFlight, kRecording };
+
   void StartNext();
-  Status Prepare(const SmsRequest& r);
+  void Prepare();
+  void Resume(Result<MessageRecord> loaded);
   void SendNextPart();
   void OnPartOutcome(int index, int attempts, const SendOutcome& o);
   void RetryLater();
   void Finish(MessageState state, Status why);
-  void OnStatusReport(const StatusReport& report);
-  bool CurrentJobUntouched();
+  void OnStatusReport(const StatusReport& report, const std::string& pdu_hex);
+  bool CurrentJobUntouched() const;
+  // `f` runs only while this sender lives and the job it was made for is current.
+  template <typename T>
+  SmsPartLedger::Then<T> ForThisJob(std::function<void(Result<T>)> f);
 
   asio::io_context& io_;
   SmsModem& modem_;
@@ -90,9 +99,10 @@ class SmsSender {
   std::deque<Job> queue_;
   Job job_;
   bool busy_ = false;
-  bool in_flight_ = false;  // a part is with the modem, its outcome not yet known
-  // Counts jobs taken from the queue, so a retry timer armed for a cancelled
-  // job cannot drive the next one.
+  Phase phase_ = Phase::kIdle;
+  std::optional<MessageRecord> record_;  // the current job's message as last stored
+  // Counts jobs taken from the queue, so a callback or retry timer armed for a
+  // cancelled job cannot drive the next one.
   uint64_t generation_ = 0;
   std::function<void(const MessageRecord&)> on_evidence_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

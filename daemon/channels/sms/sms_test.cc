@@ -56,19 +56,16 @@ void PrintEvidence(const MessageRecord& m, std::ostream& out) {
   for (const PartRecord& p : m.parts) PrintPart(p, m.parts.size(), out);
 }
 
-bool ReportsSettled(SmsPartLedger& ledger, const std::string& id) {
-  auto m = ledger.Load(id);
-  if (!m.ok()) return true;
+bool ReportsSettled(const std::optional<MessageRecord>& m) {
+  if (!m) return false;
   for (const PartRecord& p : m->parts) {
-    if (p.delivery != DeliveryOutcome::kDelivered && p.delivery != DeliveryOutcome::kFailed)
-      return false;
+    if (p.delivery != DeliveryOutcome::kDelivered && p.delivery != DeliveryOutcome::kFailed) return false;
   }
   return true;
 }
 
 Status Validate(const SmsTestOptions& o) {
   if (o.device.empty()) return InvalidArgument("no modem device configured");
-  if (o.ledger_path.empty()) return InvalidArgument("no ledger path configured");
   auto n = ParsePhoneNumber(o.number);
   if (!n.ok()) return n.status();
   auto enc = EncodeSubmit(*n, o.text, 0, SubmitOptions{});
@@ -77,12 +74,13 @@ Status Validate(const SmsTestOptions& o) {
 
 }  // namespace
 
-int RunSmsTest(const SmsTestOptions& o, std::ostream& out) {
+int RunSmsTest(const SmsTestOptions& o, const LedgerFactory& open_ledger, std::ostream& out) {
   if (Status v = Validate(o); !v.ok()) {
     out << "error: " << v.message() << "\n";
     return 2;
   }
-  auto ledger = OpenSqlitePartLedger(o.ledger_path);
+  asio::io_context io;
+  auto ledger = open_ledger(io);
   if (!ledger.ok()) {
     out << "error: " << ledger.status().ToString() << "\n";
     return 1;
@@ -96,7 +94,6 @@ int RunSmsTest(const SmsTestOptions& o, std::ostream& out) {
     }
     id = "sms-test-" + *uuid;
   }
-  asio::io_context io;
   SystemClock clock;
   SmsModemOptions mo;
   mo.at.device = o.device;
@@ -109,6 +106,10 @@ int RunSmsTest(const SmsTestOptions& o, std::ostream& out) {
   so.retry_delay = o.retry_delay;
   so.max_modem_waits = int(std::chrono::milliseconds(o.ready_timeout) / o.retry_delay) + 1;
   SmsSender sender(io, modem, **ledger, clock, so);
+  std::optional<MessageRecord> latest;  // the message as last stored
+  sender.SetEvidenceHandler([&](const MessageRecord& m) {
+    if (m.id == id) latest = m;
+  });
 
   modem.Start();
   const bool ready = RunUntil(io, o.ready_timeout, [&] { return modem.health().Ready(); });
@@ -123,13 +124,13 @@ int RunSmsTest(const SmsTestOptions& o, std::ostream& out) {
     out << "result: not sent within " << o.send_timeout.count() << " s\n";
     return 1;
   }
+  if (result->record && (!latest || !ReportsSettled(latest))) latest = result->record;
   bool settled = true;
   if (result->state == MessageState::kSent && o.report_timeout.count() > 0) {
-    settled = RunUntil(io, o.report_timeout, [&] { return ReportsSettled(**ledger, id); });
+    settled = RunUntil(io, o.report_timeout, [&] { return ReportsSettled(latest); });
   }
-  auto record = (*ledger)->Load(id);
-  if (record.ok()) PrintEvidence(*record, out);
-  const bool confirmed = record.ok() && record->Confirmed();
+  if (latest) PrintEvidence(*latest, out);
+  const bool confirmed = latest && latest->Confirmed();
   out << "result: " << MessageStateName(result->state);
   if (!result->why.ok()) out << " (" << result->why.message() << ")";
   if (o.report_timeout.count() > 0) {

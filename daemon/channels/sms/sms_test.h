@@ -5,14 +5,21 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
+
+#include "daemon/channels/sms/part_ledger.h"
+
+namespace asio {
+class io_context;
+}
 
 namespace lifeline::sms {
 
 struct SmsTestOptions {
   std::string device;       // serial device of the modem
-  std::string ledger_path;  // SQLite file for per-part state
   std::string message_id;   // empty: a fresh id; same id: resume that message
   std::string pin;          // SIM PIN, if the SIM asks
   std::string number;
@@ -25,8 +32,11 @@ struct SmsTestOptions {
   std::chrono::milliseconds retry_delay{3000};
 };
 
+// Opens the part ledger on the test's own io_context (the CLI's: lifelined's store).
+using LedgerFactory = std::function<Result<std::unique_ptr<SmsPartLedger>>(asio::io_context& io)>;
+
 // Returns the process exit code: 0 sent (and, when waiting, every part
 // delivered), 1 not sent or not confirmed, 2 bad options.
-int RunSmsTest(const SmsTestOptions& options, std::ostream& out);
+int RunSmsTest(const SmsTestOptions& options, const LedgerFactory& open_ledger, std::ostream& out);
 
 }  // namespace lifeline::sms

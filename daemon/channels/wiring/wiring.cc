@@ -5,6 +5,7 @@
 #include "daemon/channels/email/email_runner.h"
 #include "daemon/channels/fax/fax_runner.h"
 #include "daemon/channels/sms/sms_runner.h"
+#include "daemon/channels/wiring/store_sms_ledger.h"
 
 namespace lifeline {
 
@@ -42,18 +43,28 @@ email::SmtpOptions SmtpOptionsFrom(const Config::Email& e) {
   return o;
 }
 
-Status StartChannels(asio::io_context& io, const Clock& clock, const Config& config, ChannelRunners& runners,
+StoreOptions StoreOptionsFor(const std::string& state_dir) {
+  StoreOptions o;
+  o.db_path = state_dir + "/lifeline.db";
+  o.key_path = state_dir + "/journal.key";
+  o.legacy_sms_ledger = state_dir + "/sms-ledger.sqlite";
+  return o;
+}
+
+Status StartChannels(asio::io_context& io, const Clock& clock, const Config& config, AsyncStore& store,
+                     ChannelRunners& runners,
                      std::function<void(const std::string& kind, const nlohmann::json& event)> on_event) {
   if (!config.sms.device.empty()) {
+    runners.sms_ledger = std::make_unique<StoreSmsLedger>(store);
     sms::SmsRunnerOptions o;
     o.modem.at.device = config.sms.device;
     o.modem.pin = config.sms.pin;
-    o.ledger_path = config.state_dir + "/sms-ledger.sqlite";
+    o.ledger = runners.sms_ledger.get();
     o.validity = std::chrono::minutes(config.sms.validity_minutes);
     o.max_attempts_per_part = config.sms.max_attempts_per_part;
     o.retry_delay = std::chrono::milliseconds(config.sms.retry_delay_ms);
     auto runner = std::make_unique<sms::SmsRunner>(io, clock, o);
-    runner->SetHealthHandler([on_event](const sms::ModemHealth& h) { 
+    runner->SetHealthHandler([on_event](const sms::ModemHealth& h) {
       on_event("sms", nlohmann::json::parse(h.ToJson(), nullptr, false));
     });
     LIFELINE_RETURN_IF_ERROR(runner->Open());

@@ -15,6 +15,8 @@
 #include "daemon/config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/channels/runner/channel_runner.h"
+#include "daemon/channels/sms/part_ledger.h"
+#include "daemon/store/store.h"
 
 namespace lifeline {
 
@@ -24,13 +26,19 @@ fax::FaxSendOptions FaxSendOptionsFrom(const Config::Fax& f, const std::string& 
 email::SmtpOptions SmtpOptionsFrom(const Config::Email& e);
 
 struct ChannelRunners {
+  std::unique_ptr<sms::SmsPartLedger> sms_ledger;  // before the runners: they borrow it
   std::map<std::string, std::unique_ptr<ChannelRunner>> owned;
   std::map<std::string, ChannelRunner*> all;  // kind -> runner, for the engine
 };
 
-// Builds and opens the SMS, fax and e-mail runners that are configured.
-// `on_event` receives modem health changes for the journal.
-Status StartChannels(asio::io_context& io, const Clock& clock, const Config& config, ChannelRunners& runners,
+// Builds and opens the SMS, fax and e-mail runners that are configured; the
+// SMS part ledger lives in `store`. `on_event` receives modem health changes
+// for the journal.
+Status StartChannels(asio::io_context& io, const Clock& clock, const Config& config, AsyncStore& store,
+                     ChannelRunners& runners,
                      std::function<void(const std::string& kind, const nlohmann::json& event)> on_event);
+
+// The store's options for a state directory, the SMS ledger's old file among them.
+StoreOptions StoreOptionsFor(const std::string& state_dir);
 
 }  // namespace lifeline

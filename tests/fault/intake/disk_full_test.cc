@@ -47,7 +47,7 @@ TEST(DiskFullTest, NewReportsRefusedStoredOnesIntactDaemonKeepsRunning) {
   EXPECT_EQ(daemon.Kill(SIGTERM), 0) << "lifelined must stop cleanly after the disk filled\n" << daemon.log();
 
   SystemClock clock;
-  auto store = Store::Open({dir + "/lifeline.db", dir + "/journal.key", "", kStoreSchemaVersion}, clock);
+  auto store = Store::Open({dir + "/lifeline.db", dir + "/journal.key", "", kStoreSchemaVersion, ""}, clock);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
   EXPECT_TRUE((*store)->VerifyJournal().ok) << (*store)->VerifyJournal().reason;

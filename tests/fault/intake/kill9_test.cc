@@ -77,7 +77,7 @@ void Client(const std::string& socket, Ledger* ledger, const std::atomic<bool>* 
 // Opens the database the dead daemon left and checks the promise.
 void CheckStore(const std::string& dir, const Ledger& ledger, int cycle) {
   SystemClock clock;
-  auto store = Store::Open({dir + "/lifeline.db", dir + "/journal.key", "", kStoreSchemaVersion}, clock);
+  auto store = Store::Open({dir + "/lifeline.db", dir + "/journal.key", "", kStoreSchemaVersion, ""}, clock);
   ASSERT_TRUE(store.ok()) << "cycle " << cycle << ": " << store.status().ToString();
   ASSERT_EQ(*(*store)->IntegrityCheck(), "ok") << "cycle " << cycle;
   JournalVerdict v = (*store)->VerifyJournal();

@@ -100,23 +100,29 @@ TEST(FaxRunner, NoticeIsConfirmedAndArrivesPixelForPixel) {
   SCOPED_TRACE(out.evidence.dump());
   EXPECT_EQ(out.kind, NoticeOutcome::Kind::kConfirmed) << out.summary;
   EXPECT_NE(out.summary.find("confirmed"), std::string::npos);
-  EXPECT_TRUE(rec.progress.empty());
+  // The simulated line runs in real time (8x): on a starved machine a call may
+  // fail its training and be retried at a lower rate, which is the channel
+  // doing its job. Each retried attempt was announced as progress; the last
+  // attempt is the one that delivered.
+  ASSERT_GE(out.evidence["attempts"].size(), 1u);
+  const size_t attempts = out.evidence["attempts"].size();
+  EXPECT_EQ(rec.progress.size(), attempts - 1);
   for (auto id : rec.threads) EXPECT_EQ(id, std::this_thread::get_id());  // posted to io
   const std::string tiff = dir + "/work/attempt-41.tif";
   EXPECT_EQ(out.evidence["tiff"], tiff);
-  ASSERT_EQ(out.evidence["attempts"].size(), 1u);
-  const auto& attempt = out.evidence["attempts"][0];
+  const auto& attempt = out.evidence["attempts"][attempts - 1];
   EXPECT_EQ(attempt["success"], true);
   EXPECT_EQ(attempt["number"], "0227331655");
   EXPECT_EQ(attempt["tiff_sent"], tiff);
-  std::printf("full form at --speed=8: %s -> %s\n", attempt["started_at"].get<std::string>().c_str(),
-              attempt["ended_at"].get<std::string>().c_str());
+  std::printf("full form at --speed=8: %s -> %s (%zu attempt(s))\n", attempt["started_at"].get<std::string>().c_str(),
+              attempt["ended_at"].get<std::string>().c_str(), attempts);
 
-  auto calls = line.Calls(1);
-  ASSERT_EQ(calls.size(), 1u);
-  EXPECT_EQ(calls[0]["outcome"], "received");
+  auto calls = line.Calls(attempts);
+  ASSERT_EQ(calls.size(), attempts);
+  const auto& delivered = calls[attempts - 1];
+  EXPECT_EQ(delivered["outcome"], "received");
   auto sent = ReadTiffPages(tiff);
-  auto received = ReadTiffPages(calls[0]["rx_file"].get<std::string>());
+  auto received = ReadTiffPages(delivered["rx_file"].get<std::string>());
   ASSERT_TRUE(sent.ok() && received.ok());
   ASSERT_EQ(received->size(), sent->size());
   EXPECT_GE(sent->size(), 2u);

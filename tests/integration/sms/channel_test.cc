@@ -1,4 +1,4 @@
-// The SMS channel (SmsModem + SmsSender + SQLite ledger) over a real pty
+// The SMS channel (SmsModem + SmsSender + the store's part ledger) over a real pty
 // against modem-sim, one fault at a time. Every wait is bounded in time and
 // iterations; nothing asserts on durations.
 #include <gtest/gtest.h>
@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "daemon/channels/sms/sms.h"
+#include "daemon/channels/wiring/store_sms_ledger.h"
+#include "daemon/channels/wiring/wiring.h"
 #include "daemon/core/clock.h"
 #include "tests/integration/sms/sim_process.h"
 
@@ -50,7 +52,7 @@ class ChannelTest : public ::testing::Test {
     mo.boot_settle = milliseconds(100);
     mo.trouble_before_reset = 2;
     modem_ = std::make_unique<SmsModem>(io_, mo);
-    auto ledger = OpenSqlitePartLedger(dir_ + "/ledger.sqlite");
+    auto ledger = OpenStoreSmsLedger(io_, StoreOptionsFor(dir_), clock_);
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
     ledger_ = std::move(*ledger);
     SmsSenderOptions so;
@@ -86,7 +88,7 @@ class ChannelTest : public ::testing::Test {
   }
 
   MessageRecord Record(const std::string& id) {
-    auto r = ledger_->Load(id);
+    auto r = LoadNow(io_, *ledger_, id);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : MessageRecord{};
   }

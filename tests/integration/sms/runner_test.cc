@@ -9,6 +9,8 @@
 #include <set>
 
 #include "daemon/channels/sms/sms.h"
+#include "daemon/channels/wiring/store_sms_ledger.h"
+#include "daemon/channels/wiring/wiring.h"
 #include "daemon/core/clock.h"
 #include "tests/integration/sms/sim_process.h"
 
@@ -49,8 +51,13 @@ class RunnerTest : public ::testing::Test {
     sim_ = std::move(*sim);
   }
 
-  // A fresh runner on the same ledger file, opened and waited (bounded) to be ready.
+  // A fresh runner on the same store, opened and waited (bounded) to be ready.
   void OpenRunner() {
+    runner_.reset();
+    ledger_.reset();
+    auto ledger = OpenStoreSmsLedger(io_, StoreOptionsFor(dir_), clock_);
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(*ledger);
     SmsRunnerOptions o;
     o.modem.at.device = sim_->link();
     o.modem.at.reopen_delay = milliseconds(200);
@@ -59,7 +66,7 @@ class RunnerTest : public ::testing::Test {
     o.modem.health_interval = milliseconds(500);
     o.modem.boot_settle = milliseconds(100);
     o.modem.trouble_before_reset = 2;
-    o.ledger_path = dir_ + "/ledger.sqlite";
+    o.ledger = ledger_.get();
     o.max_attempts_per_part = 4;
     o.retry_delay = milliseconds(200);
     o.max_modem_waits = 100;
@@ -101,10 +108,7 @@ class RunnerTest : public ::testing::Test {
   }
 
   MessageRecord LedgerRecord(const std::string& id) {
-    auto ledger = OpenSqlitePartLedger(dir_ + "/ledger.sqlite");
-    EXPECT_TRUE(ledger.ok()) << ledger.status().ToString();
-    if (!ledger.ok()) return {};
-    auto m = (*ledger)->Load(id);
+    auto m = LoadNow(io_, *ledger_, id);
     EXPECT_TRUE(m.ok()) << m.status().ToString();
     return m.ok() ? *m : MessageRecord{};
   }
@@ -113,6 +117,7 @@ class RunnerTest : public ::testing::Test {
   asio::io_context io_;
   SystemClock clock_;
   std::unique_ptr<SimProcess> sim_;
+  std::unique_ptr<SmsPartLedger> ledger_;  // before the runner: it borrows the ledger
   std::unique_ptr<SmsRunner> runner_;
   int health_changes_ = 0;
 };
@@ -294,7 +299,6 @@ TEST_F(RunnerTest, StartBeforeOpenFailsWithoutTouchingTheModem) {
   StartSim();
   SmsRunnerOptions o;
   o.modem.at.device = sim_->link();
-  o.ledger_path = dir_ + "/ledger.sqlite";
   runner_ = std::make_unique<SmsRunner>(io_, clock_, o);
   Calls c;
   Start(40, "too early", c);

@@ -139,4 +139,16 @@ std::string ScratchDir(const std::string& name) {
   return dir;
 }
 
+Result<MessageRecord> LoadNow(asio::io_context& io, SmsPartLedger& ledger, const std::string& id) {
+  std::optional<Result<MessageRecord>> out;
+  ledger.Load(id, [&](Result<MessageRecord> r) { out.emplace(std::move(r)); });
+  auto guard = asio::make_work_guard(io);  // the answer comes from the store's worker
+  for (int i = 0; i < 2000 && !out; ++i) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(5));
+  }
+  if (!out) return Status(StatusCode::kDeadlineExceeded, "the ledger did not answer");
+  return std::move(*out);
+}
+
 }  // namespace lifeline::sms::testing

@@ -3,6 +3,11 @@
 // commands, reads back the AT+CMGS log, and stops it on destruction.
 #pragma once
 
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include "daemon/channels/sms/part_ledger.h"
+
 #include "tests/support/command.h"
 
 #include <sys/types.h>
@@ -54,5 +59,8 @@ CommandResult RunCommand(const std::string& command);
 
 // A fresh scratch folder under the build tree, unique per test.
 std::string ScratchDir(const std::string& name);
+
+// The message as the ledger holds it now: runs `io` until the ledger answers (bounded).
+Result<MessageRecord> LoadNow(asio::io_context& io, SmsPartLedger& ledger, const std::string& id);
 
 }  // namespace lifeline::sms::testing

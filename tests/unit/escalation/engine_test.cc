@@ -41,7 +41,7 @@ class EngineTest : public ::testing::Test {
 
   void Open() {
     auto store = Store::Open({(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "",
-                              kStoreSchemaVersion},
+                              kStoreSchemaVersion, ""},
                              clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     io_ = std::make_unique<asio::io_context>();

@@ -58,7 +58,7 @@ class Simulation {
     plan_.progress = InitialProgress(notices_);
     std::filesystem::create_directories(dir_);
     auto store = Store::Open({(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "",
-                              kStoreSchemaVersion},
+                              kStoreSchemaVersion, ""},
                              clock_);
     if (!store.ok()) throw std::runtime_error(store.status().ToString());
     store_ = std::move(*store);
@@ -394,7 +394,7 @@ TEST(DirectoryTest, BadEntriesNameFileLineAndKey) {
                            "verified = \"v\"\nchannels = [{ kind = \"sms\", address = \"+886912\" }]\n",
                            "r.toml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("r.toml:1: recipient[0].role: unknown role 'boss'"), std::string::npos)
+  EXPECT_NE(bad.status().message().find("r.toml:3: recipient[0].role: unknown role 'boss'"), std::string::npos)
       << bad.status().message();
   auto no_centre = LoadDirectory("[[recipient]]\nkey = \"a\"\nrole = \"superior_agency\"\nname = \"n\"\n"
                                  "source = \"s\"\nverified = \"v\"\nchannels = [{ kind = \"fax\", address = \"x\" }]\n",

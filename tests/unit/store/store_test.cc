@@ -18,7 +18,7 @@ class StoreTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::path(::testing::TempDir()) / ("store-" + NewUuidV4().value());
     fs::create_directories(dir_);
-    options_ = {(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "", kStoreSchemaVersion};
+    options_ = {(dir_ / "lifeline.db").string(), (dir_ / "journal.key").string(), "", kStoreSchemaVersion, ""};
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::unique_ptr<Store> OpenStore() {
