@@ -15,6 +15,7 @@ PACKAGES=(
   libasio-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libmbedtls-dev
   nlohmann-json3-dev libgoogle-perftools-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev
   libspandsp-dev libtiff-dev libfreetype-dev fonts-noto-cjk libpng-dev
+  libcairo2-dev libpango1.0-dev poppler-utils
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema python3-gammu gammu python3-aiosmtpd efax libfiu-dev fiu-utils
   nut-server iproute2 curl openssl libssl-dev

@@ -68,6 +68,7 @@ struct FaxLine::Impl {
   bool line_dead = false;
   int pages_received = 0;
   int phase_e_code = -1;
+  int encoding = -1;  // spandsp's T4_COMPRESSION_ITU_* of the received pages
   std::string remote_ident;
   std::string rx_file;
   int ending_ticks = 0;
@@ -138,6 +139,7 @@ void PhaseE(t30_state_t* t30, void* user, int code) {
   t30_get_transfer_statistics(t30, &st);
   s->pages_received = st.pages_rx;
   s->phase_e_code = code;
+  s->encoding = st.encoding;
   const char* ident = t30_get_rx_ident(t30);
   s->remote_ident = ident ? ident : "";
 }
@@ -210,6 +212,7 @@ void FaxLine::Impl::OnDial(const char* num) {
   line_dead = false;
   pages_received = 0;
   phase_e_code = -1;
+  encoding = -1;
   remote_ident.clear();
   rx_file.clear();
   outcome.clear();
@@ -271,6 +274,9 @@ void FaxLine::Impl::FinishCall() {
       {"phase_e_text", phase_e_code >= 0 ? t30_completion_code_to_str(phase_e_code) : ""},
       {"remote_ident", remote_ident},
       {"rx_file", pages_received > 0 ? rx_file : ""},
+      {"coding", pages_received == 0 ? "" : encoding == T4_COMPRESSION_ITU_T6 ? "T.6"
+                                        : encoding == T4_COMPRESSION_ITU_T4_2D ? "T.4 2-D"
+                                        : encoding == T4_COMPRESSION_ITU_T4_1D ? "T.4 1-D" : "other"},
   };
   std::ofstream out(opt.rx_dir + "/calls.jsonl", std::ios::app);
   out << j.dump() << "\n";

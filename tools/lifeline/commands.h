@@ -38,7 +38,10 @@ int PhoneConfirm(const Context& ctx, const std::string& task, const std::string&
                  const std::string& answered_at, const std::string& note);
 // Files the scenario's report (a fresh id, aware now, marked DRILL) and starts
 // the drill; with `follow`, prints its timeline until it completes or `follow_seconds` pass.
-int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow, int follow_seconds);
+// lifelined simulates the scenario's loss of the site from the start; a scenario
+// that simulates more is refused unless `allow_partial`.
+int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow, int follow_seconds,
+               bool allow_partial);
 int DrillList(const Context& ctx);
 int DrillTimeline(const Context& ctx, const std::string& id);
 

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "daemon/core/time_format.h"
-#include "daemon/core/toml_reader.h"
 #include "daemon/core/uuid.h"
+#include "daemon/drill/scenario.h"
 #include "tools/lifeline/commands.h"
 
 namespace lifeline::cli {
@@ -41,27 +41,40 @@ int PhoneConfirm(const Context& ctx, const std::string& task, const std::string&
 
 namespace {
 
-struct Scenario {
-  std::string name, report_file;
+// What today's drill desk can do with a scenario: hold the report back from the
+// site from the start for `outage_seconds` (on lifelined's clock). Faults it
+// simulates only as that loss, and faults it cannot simulate, are listed.
+struct DeskPlan {
   int64_t outage_seconds = 0;
+  std::vector<std::string> approximated, not_simulated;
 };
 
-Result<Scenario> LoadScenario(const std::string& file) {
-  auto doc = TomlDocument::ParseFile(file);
-  if (!doc.ok()) return doc.status();
-  LIFELINE_RETURN_IF_ERROR(doc->root().OnlyKeys({"drill"}));
-  auto drill = doc->root().Table("drill");
-  if (!drill.ok()) return drill.status();
-  const TomlTable& t = **drill;
-  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"name", "report", "outage_seconds"}));
-  Scenario s;
-  std::string report;
-  LIFELINE_RETURN_IF_ERROR(t.NonEmpty("name", &s.name));
-  LIFELINE_RETURN_IF_ERROR(t.NonEmpty("report", &report));
-  LIFELINE_RETURN_IF_ERROR(t.InRange("outage_seconds", 1, 86400, &s.outage_seconds));
-  std::filesystem::path p(report);
-  s.report_file = p.is_absolute() ? p.string() : (std::filesystem::path(file).parent_path() / p).string();
-  return s;
+std::string FaultWords(const drill::Fault& f) {
+  return std::string(drill::FaultKindName(f.kind)) + " (" + std::string(drill::FaultKindLabelZh(f.kind)) + ") +" +
+         std::to_string(f.start.count()) + " s for " + std::to_string(f.duration.count()) + " s";
+}
+
+Result<DeskPlan> PlanForDesk(const drill::Scenario& s, int time_scale) {
+  const auto span = drill::SiteLossFromStart(s);
+  if (span.count() == 0) {
+    return FailedPrecondition(s.origin + ": lifelined's drill desk simulates the loss of the national site from "
+                              "the drill's start, and this scenario has none");
+  }
+  DeskPlan p;
+  // The first format's outage is wall-clock seconds; the library's are on the legal clock.
+  const int64_t scale = s.legacy ? 1 : std::max(1, time_scale);
+  p.outage_seconds = std::max<int64_t>(1, (span.count() + scale - 1) / scale);
+  for (const auto& f : s.faults) {
+    const bool in_span = drill::BlocksSite(f.kind) && f.end() <= span;
+    if (!in_span || f.kind == drill::FaultKind::kSiteAndMainsLost) {
+      p.not_simulated.push_back(FaultWords(f) + (in_span ? ": the mains part" : ""));
+    }
+    if (in_span && f.kind != drill::FaultKind::kSiteUnreachable) {
+      p.approximated.push_back(FaultWords(f) + ": simulated as the site unreachable");
+    }
+  }
+  if (p.outage_seconds > 86400) return FailedPrecondition(s.origin + ": the site loss is longer than a day");
+  return p;
 }
 
 // Prints the steps not printed yet; true when the drill is complete.
@@ -75,33 +88,39 @@ bool PrintNewSteps(const json& drill, std::set<int64_t>& printed) {
 
 }  // namespace
 
-int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow, int follow_seconds) {
-  auto scenario = LoadScenario(scenario_file);
+int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow, int follow_seconds,
+               bool allow_partial) {
+  auto scenario = drill::LoadScenarioFile(scenario_file);
   if (!scenario.ok()) return EnvError(scenario.status());
-  auto text = ReadFile(scenario->report_file);
-  if (!text.ok()) return EnvError(text.status());
-  json report = json::parse(*text, nullptr, false);
-  if (!report.is_object()) return EnvError(InvalidArgument(scenario->report_file + ": not a JSON object"));
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return EnvError(config.status());
+  auto desk = PlanForDesk(*scenario, config->time_scale);
+  if (!desk.ok()) return EnvError(desk.status());
+  for (const auto& a : desk->approximated) std::cout << "  note: " << a << "\n";
+  for (const auto& n : desk->not_simulated) std::cout << "  not simulated by this lifelined: " << n << "\n";
+  if (!desk->not_simulated.empty() && !allow_partial) {
+    std::cerr << "lifeline: the drill desk cannot simulate all of " << scenario_file
+              << "; run it anyway with --allow-partial\n";
+    return 1;
+  }
   // A drill runs now, on a report of its own: a fresh id, aware this minute, marked DRILL.
   auto id = NewUuidV4();
   if (!id.ok()) return EnvError(id.status());
-  auto written = ParseRfc3339(report.value("aware_at", ""));
+  auto written = ParseRfc3339(scenario->report.value("aware_at", ""));
   int offset = written.ok() ? written->offset_minutes : 8 * 60;
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-  std::string stamp = FormatRfc3339(WithOffset(now, offset));
-  report["id"] = *id;
-  report["revision"] = 1;
-  report["drill"] = true;
-  report["aware_at"] = report["filed_at"] = report["discovered_at"] = stamp;
-  json body = {{"name", scenario->name}, {"scenario", *ReadFile(scenario_file)},
-               {"outage_seconds", scenario->outage_seconds}, {"report", report}};
+  json report = drill::DrillReport(*scenario, *id, FormatRfc3339(WithOffset(now, offset)));
+  auto text = ReadFile(scenario_file);
+  if (!text.ok()) return EnvError(text.status());
+  json body = {{"name", scenario->name}, {"scenario", *text}, {"outage_seconds", desk->outage_seconds},
+               {"report", report}, {"scenario_spec", drill::ScenarioToJson(*scenario)}};
   auto r = Call(ctx, "POST", "/v1/drills", body.dump());
   if (!r.ok()) return EnvError(r.status());
   if (r->status != 201) return PrintApiError(*r);
   std::string drill_id = r->body.value("id", "");
   std::cout << "DRILL STARTED 演練開始: " << scenario->name << "\n  drill  " << drill_id << "\n  report " << *id
             << " (DRILL; drill recipients only)\n  the national site is treated as unreachable for "
-            << scenario->outage_seconds << " s; nothing on the host's network changes\n";
+            << desk->outage_seconds << " s; nothing on the host's network changes\n";
   if (!follow) {
     std::cout << "  lifeline drill timeline " << drill_id << "   prints the steps so far\n";
     return 0;

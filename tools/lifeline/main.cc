@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/lifeline/commands.h"
+#include "tools/lifeline/drill_commands.h"
 
 namespace lifeline::cli {
 namespace {
@@ -93,13 +94,17 @@ int Run(int argc, char** argv) {
   confirm->add_option("--note", note, "anything the auditor should know");
 
   auto* drill = app.add_subcommand("drill", "drills: simulated loss of the national site")->require_subcommand(1);
+  bool allow_partial = false;
   auto* drill_start = drill->add_subcommand("start", "run a drill from a scenario file");
-  drill_start->add_option("--scenario", scenario, "scenario TOML ([drill] name, report, outage_seconds)")->required();
+  drill_start->add_option("--scenario", scenario, "scenario TOML (config/drills/README.md)")->required();
   drill_start->add_flag("--follow", follow, "print the timeline as it happens until the drill completes");
+  drill_start->add_flag("--allow-partial", allow_partial,
+                        "run even when lifelined can simulate only the scenario's loss of the site");
   drill_start->add_option("--follow-seconds", follow_seconds, "stop following after this long (default 600)");
   auto* drill_list = drill->add_subcommand("list", "every drill with its state");
   auto* drill_timeline = drill->add_subcommand("timeline", "a drill's steps, each with its time");
   drill_timeline->add_option("ID", id, "drill id (or its report id)")->required();
+  auto run_programme = AddDrillProgramme(drill);
 
   try {
     app.parse(argc, argv);
@@ -124,9 +129,10 @@ int Run(int argc, char** argv) {
   if (*fax_test) return FaxTest(ctx, number, id, device, fax_retry);
   if (*pending) return PhonePending(ctx, all_tasks);
   if (*confirm) return PhoneConfirm(ctx, task, answered_by, answered_at, note);
-  if (*drill_start) return DrillStart(ctx, scenario, follow, follow_seconds);
+  if (*drill_start) return DrillStart(ctx, scenario, follow, follow_seconds, allow_partial);
   if (*drill_list) return DrillList(ctx);
   if (*drill_timeline) return DrillTimeline(ctx, id);
+  if (int rc = run_programme(ctx); rc >= 0) return rc;
   return 2;
 }
 

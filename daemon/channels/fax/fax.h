@@ -51,11 +51,21 @@ Result<std::string> RenderFormToFiles(const Report& report, const FaxNotice& not
 
 // ---- Sending through a Class 1 modem -------------------------------------------------
 
+// The best image coding the sender offers; the call uses the best one the
+// receiver also supports (its DIS). Each step compresses the page further, so
+// the same page takes less of the line: T.4 1-D (MH, every fax machine), T.4
+// 2-D (MR), T.6 (MMR, which T.30 allows only with ECM, so it is offered only
+// when `ecm` is on). Lower it for a receiver known to mishandle the better ones.
+enum class Coding { kMh, kMr, kT6 };
+// "T.4 1-D (MH)", "T.4 2-D (MR)", "T.6 (MMR)".
+std::string_view CodingName(Coding c);
+
 struct FaxSendOptions {
   std::string device;                 // serial port of the Class 1 modem, e.g. /dev/ttyACM0
   std::string local_ident = "lifeline";  // our TSI (20 characters at most, digits + space)
   std::string dial_prefix = "T";      // ATD<prefix><number>: T tone, P pulse
   bool ecm = true;                    // error correction mode offered; off on request
+  Coding best_coding = Coding::kT6;   // see Coding: MH always, MR and T.6 up to this
   int max_bit_rate = 14400;           // 14400 (V.17), 9600 (V.29) or 4800 (V.27ter)
   std::vector<std::string> init_commands = {"ATZ", "ATE0", "AT+FCLASS=1"};
   std::chrono::seconds dial_timeout{90};    // ATD until CONNECT/BUSY/NO ANSWER
@@ -91,6 +101,7 @@ struct AttemptEvidence {
   std::vector<PageEvidence> pages;
   int bit_rate = 0;
   bool ecm = false;
+  std::string coding;        // the image coding the call used (CodingName), "" if no page went
   int t30_code = -1;         // spandsp T30_ERR_*; 0 = OK; -1 = T.30 never ran
   std::string t30_text;      // spandsp's text for t30_code, or why T.30 did not run
   std::string tiff_sent;     // path of the TIFF-F copy that was transmitted

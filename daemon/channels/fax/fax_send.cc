@@ -90,6 +90,15 @@ void DialAndSend(Class1Modem& modem, const FaxSendOptions& o, const std::string&
 
 }  // namespace
 
+std::string_view CodingName(Coding c) {
+  switch (c) {
+    case Coding::kMh: return "T.4 1-D (MH)";
+    case Coding::kMr: return "T.4 2-D (MR)";
+    case Coding::kT6: return "T.6 (MMR)";
+  }
+  return "?";
+}
+
 std::string_view DialResultName(DialResult r) {
   switch (r) {
     case DialResult::kAnswered: return "answered";
@@ -111,7 +120,7 @@ nlohmann::json AttemptEvidence::ToJson() const {
           {"number", number}, {"dial", DialResultName(dial)}, {"modem_result", modem_result},
           {"remote_csi", remote_csi}, {"pages_in_document", pages_in_document},
           {"pages_sent", pages_sent}, {"pages_confirmed", pages_confirmed}, {"pages", pages_json},
-          {"bit_rate", bit_rate}, {"ecm", ecm}, {"t30_code", t30_code}, {"t30_text", t30_text},
+          {"bit_rate", bit_rate}, {"ecm", ecm}, {"coding", coding}, {"t30_code", t30_code}, {"t30_text", t30_text},
           {"tiff_sent", tiff_sent}, {"error", error}, {"success", success()}};
 }
 

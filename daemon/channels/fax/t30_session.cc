@@ -37,6 +37,22 @@ int SupportedModems(int max_bit_rate) {
 
 }  // namespace
 
+int OfferedCompressions(const FaxSendOptions& o) {
+  int mask = T30_SUPPORT_T4_1D_COMPRESSION;
+  if (o.best_coding != Coding::kMh) mask |= T30_SUPPORT_T4_2D_COMPRESSION;
+  if (o.best_coding == Coding::kT6 && o.ecm) mask |= T30_SUPPORT_T6_COMPRESSION;
+  return mask;
+}
+
+std::string CodingOfEncoding(int encoding) {
+  switch (encoding) {
+    case T4_COMPRESSION_ITU_T4_1D: return std::string(CodingName(Coding::kMh));
+    case T4_COMPRESSION_ITU_T4_2D: return std::string(CodingName(Coding::kMr));
+    case T4_COMPRESSION_ITU_T6: return std::string(CodingName(Coding::kT6));
+    default: return "";
+  }
+}
+
 int ModulationCode(int type, int bit_rate, bool short_train) {
   switch (type) {
     case T30_MODEM_V21: return 3;
@@ -97,6 +113,7 @@ void T30Session::OnPhaseE(int code) {
   ev_->pages_sent = st.pages_tx;
   ev_->bit_rate = st.bit_rate;
   ev_->ecm = st.error_correcting_mode != 0;
+  if (st.pages_tx > 0) ev_->coding = CodingOfEncoding(st.encoding);
   if (ev_->remote_csi.empty() && t30_get_rx_ident(t30_)) ev_->remote_csi = t30_get_rx_ident(t30_);
   done_ = true;
 }
@@ -107,9 +124,7 @@ void T30Session::Configure(const std::string& tiff_path) {
   t30_set_tx_ident(t30_, options_.local_ident.c_str());
   t30_set_ecm_capability(t30_, options_.ecm ? 1 : 0);
   t30_set_supported_modems(t30_, SupportedModems(options_.max_bit_rate));
-  t30_set_supported_compressions(t30_, T30_SUPPORT_T4_1D_COMPRESSION |
-                                           T30_SUPPORT_T4_2D_COMPRESSION |
-                                           T30_SUPPORT_T6_COMPRESSION);
+  t30_set_supported_compressions(t30_, OfferedCompressions(options_));
   t30_set_phase_b_handler(t30_, PhaseB, this);
   t30_set_phase_d_handler(t30_, PhaseD, this);
   t30_set_phase_e_handler(t30_, PhaseE, this);

@@ -76,4 +76,10 @@ class T30Session {
 // Class 1 modulation code for +FTM/+FRM, e.g. V.17 14400 long training -> 145.
 int ModulationCode(int t30_modem_type, int bit_rate, bool short_train);
 
+// spandsp's T30_SUPPORT_* compression mask the sender offers for these options:
+// MH always, MR from kMr, T.6 at kT6 and only with ECM.
+int OfferedCompressions(const FaxSendOptions& options);
+// CodingName of spandsp's T4_COMPRESSION_ITU_* value, "" for none or another.
+std::string CodingOfEncoding(int t4_encoding);
+
 }  // namespace lifeline::fax

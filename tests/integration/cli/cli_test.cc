@@ -190,3 +190,23 @@ TEST(DaemonConfigTest, BadRuleFileIsReported) {
 }
 
 }  // namespace
+
+// `lifeline journal verify` on the golden journal (tests/fixtures/journal,
+// made by lifeline with a fixed key) and on a copy with one payload byte
+// changed: the first passes, the second names the first bad entry and fails.
+TEST(CliTest, JournalVerifyAcceptsTheGoldenJournalAndRejectsATamperedCopy) {
+  for (const auto& [db, expect_ok] : {std::pair{"lifeline.db", true}, {"tampered.db", false}}) {
+    std::string dir = testing::TempDir() + "/journal-" + (expect_ok ? "good" : "bad");
+    Exec("rm -rf " + dir + " && mkdir -p " + dir);
+    Exec("cp " + kSrc + "/tests/fixtures/journal/" + db + " " + dir + "/lifeline.db");
+    Exec("install -m 0600 " + kSrc + "/tests/fixtures/journal/journal.key " + dir + "/journal.key");
+    CommandResult r = Exec(kCli + " --state-dir " + dir + " journal verify");
+    if (expect_ok) {
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_NE(r.output.find("OK: 5 journal entries verify"), std::string::npos) << r.output;
+    } else {
+      EXPECT_EQ(r.exit_code, 1) << r.output;
+      EXPECT_NE(r.output.find("BAD: first bad entry #2"), std::string::npos) << r.output;
+    }
+  }
+}

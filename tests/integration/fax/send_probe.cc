@@ -1,5 +1,5 @@
 // Developer probe (not a test): sends the sample report's form through a modem.
-// Usage: fax_send_probe DEVICE NUMBER [--no-ecm] [--std]
+// Usage: fax_send_probe DEVICE NUMBER [--no-ecm] [--std] [--mh|--mr]
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; ++i) {
     if (std::string(argv[i]) == "--no-ecm") o.ecm = false;
     if (std::string(argv[i]) == "--std") ro.resolution = Resolution::kStandard;
+    if (std::string(argv[i]) == "--mh") o.best_coding = Coding::kMh;
+    if (std::string(argv[i]) == "--mr") o.best_coding = Coding::kMr;
     if (std::string(argv[i]) == "--test-page") {
       auto ev = RunFaxTest(o, argv[2], nullptr, {}, "/tmp/probe");
       std::printf("%s\n", ev.ok() ? ev->ToJson().dump(2).c_str() : ev.status().ToString().c_str());

@@ -62,6 +62,7 @@ TEST(FaxSend, RenderedFormArrivesPixelForPixelWithEvidence) {
   EXPECT_NE(ev->remote_csi.find("2733"), std::string::npos);  // fax-line's default CSI
   EXPECT_TRUE(ev->ecm);  // on by default, and the answering machine offers it
   EXPECT_EQ(ev->bit_rate, 14400);
+  EXPECT_EQ(ev->coding, "T.6 (MMR)");  // the best both sides support
   EXPECT_GE(ev->pages_in_document, 2);
   EXPECT_EQ(ev->pages_sent, ev->pages_in_document);
   EXPECT_EQ(ev->pages_confirmed, ev->pages_in_document);
@@ -83,6 +84,51 @@ TEST(FaxSend, RenderedFormArrivesPixelForPixelWithEvidence) {
   }
   const auto d = DecideRetry(*ev, 1, seconds(60), ev->bit_rate, RetryPolicy{});
   EXPECT_EQ(d.action, RetryAction::kDone);
+}
+
+// The received pages equal the sent ones, pixel for pixel.
+void ExpectSamePages(const std::string& sent_tiff, const std::string& received_tiff) {
+  auto sent = ReadTiffPages(sent_tiff);
+  auto received = ReadTiffPages(received_tiff);
+  ASSERT_TRUE(sent.ok() && received.ok());
+  ASSERT_EQ(received->size(), sent->size());
+  for (size_t i = 0; i < sent->size(); ++i) {
+    EXPECT_TRUE((*received)[i].pixels == (*sent)[i].pixels) << "page " << i + 1 << " differs";
+  }
+}
+
+// Each coding the sender can be limited to is the one the call uses, as both
+// ends record it, and the form still arrives pixel for pixel. On an 8x line.
+TEST(FaxSend, EachOfferedCodingIsUsedAndArrivesPixelForPixel) {
+  const std::string dir = FreshTestDir("send-codings");
+  FaxLineProcess line(dir);
+  ASSERT_TRUE(line.Start({"--speed=8", "--answer-delay-ms=0"}));
+  const std::string tiff = dir + "/form.tif";
+  ASSERT_TRUE(RenderFormTiff(SampleReport(), FaxNotice{}, {}, tiff).ok());
+  struct Case {
+    Coding best;
+    bool ecm;
+    const char* ours;
+    const char* theirs;
+  };
+  const std::vector<Case> cases = {{Coding::kMh, true, "T.4 1-D (MH)", "T.4 1-D"},
+                                   {Coding::kMr, true, "T.4 2-D (MR)", "T.4 2-D"},
+                                   {Coding::kT6, false, "T.4 2-D (MR)", "T.4 2-D"},  // no ECM, no T.6
+                                   {Coding::kT6, true, "T.6 (MMR)", "T.6"}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    FaxSendOptions o = OptionsFor(line);
+    o.best_coding = cases[i].best;
+    o.ecm = cases[i].ecm;
+    AttemptEvidence ev = SendFaxAttempt(o, "0227331655", tiff);
+    SCOPED_TRACE(ev.ToJson().dump());
+    ASSERT_TRUE(ev.success());
+    EXPECT_EQ(ev.coding, cases[i].ours);
+    EXPECT_EQ(ev.ToJson()["coding"], cases[i].ours) << "the coding is in the journaled evidence";
+    auto calls = line.Calls(i + 1, seconds(10));
+    ASSERT_EQ(calls.size(), i + 1);
+    EXPECT_EQ(calls[i]["coding"], cases[i].theirs) << "the receiver's own record agrees";
+    ExpectSamePages(tiff, calls[i]["rx_file"].get<std::string>());
+  }
 }
 
 TEST(FaxSend, BusyLineIsRecordedAndRetriedAfterTheBusyDelay) {

@@ -15,6 +15,23 @@ namespace {
 
 using std::chrono::seconds;
 
+TEST(T30Session, OffersCodingsUpToTheBestAndT6OnlyWithEcm) {
+  FaxSendOptions o;
+  const int mh = T30_SUPPORT_T4_1D_COMPRESSION, mr = T30_SUPPORT_T4_2D_COMPRESSION, t6 = T30_SUPPORT_T6_COMPRESSION;
+  EXPECT_EQ(OfferedCompressions(o), mh | mr | t6) << "the default offers all three";
+  o.ecm = false;
+  EXPECT_EQ(OfferedCompressions(o), mh | mr) << "T.6 needs ECM";
+  o.ecm = true;
+  o.best_coding = Coding::kMr;
+  EXPECT_EQ(OfferedCompressions(o), mh | mr);
+  o.best_coding = Coding::kMh;
+  EXPECT_EQ(OfferedCompressions(o), mh);
+  EXPECT_EQ(CodingOfEncoding(T4_COMPRESSION_ITU_T6), "T.6 (MMR)");
+  EXPECT_EQ(CodingOfEncoding(T4_COMPRESSION_ITU_T4_2D), "T.4 2-D (MR)");
+  EXPECT_EQ(CodingOfEncoding(T4_COMPRESSION_ITU_T4_1D), "T.4 1-D (MH)");
+  EXPECT_EQ(CodingOfEncoding(T4_COMPRESSION_ITU_T85), "");
+}
+
 TEST(Class1, FinalResultCodesAreRecognisedAndOthersAreNot) {
   ModemReply r;
   ASSERT_TRUE(ParseFinalResult("OK", &r));

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <tuple>
 
 #include "daemon/core/uuid.h"
 
@@ -133,6 +136,86 @@ TEST_F(JournalTest, KeyIsPrivateAndStable) {
   std::ofstream(short_key) << "abc";
   chmod(short_key.c_str(), 0600);
   EXPECT_EQ(JournalKey::Load(short_key).status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace lifeline
+
+namespace lifeline {
+namespace {
+
+// The golden journal: a fixed key (tests/fixtures/journal/journal.key, bytes
+// 0..31) and fixed entries under a simulated clock give the MACs and head in
+// tests/fixtures/journal/golden.txt. A change to what the MAC covers or how it
+// is encoded fails here instead of leaving every box unable to verify its
+// older entries. On a mismatch the computed lines are printed.
+TEST(JournalGoldenTest, FixedKeyAndEntriesGiveTheCommittedMacs) {
+  fs::path dir = fs::path(::testing::TempDir()) / ("journal-golden-" + NewUuidV4().value());
+  fs::create_directories(dir);
+  fs::copy_file(LIFELINE_SOURCE_DIR "/tests/fixtures/journal/journal.key", dir / "journal.key");
+  fs::permissions(dir / "journal.key", fs::perms::owner_read | fs::perms::owner_write);
+  auto key = JournalKey::Load((dir / "journal.key").string());
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto db = sql::Db::Open((dir / "lifeline.db").string(), {});
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(CreateJournalTables(**db).ok());
+  SimulatedClock clock(ParseRfc3339("2026-11-21T09:58:00+08:00")->instant);
+  const std::string report = "7c1e2f40-5b7a-4d3e-9a51-2f0c8e6d4b10";
+  const std::vector<std::tuple<std::string, std::string, nlohmann::json>> entries = {
+      {"daemon.started", "", {{"rules_id", "tw-2021"}, {"time_scale", 1}}},
+      {"report.received", report, {{"level", 3}, {"agency", "範例市政府民政局"}}},
+      {"site.attempt.start", report, {{"attempt", 1}, {"url", "https://site.example/v1/reports"}}},
+      {"link.outage", "", {{"reason", "connect"}, {"consecutive", 3}}},
+      {"report.state", report, {{"from", "queued"}, {"to", "fallback"}, {"reason_zh", "網路中斷（無法連線）"}}},
+  };
+  std::string computed;
+  for (const auto& [type, rid, payload] : entries) {
+    clock.Advance(std::chrono::seconds(61));
+    ASSERT_TRUE(AppendJournal(**db, *key, clock, type, rid, payload).ok());
+  }
+  auto read = ReadJournal(**db, std::nullopt);
+  ASSERT_TRUE(read.ok());
+  for (const auto& e : *read) computed += std::to_string(e.seq) + " " + HexMac(e.mac) + "\n";
+  {
+    auto head = (*db)->Prepare("SELECT seq, head_mac FROM journal_head");
+    ASSERT_TRUE(head.ok() && *head->Step());
+    std::vector<uint8_t> head_mac = head->Blob(1);
+    Mac m{};
+    std::copy(head_mac.begin(), head_mac.end(), m.begin());
+    computed += "head " + std::to_string(head->Int(0)) + " " + HexMac(m) + "\n";
+  }
+  std::ifstream in(LIFELINE_SOURCE_DIR "/tests/fixtures/journal/golden.txt");
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(computed, golden.str()) << "computed:\n" << computed;
+  EXPECT_TRUE(VerifyJournal(**db, *key).ok);
+  db->reset();
+  // The same bytes checked by an independent implementation of the format
+  // (proto/journal.md), then one byte of a payload changed.
+  const std::string verify = "/usr/bin/python3 " LIFELINE_SOURCE_DIR "/tests/unit/journal/verify_journal.py ";
+  auto run = [](const std::string& cmd) {
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    std::string out;
+    char buf[256];
+    while (p && fgets(buf, sizeof buf, p)) out += buf;
+    int rc = p ? pclose(p) : -1;
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out);
+  };
+  auto good = run(verify + (dir / "lifeline.db").string() + " " + (dir / "journal.key").string());
+  EXPECT_EQ(good.first, 0) << good.second;
+  EXPECT_EQ(good.second, "OK 5 entries, head 5\n");
+  if (std::getenv("LIFELINE_WRITE_JOURNAL_FIXTURE")) {
+    fs::copy_file(dir / "lifeline.db", LIFELINE_SOURCE_DIR "/tests/fixtures/journal/lifeline.db",
+                  fs::copy_options::overwrite_existing);
+  }
+  auto tampered = sql::Db::Open((dir / "lifeline.db").string(), {});
+  ASSERT_TRUE(tampered.ok());
+  ASSERT_TRUE((*tampered)->Exec("UPDATE journal SET payload = replace(payload, '3', '4') WHERE seq = 2").ok());
+  tampered->reset();
+  auto bad = run(verify + (dir / "lifeline.db").string() + " " + (dir / "journal.key").string());
+  EXPECT_EQ(bad.first, 1) << bad.second;
+  EXPECT_EQ(bad.second, "BAD entry 2: MAC does not match\n");
+  fs::remove_all(dir);
 }
 
 }  // namespace

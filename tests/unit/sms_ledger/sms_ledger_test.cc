@@ -15,6 +15,7 @@
 #include "daemon/channels/wiring/store_sms_ledger.h"
 #include "daemon/channels/wiring/wiring.h"
 #include "daemon/core/uuid.h"
+#include "tests/support/fixtures.h"
 
 namespace lifeline {
 namespace {
@@ -202,10 +203,7 @@ TEST_F(SmsLedgerTest, AnOldLedgerFileIsImportedOnceAndRenamed) {
   Close();
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  const std::filesystem::path fixture = LIFELINE_SOURCE_DIR "/tests/fixtures/store/v4";
-  for (const char* f : {"lifeline.db", "journal.key", "sms-ledger.sqlite"}) {
-    std::filesystem::copy_file(fixture / f, dir_ / f);
-  }
+  testing_support::CopyStateFixture("v4", dir_);
   Open();
   EXPECT_FALSE(std::filesystem::exists(dir_ / "sms-ledger.sqlite"));
   EXPECT_TRUE(std::filesystem::exists(dir_ / "sms-ledger.sqlite.imported"));

@@ -1,0 +1,103 @@
+// `lifeline drill scenarios|plan|reveal|check-seal|record|results` as the
+// planning and inspection groups run them: the seal printed, the reveal
+// checked, a tampered reveal refused, and the record printed to files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/command.h"
+
+namespace {
+
+using lifeline::testing_support::CommandResult;
+using nlohmann::json;
+
+CommandResult Exec(const std::string& cmd) { return lifeline::testing_support::RunCommand(cmd + " 2>&1"); }
+
+const std::string kCli = LIFELINE_BINARY_DIR "/tools/lifeline/lifeline";
+const std::string kSrc = LIFELINE_SOURCE_DIR;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(DrillCli, ScenarioLibraryChecks) {
+  CommandResult r = Exec(kCli + " drill scenarios " + kSrc + "/config/drills");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("OK: levels 1-4 and the five categories covered"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("simulates fax_no_answer"), std::string::npos) << r.output;
+}
+
+TEST(DrillCli, PlanSealRevealAndCheck) {
+  const std::string dir = testing::TempDir() + "/drill-cli";
+  std::filesystem::create_directories(dir);
+  const std::string plan = dir + "/plan.json";
+  const std::string base = kCli + " drill plan --roster " + kSrc + "/config/roster.toml --scenarios " + kSrc +
+                           "/config/drills --seed 7 --out ";
+  CommandResult sealed = Exec(base + plan);
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.output;
+  json file = json::parse(Slurp(plan));
+  const std::string commitment = file["commitment"];
+  EXPECT_NE(sealed.output.find("SEALED 已彌封: " + commitment), std::string::npos) << sealed.output;
+  EXPECT_EQ(sealed.output.find(file["plan"]["assignments"][0]["unit"].get<std::string>()), std::string::npos)
+      << "the seal printed before the drill names no unit";
+  // The same seed draws the same plan (another nonce, so another commitment).
+  ASSERT_EQ(Exec(base + dir + "/again.json").exit_code, 0);
+  EXPECT_EQ(json::parse(Slurp(dir + "/again.json"))["plan"]["assignments"], file["plan"]["assignments"]);
+
+  CommandResult reveal = Exec(kCli + " drill reveal " + plan);
+  EXPECT_EQ(reveal.exit_code, 0) << reveal.output;
+  EXPECT_NE(reveal.output.find("7 of 20 units drawn"), std::string::npos) << reveal.output;
+  CommandResult check = Exec(kCli + " drill check-seal " + plan + " --commitment " + commitment + " --roster " + kSrc +
+                             "/config/roster.toml --scenarios " + kSrc + "/config/drills");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("DRAW OK"), std::string::npos) << check.output;
+
+  file["plan"]["assignments"][0]["unit"] = "高雄市梓官戶政事務所";
+  std::ofstream(dir + "/tampered.json") << file.dump(2);
+  CommandResult tampered = Exec(kCli + " drill check-seal " + dir + "/tampered.json --commitment " + commitment);
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.output;
+  EXPECT_NE(tampered.output.find("changed after sealing"), std::string::npos) << tampered.output;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DrillCli, RecordAndResultsPrintToFiles) {
+  const std::string dir = testing::TempDir() + "/drill-record";
+  std::filesystem::create_directories(dir);
+  const std::string record = kSrc + "/tests/fixtures/drills/drill-record.json";
+  CommandResult r = Exec(kCli + " drill record " + record + " --html " + dir + "/t.html --pdf " + dir + "/t.pdf --csv " +
+                         dir + "/t.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Slurp(dir + "/t.pdf").rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(Slurp(dir + "/t.csv").rfind("\xEF\xBB\xBF", 0), 0u);
+  EXPECT_NE(Slurp(dir + "/t.html").find("<html lang=\"zh-TW\">"), std::string::npos);
+  CommandResult text = Exec("pdftotext -enc UTF-8 " + dir + "/t.pdf -");
+  EXPECT_NE(text.output.find("演練時間紀錄表"), std::string::npos);
+  CommandResult results = Exec(kCli + " drill results " + record + " --pdf " + dir + "/r.pdf");
+  ASSERT_EQ(results.exit_code, 0) << results.output;
+  EXPECT_NE(results.output.find("due 2026-10-15"), std::string::npos) << results.output;
+  CommandResult none = Exec(kCli + " drill record " + record);
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  std::ofstream(dir + "/bad.json") << R"({"format":"lifeline.drill-record/1","drill":{}})";
+  CommandResult bad = Exec(kCli + " drill record " + dir + "/bad.json --pdf " + dir + "/x.pdf");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("bad.json: /drill/name: missing"), std::string::npos) << bad.output;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DrillCli, StartRefusesWhatTheDeskCannotSimulate) {
+  // Refused before lifelined is asked: no daemon needs to run.
+  CommandResult r = Exec(kCli + " drill start --scenario " + kSrc + "/config/drills/web-personal-data-l3.toml");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("not simulated by this lifelined: sms_failing"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--allow-partial"), std::string::npos) << r.output;
+}
+
+}  // namespace
