@@ -1,8 +1,9 @@
-// The incident report (stage 1 of 資通安全事件通報單) and its validator.
-// proto/report.schema.json is the contract: its enumerations, patterns and
-// labels are compiled in and read from there. Validation is a pure function
-// over bytes that returns every problem with its JSON path and a reason in
-// zh-TW and English; it never throws and never touches state.
+// The incident record's forms (資通安全事件通報單): the report (stage 1), damage
+// control (stage 2) and closing (stage 3), and their validators. The schemas in
+// proto/ are the contract: compiled in, walked by one validator, their labels
+// read from there. Validation is a pure function over bytes that returns every
+// problem with its JSON path and a reason in zh-TW and English; it never
+// throws and never touches state.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -83,5 +84,63 @@ std::string LabelEn(std::string_view group, std::string_view value);
 
 // The compiled-in schema text (proto/report.schema.json).
 std::string_view ReportSchemaText();
+
+// Every problem on its own line / as {"problems":[...]}, for any stage.
+std::string DescribeProblems(const std::vector<ValidationProblem>& problems);
+nlohmann::json ProblemsToJson(const std::vector<ValidationProblem>& problems);
+
+// ---- Stages 2 and 3: 貳、損害控制或復原 (STEP5) and 參、調查、處理及改善報告 (STEP6) ----
+
+inline constexpr std::string_view kDamageControlSchemaVersion = "lifeline.damage-control/1";
+inline constexpr std::string_view kClosingSchemaVersion = "lifeline.closing/1";
+
+enum class Stage { kDamageControl, kClosing };
+// "damage-control" / "closing", as the CLI and the API spell them.
+std::string_view StageName(Stage stage);
+std::optional<Stage> StageFromName(std::string_view name);
+
+// The report a stage document follows. Its category is always checked (it
+// chooses the form's pages); its id and latest revision when given (the store
+// knows them, a lone file does not).
+struct ReportRef {
+  std::string category;
+  std::optional<std::string> id;
+  std::optional<int> latest_revision;
+};
+ReportRef RefOf(const Report& report);
+
+// A valid stage document and the facts the store and the schedule need.
+struct StageRecord {
+  Stage stage = Stage::kDamageControl;
+  std::string report_id;
+  int report_revision = 1;
+  std::string category;
+  std::string status;  // stage 2: "damage_controlled" | "recovered"; stage 3: ""
+  OffsetTime at;       // stage 2: 完成損害控制或復原時間; stage 3: 登錄結報時間
+  nlohmann::json document;  // as validated, for storage unchanged
+};
+
+struct StageOutcome {
+  std::vector<ValidationProblem> problems;  // empty when valid
+  std::optional<StageRecord> record;        // set only when problems is empty
+
+  bool ok() const { return problems.empty(); }
+  std::string Describe() const { return DescribeProblems(problems); }
+  nlohmann::json ToJson() const { return ProblemsToJson(problems); }
+};
+
+StageOutcome ValidateDamageControl(std::string_view json_text, const ReportRef& report);
+StageOutcome ValidateClosing(std::string_view json_text, const ReportRef& report);
+StageOutcome ValidateStage(Stage stage, std::string_view json_text, const ReportRef& report);
+StageOutcome ValidateStageJson(Stage stage, const nlohmann::json& document, const ReportRef& report);
+
+// Labels of a stage's form; `group` is a path under $defs/labels, e.g.
+// "containment/web_attack", "retention", "causes". Unknown values come back as-is.
+std::string StageLabelZh(Stage stage, std::string_view group, std::string_view value);
+std::string StageLabelEn(Stage stage, std::string_view group, std::string_view value);
+
+// The compiled-in schema texts (proto/damage-control.schema.json, proto/closing.schema.json).
+std::string_view DamageControlSchemaText();
+std::string_view ClosingSchemaText();
 
 }  // namespace lifeline

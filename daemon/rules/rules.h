@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,9 +66,17 @@ struct ScheduleInput {
   bool affects_others = false;
 };
 
+// What is already done: per deadline key, when that step actually happened
+// (the site's receipt of a notification, damage control's completion). A
+// deadline anchored on a met step counts from that time, which is never later
+// than counting from the step's deadline, as it does without it.
+using MetSteps = std::map<std::string, OffsetTime, std::less<>>;
+
 struct ScheduledDeadline {
   std::string key, title, title_en, source, anchor, after;
   OffsetTime at;
+  bool anchor_met = false;  // counted from the anchor's actual time (MetSteps)
+  OffsetTime anchor_at;     // the time it was counted from
 };
 
 struct ScheduledObligation {
@@ -85,9 +94,11 @@ struct Schedule {
 
 // Fails only for a level outside 1-4 (the loader has checked every anchor).
 Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& input);
+Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& input, const MetSteps& met);
 
 // {"level":..,"deadlines":[{key,at,anchor,after,title,title_en,source}..],
-//  "obligations":[{key,due,by,title,title_en,source}..]}, times in RFC 3339.
+//  "obligations":[{key,due,by,title,title_en,source}..]}, times in RFC 3339;
+// a deadline counted from a met anchor also has "anchor_met":true, "anchor_at".
 nlohmann::json ScheduleToJson(const Schedule& s);
 
 }  // namespace lifeline

@@ -24,6 +24,10 @@ const ScheduledDeadline* Schedule::Find(std::string_view key) const {
 }
 
 Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& in) {
+  return ComputeSchedule(rules, in, MetSteps());
+}
+
+Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& in, const MetSteps& met_steps) {
   if (in.level < 1 || in.level > 4) {
     return InvalidArgument("incident level must be 1-4, not " + std::to_string(in.level));
   }
@@ -33,13 +37,17 @@ Result<Schedule> ComputeSchedule(const RuleSet& rules, const ScheduleInput& in) 
     if (!Applies(rule.levels, in.level)) continue;
     if (rule.when == "affects_others" && !in.affects_others) continue;
     OffsetTime anchor = in.aware_at;
+    bool met = false;
     if (rule.anchor != "aware_at") {
       const ScheduledDeadline* a = s.Find(rule.anchor);
       if (!a) continue;  // its anchor does not apply at this level
-      anchor = a->at;
+      auto done = met_steps.find(rule.anchor);
+      met = done != met_steps.end();
+      // Months count in the report's own offset, whatever offset the step was recorded in.
+      anchor = met ? WithOffset(done->second.instant, in.aware_at.offset_minutes) : a->at;
     }
     s.deadlines.push_back({rule.key, rule.title, rule.title_en, rule.source, rule.anchor,
-                           rule.after.text, Add(anchor, rule.after)});
+                           rule.after.text, Add(anchor, rule.after), met, anchor});
   }
   for (const auto& rule : rules.obligations) {
     if (!Applies(rule.levels, in.level)) continue;
@@ -64,6 +72,10 @@ nlohmann::json ScheduleToJson(const Schedule& s) {
     item["title"] = d.title;
     item["title_en"] = d.title_en;
     item["source"] = d.source;
+    if (d.anchor_met) {
+      item["anchor_met"] = true;
+      item["anchor_at"] = FormatRfc3339(d.anchor_at);
+    }
   }
   for (const auto& o : s.obligations) {
     json& item = obligations.emplace_back(json::object());

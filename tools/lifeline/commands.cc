@@ -31,10 +31,6 @@ int EnvError(const Status& s) {
   return 2;
 }
 
-namespace {
-
-// --rules, else the configuration's rule file; on the configuration's clock
-// (rules.time_scale), so the CLI shows the deadlines lifelined works to.
 Result<RuleSet> LoadRules(const Context& ctx) {
   auto config = LoadCliConfig(ctx);
   std::string file = !ctx.rules_file.empty() ? ctx.rules_file : config.ok() ? config->rules_file : "";
@@ -42,8 +38,6 @@ Result<RuleSet> LoadRules(const Context& ctx) {
   if (!rules.ok() || !config.ok()) return rules;
   return ScaleRuleSet(std::move(*rules), config->time_scale);
 }
-
-}  // namespace
 
 Result<Config> LoadCliConfig(const Context& ctx) {
   auto c = ctx.config_file.empty() ? LoadConfig(std::nullopt, "") : LoadConfigFile(ctx.config_file);

@@ -7,6 +7,7 @@
 
 #include "daemon/config/config.h"
 #include "daemon/core/status.h"
+#include "daemon/rules/rules.h"
 #include "tools/lifeline/client.h"
 
 namespace lifeline::cli {
@@ -20,6 +21,10 @@ struct Context {
 
 // lifelined's configuration as the CLI sees it: --config, then --state-dir and --socket.
 Result<Config> LoadCliConfig(const Context& ctx);
+
+// --rules, else the configuration's rule file; on the configuration's clock
+// (rules.time_scale), so the CLI shows the deadlines lifelined works to.
+Result<RuleSet> LoadRules(const Context& ctx);
 
 // Shared by the command files.
 Result<std::string> ReadFile(const std::string& path);
@@ -41,11 +46,21 @@ int DrillList(const Context& ctx);
 int DrillTimeline(const Context& ctx, const std::string& id);
 
 int ReportValidate(const Context& ctx, const std::string& file);
+// A stage 2 or 3 document (`stage` "damage-control" or "closing"), checked
+// against the report in `report_file` when given (category, id, revision, and
+// its time against the report's deadline), else against its own category.
+int StageValidate(const Context& ctx, const std::string& file, const std::string& stage,
+                  const std::string& report_file);
 int ReportSubmit(const Context& ctx, const std::string& file, bool revision);
 int ReportList(const Context& ctx);
 int ReportShow(const Context& ctx, const std::string& id);
 int RulesShow(const Context& ctx, const std::string& report_file);
 int JournalVerify(const Context& ctx);
+// Prints the device's evidence key (creating it in the state directory when
+// absent) with its SHA-256 fingerprint.
+int EvidenceKey(const Context& ctx);
+// Verifies an evidence bundle; `key_file` ("" = none) is the PEM public key to pin.
+int EvidenceVerify(const Context& ctx, const std::string& file, const std::string& key_file);
 // The report's journal as a readable timeline; with `follow_seconds` > 0 it
 // keeps printing new steps until the site accepted the report or the time is up.
 int ReportTimeline(const Context& ctx, const std::string& id, int follow_seconds);

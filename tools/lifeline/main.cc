@@ -13,6 +13,8 @@ namespace {
 int Run(int argc, char** argv) {
   CLI::App app{"lifeline: incident notification within the hour, whatever happens to the network"};
   app.require_subcommand(1);
+  // Global options may also follow the subcommand: `lifeline rules show --rules FILE`.
+  app.fallthrough();
   Context ctx;
   app.add_option("--rules", ctx.rules_file, "rule set file (default: the compiled-in tw-2021)");
   app.add_option("--config", ctx.config_file, "lifelined's configuration file, to find its state and socket");
@@ -22,8 +24,12 @@ int Run(int argc, char** argv) {
   std::string file, id, report_file;
   std::optional<std::string> journal_report;
   auto* report = app.add_subcommand("report", "incident reports")->require_subcommand(1);
+  std::string stage, stage_report;
   auto* validate = report->add_subcommand("validate", "check a report file; print its level and deadlines");
-  validate->add_option("FILE", file, "report JSON")->required();
+  validate->add_option("FILE", file, "report JSON (or a stage 2/3 document with --stage)")->required();
+  validate->add_option("--stage", stage, "damage-control (stage 2, 損害控制或復原) or closing (stage 3, 結案)")
+      ->check(CLI::IsMember({"damage-control", "closing"}));
+  validate->add_option("--report", stage_report, "with --stage: the report JSON the document follows");
   auto* submit = report->add_subcommand("submit", "file a new report with lifelined (durable when it answers)");
   submit->add_option("FILE", file, "report JSON (revision 1)")->required();
   auto* revise = report->add_subcommand("revise", "file a new revision of a report (level change, 續行通報)");
@@ -44,6 +50,13 @@ int Run(int argc, char** argv) {
   auto* verify = journal->add_subcommand("verify", "check the whole chain; name the first bad entry");
   auto* jshow = journal->add_subcommand("show", "print the timeline");
   jshow->add_option("--report", journal_report, "only entries about this report");
+
+  std::string bundle_key;
+  auto* evidence = app.add_subcommand("evidence", "signed evidence bundles an auditor verifies offline")->require_subcommand(1);
+  auto* evidence_key = evidence->add_subcommand("key", "print the device's signing key and fingerprint (created if absent)");
+  auto* evidence_verify = evidence->add_subcommand("verify", "check a bundle: structure, every file, the signature");
+  evidence_verify->add_option("FILE", file, "the bundle (.tar)")->required();
+  evidence_verify->add_option("--key", bundle_key, "PEM public key the bundle must be signed with (pin)");
 
   std::string number, out, device;
   auto* fax = app.add_subcommand("fax", "the fax channel (Class 1 modem)")->require_subcommand(1);
@@ -98,6 +111,8 @@ int Run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (*validate && !stage.empty()) return StageValidate(ctx, file, stage, stage_report);
+  if (*validate && !stage_report.empty()) return EnvError(InvalidArgument("--report needs --stage"));
   if (*validate) return ReportValidate(ctx, file);
   if (*submit) return ReportSubmit(ctx, file, /*revision=*/false);
   if (*revise) return ReportSubmit(ctx, file, /*revision=*/true);
@@ -106,6 +121,8 @@ int Run(int argc, char** argv) {
   if (*timeline) return ReportTimeline(ctx, id, follow_report);
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
+  if (*evidence_key) return EvidenceKey(ctx);
+  if (*evidence_verify) return EvidenceVerify(ctx, file, bundle_key);
   if (*jshow) return JournalShow(ctx, journal_report);
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports, message_id);
   if (*fax_render) return FaxRender(ctx, id, out);

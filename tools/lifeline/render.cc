@@ -1,5 +1,8 @@
 #include "tools/lifeline/render.h"
 
+#include <chrono>
+#include <cstdio>
+
 namespace lifeline::cli {
 namespace {
 
@@ -13,13 +16,49 @@ std::string Levels(const std::vector<int>& levels) {
 
 }  // namespace
 
-std::string RenderProblems(const ValidationOutcome& outcome) {
-  std::string s = std::to_string(outcome.problems.size()) + " problem(s) / 共 " +
-                  std::to_string(outcome.problems.size()) + " 項問題:\n";
-  for (const auto& p : outcome.problems) {
+std::string RenderProblems(const ValidationOutcome& outcome) { return RenderProblems(outcome.problems); }
+
+std::string RenderProblems(const std::vector<ValidationProblem>& problems) {
+  std::string s = std::to_string(problems.size()) + " problem(s) / 共 " +
+                  std::to_string(problems.size()) + " 項問題:\n";
+  for (const auto& p : problems) {
     s += "  " + (p.path.empty() ? std::string("(document)") : p.path) + "\n";
     s += "      " + p.zh + "\n      " + p.en + "\n";
   }
+  return s;
+}
+
+namespace {
+
+// "3 h 05 min" for people; whole minutes are enough beside a deadline.
+std::string HoursMinutes(std::chrono::microseconds d) {
+  auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld h %02lld min", static_cast<long long>(minutes / 60),
+                static_cast<long long>(minutes % 60));
+  return buf;
+}
+
+}  // namespace
+
+std::string RenderStage(const StageRecord& r, const std::optional<ScheduledDeadline>& deadline) {
+  bool dc = r.stage == Stage::kDamageControl;
+  std::string s = std::string(dc ? "貳、損害控制或復原" : "參、調查、處理及改善報告") + " (" +
+                  std::string(StageName(r.stage)) + ") for report " + r.report_id + " revision " +
+                  std::to_string(r.report_revision) + "\n";
+  s += "  Category 事件分類: " + StageLabelZh(r.stage, "categories", r.category) + " (" + r.category + ")\n";
+  if (dc) {
+    s += "  " + StageLabelZh(r.stage, "completion", r.status) + " (" + r.status + ")\n";
+    s += "  完成損害控制或復原時間 completed: " + FormatHuman(r.at) + "\n";
+  } else {
+    s += "  登錄結報時間 submitted: " + FormatHuman(r.at) + "\n";
+  }
+  if (!deadline) return s;
+  auto margin = deadline->at.instant - r.at.instant;
+  s += "  Deadline 期限 " + deadline->key + ": " + FormatHuman(deadline->at) + " — " +
+       (margin.count() >= 0 ? "met 如期 (" + HoursMinutes(margin) + " before)"
+                            : "LATE 逾期 by " + HoursMinutes(-margin)) +
+       "\n      source 依據: " + deadline->source + "\n";
   return s;
 }
 
@@ -76,17 +115,18 @@ std::string RenderRuleSet(const RuleSet& rules) {
   s += "Deadlines:\n";
   for (const auto& d : rules.deadlines) {
     s += "  " + d.key + "  levels " + Levels(d.levels) + ": " + d.anchor + " + " + d.after.text +
-         (d.when.empty() ? "" : "  (when " + d.when + ")") + "\n      " + d.title + "\n      source: " +
-         d.source + "\n";
+         (d.when.empty() ? "" : "  (when " + d.when + ")") + "\n      " + d.title + "\n      " + d.title_en +
+         "\n      source: " + d.source + "\n";
   }
   s += "Obligations:\n";
   for (const auto& o : rules.obligations) {
-    s += "  " + o.key + "  levels " + Levels(o.levels) + ", by " + o.by + "\n      " + o.title +
-         "\n      source: " + o.source + "\n";
+    s += "  " + o.key + "  levels " + Levels(o.levels) + ", by " + o.by + "\n      " + o.title + "\n      " +
+         o.title_en + "\n      source: " + o.source + "\n";
   }
   s += "Other figures:\n";
   for (const auto& f : rules.figures) {
-    s += "  " + f.key + " = " + f.value + "\n      " + f.title + "\n      source: " + f.source + "\n";
+    s += "  " + f.key + " = " + f.value + "\n      " + f.title + "\n      " + f.title_en + "\n      source: " +
+         f.source + "\n";
   }
   return s;
 }

@@ -2,7 +2,9 @@
 // schedule, the rule set. Plain functions over values; no I/O.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/journal/journal.h"
 #include "daemon/report/report.h"
@@ -11,6 +13,10 @@
 namespace lifeline::cli {
 
 std::string RenderProblems(const ValidationOutcome& outcome);
+std::string RenderProblems(const std::vector<ValidationProblem>& problems);
+// A valid stage 2 or 3 document: what it records, and its time against
+// `deadline` (the report's damage_control_by or report_by) when known.
+std::string RenderStage(const StageRecord& record, const std::optional<ScheduledDeadline>& deadline);
 std::string RenderLevel(const Report& report);
 // `schedule` as ScheduleToJson makes it (also what the API returns).
 std::string RenderSchedule(const std::string& rules_id, const nlohmann::json& schedule);

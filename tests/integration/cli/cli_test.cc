@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -54,6 +55,90 @@ TEST(CliTest, RulesShowListsFiguresWithSources) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("drill_scenarios_min = 10"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("seed 002 5.2.1"), std::string::npos);
+}
+
+TEST(CliTest, RulesShowPrintsAnyRuleSetGivenAfterTheSubcommand) {
+  CommandResult r = Exec(kCli + " rules show --rules " + kSrc + "/config/rules/eu-nis2.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Rule set eu-nis2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("final_report_by  levels 1,2,3,4: incident_notification_by + 1mo"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Directive (EU) 2022/2555 Art. 23(4)(d)"), std::string::npos);
+  EXPECT_NE(r.output.find("Final report, within one month"), std::string::npos) << "English titles too";
+  CommandResult g = Exec(kCli + " rules show --rules " + kSrc + "/config/rules/eu-gdpr.toml");
+  EXPECT_EQ(g.exit_code, 0) << g.output;
+  EXPECT_NE(g.output.find("notify_by  levels 1,2,3,4: aware_at + 72h"), std::string::npos) << g.output;
+  EXPECT_NE(g.output.find("Regulation (EU) 2016/679 Art. 33(1)"), std::string::npos);
+}
+
+TEST(CliTest, ReportDeadlinesUnderAnotherRegime) {
+  CommandResult r = Exec(kCli + " report validate " + kSrc + "/config/sample-report.json --rules " + kSrc +
+                         "/config/rules/eu-gdpr.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2026-11-24 09:58 (+08:00)  notify_by (aware_at + 72h)"), std::string::npos) << r.output;
+}
+
+TEST(CliTest, StageDocumentsAgainstTheirReportAndDeadline) {
+  CommandResult dc = Exec(kCli + " report validate " + kSrc + "/config/sample-damage-control.json --stage damage-control --report " +
+                          kSrc + "/config/sample-report.json");
+  EXPECT_EQ(dc.exit_code, 0) << dc.output;
+  EXPECT_NE(dc.output.find("VALID 合格"), std::string::npos) << dc.output;
+  EXPECT_NE(dc.output.find("Deadline 期限 damage_control_by: 2026-11-22 21:58 (+08:00) — met 如期 (6 h 28 min before)"),
+            std::string::npos) << dc.output;
+  CommandResult cl = Exec(kCli + " report validate " + kSrc + "/config/sample-closing.json --stage closing --report " + kSrc +
+                          "/config/sample-report.json");
+  EXPECT_EQ(cl.exit_code, 0) << cl.output;
+  EXPECT_NE(cl.output.find("report_by: 2026-12-22 21:58 (+08:00) — met"), std::string::npos) << cl.output;
+  // A web-attack form against the intrusion report: the category is named.
+  CommandResult wrong = Exec(kCli + " report validate " + kSrc +
+                             "/tests/fixtures/stages/damage-control/valid/web_attack_full.json --stage damage-control --report " +
+                             kSrc + "/config/sample-report.json");
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_NE(wrong.output.find("/category"), std::string::npos) << wrong.output;
+  EXPECT_NE(wrong.output.find("非法入侵"), std::string::npos) << wrong.output;
+  // Without --report only the schema is checked, and the output says so.
+  CommandResult alone = Exec(kCli + " report validate " + kSrc + "/config/sample-closing.json --stage closing");
+  EXPECT_EQ(alone.exit_code, 0) << alone.output;
+  EXPECT_NE(alone.output.find("not checked against a report"), std::string::npos) << alone.output;
+  EXPECT_EQ(Exec(kCli + " report validate " + kSrc + "/config/sample-report.json --report x.json").exit_code, 2);
+  EXPECT_NE(Exec(kCli + " report validate x.json --stage stage-2").exit_code, 0);
+}
+
+TEST(CliTest, EvidenceKeyIsCreatedOnceInTheStateDir) {
+  std::string dir = testing::TempDir() + "/evidence-state";
+  std::filesystem::remove_all(dir);
+  CommandResult first = Exec(kCli + " evidence key --state-dir " + dir);
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("[created now"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("-----BEGIN PUBLIC KEY-----"), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(dir + "/evidence-key.pem").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CommandResult second = Exec(kCli + " evidence key --state-dir " + dir);
+  EXPECT_NE(second.output.find("[existing"), std::string::npos) << second.output;
+  auto fingerprint = [](const std::string& out) {
+    auto at = out.find("fingerprint 指紋: ");
+    return at == std::string::npos ? std::string() : out.substr(at + std::string("fingerprint 指紋: ").size(), 64);
+  };
+  EXPECT_EQ(fingerprint(first.output).size(), 64u);
+  EXPECT_EQ(fingerprint(first.output), fingerprint(second.output));
+}
+
+TEST(CliTest, EvidenceVerifyAcceptsTheGoldenBundleAndRefusesAlteredOnes) {
+  std::string fixtures = kSrc + "/tests/fixtures/evidence";
+  CommandResult ok = Exec(kCli + " evidence verify " + fixtures + "/golden.tar --key " + fixtures + "/test-device-key.pub.pem");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("VERIFIED 驗證通過"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("(the pinned key"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("7 file(s)"), std::string::npos) << ok.output;
+  CommandResult unpinned = Exec(kCli + " evidence verify " + fixtures + "/golden.tar");
+  EXPECT_EQ(unpinned.exit_code, 0) << unpinned.output;
+  EXPECT_NE(unpinned.output.find("NOT PINNED"), std::string::npos) << unpinned.output;
+  CommandResult bad = Exec(kCli + " evidence verify " + fixtures + "/corrupt/flipped_file_byte.tar");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("files/report/r1.json"), std::string::npos) << bad.output;
+  CommandResult other = Exec(kCli + " evidence verify " + fixtures + "/corrupt/altered_and_resigned_by_another_key.tar --key " +
+                             fixtures + "/test-device-key.pub.pem");
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_NE(other.output.find("not the pinned key"), std::string::npos) << other.output;
 }
 
 TEST(CliTest, FaxRenderWritesTheTiffAndItsPreview) {

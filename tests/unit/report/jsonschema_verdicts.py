@@ -1,14 +1,29 @@
 #!/usr/bin/python3
 """Prints {"<relative path>": true|false, ...}: whether each fixture under
 FIXTURE_DIR is valid against SCHEMA according to Debian's python3-jsonschema
-(Draft 2020-12). A file that is not JSON is invalid. Usage: SCHEMA FIXTURE_DIR"""
+(Draft 2020-12). A file that is not JSON is invalid. With EXPECTATIONS (a
+stage's expectations.json), a fixture must also agree with the report it
+follows, as lifeline checks it: the same category, the same report id, a
+revision no later than the latest; that is validated as a second schema made
+of const/maximum keywords. Usage: SCHEMA FIXTURE_DIR [EXPECTATIONS]"""
 import json, os, sys
 
 import jsonschema
 
+
+def report_schema(ref):
+    props = {"category": {"const": ref["category"]}}
+    if "id" in ref:
+        props["report_id"] = {"const": ref["id"]}
+    if "latest_revision" in ref:
+        props["report_revision"] = {"maximum": ref["latest_revision"]}
+    return {"properties": props}
+
+
 schema = json.load(open(sys.argv[1], encoding="utf-8"))
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
+expectations = json.load(open(sys.argv[3], encoding="utf-8")) if len(sys.argv) > 3 else {}
 verdicts = {}
 root = sys.argv[2]
 for sub in ("valid", "invalid"):
@@ -19,5 +34,9 @@ for sub in ("valid", "invalid"):
         except ValueError:
             verdicts[rel] = False
             continue
-        verdicts[rel] = validator.is_valid(doc)
+        ok = validator.is_valid(doc)
+        ref = expectations.get(rel, {}).get("report")
+        if ok and ref is not None:
+            ok = jsonschema.Draft202012Validator(report_schema(ref)).is_valid(doc)
+        verdicts[rel] = ok
 json.dump(verdicts, sys.stdout, indent=1)

@@ -10,6 +10,7 @@
 
 #include "daemon/report/report.h"
 #include "tests/support/command.h"
+#include "tests/unit/report/fixture_files.h"
 
 namespace lifeline {
 namespace {
@@ -17,24 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kFixtures = fs::path(LIFELINE_SOURCE_DIR) / "tests/fixtures/reports";
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-
-std::vector<std::string> FixtureNames() {
-  std::vector<std::string> names;
-  for (const char* sub : {"valid", "invalid"}) {
-    for (const auto& e : fs::directory_iterator(kFixtures / sub)) {
-      names.push_back(std::string(sub) + "/" + e.path().filename().string());
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::string ReadFile(const fs::path& p) { return testing_support::ReadFixture(p); }
+std::vector<std::string> FixtureNames() { return testing_support::FixtureNames(kFixtures); }
 
 TEST(ReportFixturesTest, AtLeastThirtyFixtures) { EXPECT_GE(FixtureNames().size(), 30u); }
 
