@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tests/integration/escalation/story.h"
+#include "tests/support/skip.h"
 #include "tests/support/netns.h"
 
 namespace lifeline::story {
@@ -23,7 +24,7 @@ using testing_support::NetnsPair;
 
 TEST(NetnsStoryTest, RealLinkCutNotifiesBothThenReplaysLate) {
   std::string why;
-  if (!NetnsPair::Available(&why)) GTEST_SKIP() << "needs network namespaces, which this host refuses: " << why;
+  if (!NetnsPair::Available(&why)) LIFELINE_SKIP_OR_FAIL("needs network namespaces, which this host refuses: " + why);
   std::string error;
   // Declared before the Story so that the Story stops its processes before the namespaces go.
   std::unique_ptr<NetnsPair> net = NetnsPair::Create(&error);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/command.h"
+#include "tests/support/skip.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/netns.h"
 #include "tests/support/report_factory.h"
@@ -46,7 +47,7 @@ class OnlineNetnsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!NetnsPair::Available(&why)) GTEST_SKIP() << "needs network namespaces, which this host refuses: " << why;
+    if (!NetnsPair::Available(&why)) LIFELINE_SKIP_OR_FAIL("needs network namespaces, which this host refuses: " + why);
     std::string error;
     net_ = NetnsPair::Create(&error);
     ASSERT_TRUE(net_) << error;

@@ -13,6 +13,7 @@
 
 #include "daemon/supervisor/supervisor.h"
 #include "tests/integration/supervisor/processes.h"
+#include "tests/support/skip.h"
 
 namespace lifeline::supervisor {
 namespace {
@@ -49,10 +50,7 @@ LinkOptions Options(const std::string& pty) {
 
 TEST(QemuSupervisorTest, LifelinedTalksToTheImage) {
   std::string why = testing::QemuSupervisor::Unavailable();
-  if (!why.empty()) {
-    if (std::getenv("CI")) FAIL() << "CI must run the QEMU test: " << why;
-    GTEST_SKIP() << why;
-  }
+  if (!why.empty()) LIFELINE_SKIP_OR_FAIL(why);
   testing::QemuSupervisor qemu(testing::ScratchDir("qemu"));
   Status started = qemu.Start();
   ASSERT_TRUE(started.ok()) << started.ToString();
