@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -25,6 +26,33 @@ const toml::table& AsTable(const void* p) { return *static_cast<const toml::tabl
 
 std::string_view TypeName(const toml::node& n) {
   return toml::impl::node_type_friendly_names[static_cast<size_t>(n.type())];
+}
+
+// nullopt when `n` is or holds a date, a time or a date-time.
+std::optional<nlohmann::json> NodeToJson(const toml::node& n) {
+  if (n.is_string()) return nlohmann::json(n.as_string()->get());
+  if (n.is_integer()) return nlohmann::json(n.as_integer()->get());
+  if (n.is_floating_point()) return nlohmann::json(n.as_floating_point()->get());
+  if (n.is_boolean()) return nlohmann::json(n.as_boolean()->get());
+  if (const toml::array* a = n.as_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const toml::node& e : *a) {
+      auto v = NodeToJson(e);
+      if (!v) return std::nullopt;
+      out.push_back(std::move(*v));
+    }
+    return out;
+  }
+  if (const toml::table* t = n.as_table()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, v] : *t) {
+      auto j = NodeToJson(v);
+      if (!j) return std::nullopt;
+      out[std::string(k.str())] = std::move(*j);
+    }
+    return out;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -49,9 +77,12 @@ int TomlTable::LineOf(std::string_view key) const {
   return static_cast<int>((n ? *n : static_cast<const toml::node&>(AsTable(table_))).source().begin.line);
 }
 
+std::string TomlTable::Where(std::string_view key) const {
+  return OriginOf(key) + ":" + std::to_string(LineOf(key)) + ": " + Name(key);
+}
+
 Status TomlTable::Error(std::string_view key, std::string_view message) const {
-  return InvalidArgument(OriginOf(key) + ":" + std::to_string(LineOf(key)) + ": " + Name(key) + ": " +
-                         std::string(message));
+  return InvalidArgument(Where(key) + ": " + std::string(message));
 }
 
 Status TomlTable::TypeError(std::string_view key, std::string_view wanted) const {
@@ -166,6 +197,16 @@ Status TomlTable::NonEmpty(std::string_view key, std::string* out, Need need) co
   return Status::Ok();
 }
 
+Status TomlTable::Text(std::string_view key, size_t max_bytes, std::string* out, Need need) const {
+  std::string v = *out;
+  LIFELINE_RETURN_IF_ERROR(Get(key, &v, need));
+  if (Has(key) && (v.empty() || v.size() > max_bytes)) {
+    return Error(key, "must be 1-" + std::to_string(max_bytes) + " bytes of text");
+  }
+  *out = std::move(v);
+  return Status::Ok();
+}
+
 Status TomlTable::InRange(std::string_view key, int64_t min, int64_t max, int64_t* out, Need need) const {
   int64_t v = *out;
   LIFELINE_RETURN_IF_ERROR(Get(key, &v, need));
@@ -193,7 +234,7 @@ Result<std::optional<TomlTable>> TomlTable::Table(std::string_view key, Need nee
   return std::optional<TomlTable>(TomlTable(doc_, n->as_table(), Name(key)));
 }
 
-Result<std::vector<TomlTable>> TomlTable::Tables(std::string_view key, Need need) const {
+Result<std::vector<TomlTable>> TomlTable::Tables(std::string_view key, Need need, Numbering numbering) const {
   const auto* n = static_cast<const toml::node*>(Node(key));
   std::vector<TomlTable> out;
   if (!n) {
@@ -204,10 +245,20 @@ Result<std::vector<TomlTable>> TomlTable::Tables(std::string_view key, Need need
   if (!a || !std::all_of(a->begin(), a->end(), [](const toml::node& e) { return e.is_table(); })) {
     return Error(key, "must be a list of tables ([[" + std::string(key) + "]] or [{...}, ...])");
   }
+  const size_t first = numbering == Numbering::kFromOne ? 1 : 0;
   for (size_t i = 0; i < a->size(); ++i) {
-    out.push_back(TomlTable(doc_, a->get(i)->as_table(), Name(key) + "[" + std::to_string(i) + "]"));
+    out.push_back(TomlTable(doc_, a->get(i)->as_table(), Name(key) + "[" + std::to_string(first + i) + "]"));
   }
   return out;
+}
+
+Result<nlohmann::json> TomlTable::ToJson(std::string_view key) const {
+  Status absent;
+  const auto* n = static_cast<const toml::node*>(Present(key, Need::kRequired, &absent));
+  if (!n) return absent;
+  std::optional<nlohmann::json> j = NodeToJson(*n);
+  if (!j) return Error(key, "dates and times must be written as RFC 3339 strings with an offset");
+  return std::move(*j);
 }
 
 Result<TomlDocument> TomlDocument::Parse(std::string_view text, std::string_view origin) {

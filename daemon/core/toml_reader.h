@@ -7,6 +7,7 @@
 // Not thread-safe for writers (Overlay); readers may share a document.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -15,11 +16,16 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "daemon/core/status.h"
 
 namespace lifeline {
 
 enum class Need { kRequired, kOptional };
+// How Tables numbers its elements in errors: recipient[0] (the configuration's
+// files) or simulate[1] (the drill files, counted as their authors count).
+enum class Numbering { kFromZero, kFromOne };
 
 class TomlTable {
  public:
@@ -28,6 +34,8 @@ class TomlTable {
   // The file the table (or `key`'s value) was read from, and its line.
   std::string OriginOf(std::string_view key = {}) const;
   int LineOf(std::string_view key = {}) const;
+  // "<file>:<line>: <path>.<key>", what an error starts with.
+  std::string Where(std::string_view key = {}) const;
   // "<file>:<line>: <path>.<key>: <message>" as InvalidArgument.
   Status Error(std::string_view key, std::string_view message) const;
 
@@ -47,6 +55,8 @@ class TomlTable {
   Status Get(std::string_view key, std::vector<int64_t>* out, Need need = Need::kRequired) const;
   // A string that must not be empty.
   Status NonEmpty(std::string_view key, std::string* out, Need need = Need::kRequired) const;
+  // A string of 1 to `max_bytes` bytes.
+  Status Text(std::string_view key, size_t max_bytes, std::string* out, Need need = Need::kRequired) const;
   // An integer in [min, max].
   Status InRange(std::string_view key, int64_t min, int64_t max, int64_t* out, Need need = Need::kRequired) const;
   Status InRange(std::string_view key, int min, int max, int* out, Need need = Need::kRequired) const;
@@ -55,7 +65,12 @@ class TomlTable {
   Result<std::optional<TomlTable>> Table(std::string_view key, Need need = Need::kRequired) const;
   // An array whose every element is a table ([[name]] or name = [{...}, ...]),
   // each named "<key>[<i>]" in errors; empty when absent and kOptional.
-  Result<std::vector<TomlTable>> Tables(std::string_view key, Need need = Need::kRequired) const;
+  Result<std::vector<TomlTable>> Tables(std::string_view key, Need need = Need::kRequired,
+                                        Numbering numbering = Numbering::kFromZero) const;
+  // Any value as JSON (tables as objects, arrays as arrays), for documents
+  // written partly in TOML; an error when absent, or for a date or time, which
+  // JSON has no type for.
+  Result<nlohmann::json> ToJson(std::string_view key) const;
 
  private:
   friend class TomlDocument;

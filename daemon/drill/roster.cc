@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "daemon/core/toml_reader.h"
+#include "daemon/drill/drill_file.h"
 #include "daemon/drill/scenario.h"
-#include "daemon/drill/toml_fields.h"
 
 namespace lifeline::drill {
 namespace {
@@ -17,43 +18,30 @@ bool IsDate(const std::string& s) {
   return true;
 }
 
-Result<RosterUnit> ParseUnit(const toml::table& t, const std::string& origin, const std::string& prefix) {
-  TomlFields f(t, origin, prefix);
+Result<RosterUnit> ParseUnit(const TomlTable& t) {
   RosterUnit u;
-  auto id = f.String("id", 64);
-  if (!id.ok()) return id.status();
-  if (!IsSlugId(*id)) return f.Error("id", "must be lower-case letters, digits and '-'");
-  auto name = f.String("name", 100);
-  if (!name.ok()) return name.status();
-  auto level = f.String("level", 1);
-  if (!level.ok()) return level.status();
-  if ((*level)[0] < 'A' || (*level)[0] > 'E') return f.Error("level", "must be A, B, C, D or E (資通安全責任等級)");
-  auto role = f.OptionalString("role", 20);
-  if (!role.ok()) return role.status();
-  if (*role && **role != "bureau" && **role != "unit") return f.Error("role", "must be bureau or unit");
-  LIFELINE_RETURN_IF_ERROR(f.Finish());
-  u.id = *id;
-  u.name = *name;
-  u.level = *level;
-  u.bureau = *role && **role == "bureau";
+  std::string role;
+  LIFELINE_RETURN_IF_ERROR(t.Text("id", 64, &u.id));
+  if (!IsSlugId(u.id)) return t.Error("id", "must be lower-case letters, digits and '-'");
+  LIFELINE_RETURN_IF_ERROR(t.Text("name", 100, &u.name));
+  LIFELINE_RETURN_IF_ERROR(t.Text("level", 1, &u.level));
+  if (u.level[0] < 'A' || u.level[0] > 'E') return t.Error("level", "must be A, B, C, D or E (資通安全責任等級)");
+  LIFELINE_RETURN_IF_ERROR(t.Text("role", 20, &role, Need::kOptional));
+  if (t.Has("role") && role != "bureau" && role != "unit") return t.Error("role", "must be bureau or unit");
+  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"id", "name", "level", "role"}));
+  u.bureau = role == "bureau";
   return u;
 }
 
-Status ParseHeader(TomlFields& root, Roster* r) {
+Status ParseHeader(const TomlTable& root, Roster* r) {
   auto t = root.Table("roster");
   if (!t.ok()) return t.status();
-  TomlFields h(**t, r->origin, "roster");
-  auto name = h.String("name", 200);
-  if (!name.ok()) return name.status();
-  auto source = h.String("source", 400);
-  if (!source.ok()) return source.status();
-  auto recorded = h.String("recorded", 10);
-  if (!recorded.ok()) return recorded.status();
-  if (!IsDate(*recorded)) return h.Error("recorded", "must be a date, YYYY-MM-DD");
-  r->name = *name;
-  r->source = *source;
-  r->recorded = *recorded;
-  return h.Finish();
+  const TomlTable& h = **t;
+  LIFELINE_RETURN_IF_ERROR(h.Text("name", 200, &r->name));
+  LIFELINE_RETURN_IF_ERROR(h.Text("source", 400, &r->source));
+  LIFELINE_RETURN_IF_ERROR(h.Text("recorded", 10, &r->recorded));
+  if (!IsDate(r->recorded)) return h.Error("recorded", "must be a date, YYYY-MM-DD");
+  return h.OnlyKeys({"name", "source", "recorded"});
 }
 
 }  // namespace
@@ -67,27 +55,24 @@ std::vector<RosterUnit> Roster::Drawable() const {
 }
 
 Result<Roster> ParseRoster(std::string_view text, const std::string& origin) {
-  auto table = ParseToml(text, origin);
-  if (!table.ok()) return table.status();
+  auto doc = TomlDocument::Parse(text, origin);
+  if (!doc.ok()) return doc.status();
   Roster r;
   r.origin = origin;
   r.sha256 = Sha256Hex(text);
-  TomlFields root(*table, origin, "");
+  const TomlTable root = doc->root();
   LIFELINE_RETURN_IF_ERROR(ParseHeader(root, &r));
-  auto list = root.TableArray("unit");
+  auto list = root.Tables("unit", Need::kOptional, Numbering::kFromOne);
   if (!list.ok()) return list.status();
   std::set<std::string> ids, names;
-  for (size_t i = 0; i < (*list)->size(); ++i) {
-    const std::string prefix = "unit[" + std::to_string(i + 1) + "]";
-    const toml::table& t = *(*list)->get(i)->as_table();
-    auto u = ParseUnit(t, origin, prefix);
+  for (const TomlTable& t : *list) {
+    auto u = ParseUnit(t);
     if (!u.ok()) return u.status();
-    TomlFields where(t, origin, prefix);
-    if (!ids.insert(u->id).second) return where.Error("id", "'" + u->id + "' is listed twice");
-    if (!names.insert(u->name).second) return where.Error("name", "'" + u->name + "' is listed twice");
+    if (!ids.insert(u->id).second) return t.Error("id", "'" + u->id + "' is listed twice");
+    if (!names.insert(u->name).second) return t.Error("name", "'" + u->name + "' is listed twice");
     r.units.push_back(std::move(*u));
   }
-  LIFELINE_RETURN_IF_ERROR(root.Finish());
+  LIFELINE_RETURN_IF_ERROR(root.OnlyKeys({"roster", "unit"}));
   if (r.Drawable().empty()) return root.Error("unit", "no unit to draw: every [[unit]] is the bureau");
   return r;
 }

@@ -13,7 +13,8 @@
 #include <optional>
 #include <set>
 
-#include "daemon/drill/toml_fields.h"
+#include "daemon/core/toml_reader.h"
+#include "daemon/drill/drill_file.h"
 #include "daemon/report/report.h"
 
 namespace lifeline::drill {
@@ -26,17 +27,18 @@ struct FaultInfo {
   FaultKind kind;
   std::string_view name, zh;
   bool blocks_site;
+  std::string_view setting;  // the key this kind takes besides fault, start and duration ("" = none)
 };
 
 constexpr std::array<FaultInfo, 8> kFaults = {{
-    {FaultKind::kSiteUnreachable, "site_unreachable", "國家資通安全通報應變網站無法連線", true},
-    {FaultKind::kSite5xx, "site_5xx", "通報應變網站回應伺服器錯誤 (5xx)", true},
-    {FaultKind::kSiteSlow, "site_slow", "通報應變網站回應過慢", true},
-    {FaultKind::kMainsLost, "mains_lost", "市電中斷（由不斷電系統供電）", false},
-    {FaultKind::kSiteAndMainsLost, "site_and_mains_lost", "市電中斷且網站無法連線", true},
-    {FaultKind::kSmsFailing, "sms_failing", "簡訊通道失效", false},
-    {FaultKind::kFaxBusy, "fax_busy", "傳真線路忙線", false},
-    {FaultKind::kFaxNoAnswer, "fax_no_answer", "傳真無人接聽", false},
+    {FaultKind::kSiteUnreachable, "site_unreachable", "國家資通安全通報應變網站無法連線", true, ""},
+    {FaultKind::kSite5xx, "site_5xx", "通報應變網站回應伺服器錯誤 (5xx)", true, "http_status"},
+    {FaultKind::kSiteSlow, "site_slow", "通報應變網站回應過慢", true, "delay_ms"},
+    {FaultKind::kMainsLost, "mains_lost", "市電中斷（由不斷電系統供電）", false, "battery_minutes"},
+    {FaultKind::kSiteAndMainsLost, "site_and_mains_lost", "市電中斷且網站無法連線", true, "battery_minutes"},
+    {FaultKind::kSmsFailing, "sms_failing", "簡訊通道失效", false, "cms_error"},
+    {FaultKind::kFaxBusy, "fax_busy", "傳真線路忙線", false, ""},
+    {FaultKind::kFaxNoAnswer, "fax_no_answer", "傳真無人接聽", false, ""},
 }};
 
 const FaultInfo& Info(FaultKind k) {
@@ -55,92 +57,58 @@ std::string ResolvePath(const std::string& origin, const std::string& path) {
   return (std::filesystem::path(origin).parent_path() / p).lexically_normal().string();
 }
 
-// A TOML value as JSON (the report's fields written in TOML); dates are refused,
-// since the report's times are RFC 3339 strings.
-Result<json> ToJson(const toml::node& n, const std::string& where) {
-  if (n.is_string()) return json(**n.as_string());
-  if (n.is_integer()) return json(**n.as_integer());
-  if (n.is_floating_point()) return json(**n.as_floating_point());
-  if (n.is_boolean()) return json(**n.as_boolean());
-  if (n.is_array()) {
-    json out = json::array();
-    for (size_t i = 0; i < n.as_array()->size(); ++i) {
-      auto v = ToJson(*n.as_array()->get(i), where);
-      if (!v.ok()) return v.status();
-      out.push_back(std::move(*v));
-    }
-    return out;
-  }
-  if (n.is_table()) {
-    json out = json::object();
-    for (const auto& [k, v] : *n.as_table()) {
-      auto j = ToJson(v, where);
-      if (!j.ok()) return j.status();
-      out[std::string(k.str())] = std::move(*j);
-    }
-    return out;
-  }
-  return InvalidArgument(where + ": dates and times must be written as RFC 3339 strings with an offset");
+Result<const FaultInfo*> ParseFaultKind(const TomlTable& t) {
+  std::string name;
+  LIFELINE_RETURN_IF_ERROR(t.Text("fault", 40, &name));
+  auto it = std::find_if(kFaults.begin(), kFaults.end(), [&](const FaultInfo& i) { return i.name == name; });
+  if (it != kFaults.end()) return &*it;
+  std::string all;
+  for (const auto& i : kFaults) all += (all.empty() ? "" : ", ") + std::string(i.name);
+  return t.Error("fault", "'" + name + "' is not one of " + all);
 }
 
-Result<Fault> ParseFault(const toml::table& t, const std::string& origin, const std::string& prefix) {
-  TomlFields f(t, origin, prefix);
-  auto kind_name = f.String("fault", 40);
-  if (!kind_name.ok()) return kind_name.status();
+Result<Fault> ParseFault(const TomlTable& t) {
+  auto info = ParseFaultKind(t);
+  if (!info.ok()) return info.status();
   Fault fault;
-  auto it = std::find_if(kFaults.begin(), kFaults.end(), [&](const FaultInfo& i) { return i.name == *kind_name; });
-  if (it == kFaults.end()) {
-    std::string all;
-    for (const auto& i : kFaults) all += (all.empty() ? "" : ", ") + std::string(i.name);
-    return f.Error("fault", "'" + *kind_name + "' is not one of " + all);
-  }
-  fault.kind = it->kind;
-  auto start = f.Int("start_seconds", 0, kMaxSeconds);
-  if (!start.ok()) return start.status();
-  auto duration = f.Int("duration_seconds", 1, kMaxSeconds);
-  if (!duration.ok()) return duration.status();
-  fault.start = seconds(*start);
-  fault.duration = seconds(*duration);
+  fault.kind = (*info)->kind;
+  int64_t start = 0, duration = 0;
+  LIFELINE_RETURN_IF_ERROR(t.InRange("start_seconds", 0, kMaxSeconds, &start));
+  LIFELINE_RETURN_IF_ERROR(t.InRange("duration_seconds", 1, kMaxSeconds, &duration));
+  fault.start = seconds(start);
+  fault.duration = seconds(duration);
   if (fault.kind == FaultKind::kSite5xx) {
-    auto s = f.OptionalInt("http_status", 500, 599);
-    if (!s.ok()) return s.status();
-    fault.http_status = static_cast<int>(s->value_or(503));
+    fault.http_status = 503;
+    LIFELINE_RETURN_IF_ERROR(t.InRange("http_status", 500, 599, &fault.http_status, Need::kOptional));
   }
-  if (fault.kind == FaultKind::kSiteSlow) {
-    auto d = f.Int("delay_ms", 1000, 600000);
-    if (!d.ok()) return d.status();
-    fault.delay_ms = static_cast<int>(*d);
-  }
+  if (fault.kind == FaultKind::kSiteSlow) LIFELINE_RETURN_IF_ERROR(t.InRange("delay_ms", 1000, 600000, &fault.delay_ms));
   if (fault.kind == FaultKind::kMainsLost || fault.kind == FaultKind::kSiteAndMainsLost) {
-    auto b = f.OptionalInt("battery_minutes", 1, 24 * 60);
-    if (!b.ok()) return b.status();
-    fault.battery_minutes = static_cast<int>(b->value_or(0));
+    LIFELINE_RETURN_IF_ERROR(t.InRange("battery_minutes", 1, 24 * 60, &fault.battery_minutes, Need::kOptional));
   }
   if (fault.kind == FaultKind::kSmsFailing) {
-    auto c = f.OptionalInt("cms_error", 0, 999);
-    if (!c.ok()) return c.status();
-    fault.cms_error = static_cast<int>(c->value_or(500));
+    fault.cms_error = 500;
+    LIFELINE_RETURN_IF_ERROR(t.InRange("cms_error", 0, 999, &fault.cms_error, Need::kOptional));
   }
-  LIFELINE_RETURN_IF_ERROR(f.Finish());
+  const std::string_view setting = (*info)->setting;
+  LIFELINE_RETURN_IF_ERROR(setting.empty() ? t.OnlyKeys({"fault", "start_seconds", "duration_seconds"})
+                                           : t.OnlyKeys({"fault", "start_seconds", "duration_seconds", setting}));
   return fault;
 }
 
-Status ParseFaults(TomlFields& root, Scenario* s) {
-  auto list = root.TableArray("simulate");
+Status ParseFaults(const TomlTable& root, Scenario* s) {
+  auto list = root.Tables("simulate", Need::kOptional, Numbering::kFromOne);
   if (!list.ok()) return list.status();
-  if ((*list)->empty()) return root.Error("simulate", "missing: at least one [[simulate]] fault is required");
-  for (size_t i = 0; i < (*list)->size(); ++i) {
-    const std::string prefix = "simulate[" + std::to_string(i + 1) + "]";
-    auto fault = ParseFault(*(*list)->get(i)->as_table(), s->origin, prefix);
+  if (list->empty()) return root.Error("simulate", "missing: at least one [[simulate]] fault is required");
+  for (const TomlTable& t : *list) {
+    auto fault = ParseFault(t);
     if (!fault.ok()) return fault.status();
-    TomlFields where(*(*list)->get(i)->as_table(), s->origin, prefix);
     if (fault->end() > s->duration) {
-      return where.Error("duration_seconds", "the fault ends after the drill (" +
-                                                 std::to_string(s->duration.count()) + " minutes)");
+      return t.Error("duration_seconds", "the fault ends after the drill (" + std::to_string(s->duration.count()) +
+                                             " minutes)");
     }
     for (const auto& other : s->faults) {
       if (other.kind == fault->kind && fault->start < other.end() && other.start < fault->end()) {
-        return where.Error("start_seconds", "overlaps an earlier " + std::string(FaultKindName(other.kind)) + " fault");
+        return t.Error("start_seconds", "overlaps an earlier " + std::string(FaultKindName(other.kind)) + " fault");
       }
     }
     s->faults.push_back(*fault);
@@ -148,37 +116,25 @@ Status ParseFaults(TomlFields& root, Scenario* s) {
   return Status::Ok();
 }
 
-Status ParseDrillTable(TomlFields& root, Scenario* s) {
-  auto t = root.Table("drill");
-  if (!t.ok()) return t.status();
-  TomlFields d(**t, s->origin, "drill");
-  auto id = d.String("id", 64);
-  if (!id.ok()) return id.status();
-  if (!IsSlugId(*id)) return d.Error("id", "must be lower-case letters, digits and '-'");
-  auto name = d.String("name", 200);
-  if (!name.ok()) return name.status();
-  auto description = d.OptionalString("description", 2000);
-  if (!description.ok()) return description.status();
-  auto level = d.Int("level", 1, 4);
-  if (!level.ok()) return level.status();
-  auto minutes = d.Int("duration_minutes", 1, 7 * 24 * 60);
-  if (!minutes.ok()) return minutes.status();
-  auto by = d.OptionalString("resolved_by", 40);
-  if (!by.ok()) return by.status();
-  if (*by && **by != "team" && **by != "technical_centre") {
+Status ParseDrillTable(const TomlTable& d, Scenario* s) {
+  LIFELINE_RETURN_IF_ERROR(d.Text("id", 64, &s->id));
+  if (!IsSlugId(s->id)) return d.Error("id", "must be lower-case letters, digits and '-'");
+  LIFELINE_RETURN_IF_ERROR(d.Text("name", 200, &s->name));
+  LIFELINE_RETURN_IF_ERROR(d.Text("description", 2000, &s->description, Need::kOptional));
+  LIFELINE_RETURN_IF_ERROR(d.InRange("level", 1, 4, &s->level));
+  int minutes = 0;
+  LIFELINE_RETURN_IF_ERROR(d.InRange("duration_minutes", 1, 7 * 24 * 60, &minutes));
+  s->duration = std::chrono::minutes(minutes);
+  s->resolved_by = "team";
+  LIFELINE_RETURN_IF_ERROR(d.Text("resolved_by", 40, &s->resolved_by, Need::kOptional));
+  if (s->resolved_by != "team" && s->resolved_by != "technical_centre") {
     return d.Error("resolved_by", "must be team (資通安全處理小組) or technical_centre (技術服務中心)");
   }
-  s->id = *id;
-  s->name = *name;
-  s->description = description->value_or("");
-  s->level = static_cast<int>(*level);
-  s->duration = std::chrono::minutes(*minutes);
-  s->resolved_by = by->value_or("team");
-  return d.Finish();
+  return d.OnlyKeys({"id", "name", "description", "level", "duration_minutes", "resolved_by"});
 }
 
 // Where a validation problem came from: the [report.set] key it starts at, or the base file.
-std::string ProblemWhere(const TomlFields* set, const ValidationProblem& p, const std::string& base_where) {
+std::string ProblemWhere(const TomlTable* set, const ValidationProblem& p, const std::string& base_where) {
   std::string first = p.path.size() > 1 ? p.path.substr(1, p.path.find('/', 1) - 1) : "";
   if (set != nullptr && !first.empty() && set->Has(first)) return set->Where(first);
   return base_where;
@@ -193,7 +149,7 @@ Result<json> ReadReport(const std::string& path, const FileReader& read) {
 }
 
 // Validates the document with the project's validator and keeps it; returns its level.
-Result<int> AcceptReport(json doc, const std::string& base_where, const TomlFields* set, Scenario* s) {
+Result<int> AcceptReport(json doc, const std::string& base_where, const TomlTable* set, Scenario* s) {
   ValidationOutcome v = ValidateReportJson(doc);
   if (!v.ok()) {
     const auto& p = v.problems.front();
@@ -205,60 +161,46 @@ Result<int> AcceptReport(json doc, const std::string& base_where, const TomlFiel
   return v.report->Level();
 }
 
-// The report: `base` (a complete stage-1 document) with the fields of `[report.set]` over it.
-Status ParseReport(TomlFields& root, const FileReader& read, Scenario* s) {
+// The report: `base` (a complete stage-1 document) with the fields of
+// `[report.set]` over it. Returns the report's level.
+Result<int> ParseReport(const TomlTable& root, const FileReader& read, Scenario* s) {
   auto t = root.Table("report");
   if (!t.ok()) return t.status();
-  TomlFields r(**t, s->origin, "report");
-  auto base = r.String("base", 400);
-  if (!base.ok()) return base.status();
-  const std::string path = ResolvePath(s->origin, *base);
+  const TomlTable& r = **t;
+  std::string base;
+  LIFELINE_RETURN_IF_ERROR(r.Text("base", 400, &base));
+  const std::string path = ResolvePath(s->origin, base);
   auto doc = ReadReport(path, read);
   if (!doc.ok()) return r.Error("base", doc.status().message());
-  const toml::node* set_node = r.Node("set");
-  if (set_node != nullptr && !set_node->is_table()) return r.Error("set", "must be a table of report fields");
-  std::optional<TomlFields> set;
-  if (set_node != nullptr) {
-    set.emplace(*set_node->as_table(), s->origin, "report.set");
+  auto set = r.Table("set", Need::kOptional);
+  if (!set.ok()) return r.Error("set", "must be a table of report fields");
+  if (set->has_value()) {
     // Each field replaces the base's whole value: a nested object set here is
     // the field as a whole, so nothing of the base's lingers inside it.
-    for (const auto& [k, v] : *set_node->as_table()) {
-      auto value = ToJson(v, set->Where(k.str()));
+    for (const std::string& key : (*set)->Keys()) {
+      auto value = (*set)->ToJson(key);
       if (!value.ok()) return value.status();
-      (*doc)[std::string(k.str())] = std::move(*value);
+      (*doc)[key] = std::move(*value);
     }
   }
-  LIFELINE_RETURN_IF_ERROR(r.Finish());
-  auto level = AcceptReport(std::move(*doc), r.Where("base") + " (" + path + ")", set ? &*set : nullptr, s);
-  if (!level.ok()) return level.status();
-  if (*level != s->level) {
-    TomlFields d(*root.Node("drill")->as_table(), s->origin, "drill");
-    return d.Error("level", std::to_string(s->level) + " is declared, but the report's impacts give level " +
-                                std::to_string(*level));
-  }
-  return Status::Ok();
+  LIFELINE_RETURN_IF_ERROR(r.OnlyKeys({"base", "set"}));
+  return AcceptReport(std::move(*doc), r.Where("base") + " (" + path + ")", set->has_value() ? &**set : nullptr, s);
 }
 
 // The first format: [drill] name, report (a file), outage_seconds.
-Result<Scenario> ParseLegacy(const toml::table& table, Scenario s, const FileReader& read) {
-  TomlFields root(table, s.origin, "");
-  auto t = root.Table("drill");
-  if (!t.ok()) return t.status();
-  TomlFields d(**t, s.origin, "drill");
-  auto name = d.String("name", 200);
-  if (!name.ok()) return name.status();
-  auto report = d.String("report", 400);
-  if (!report.ok()) return report.status();
-  auto outage = d.Int("outage_seconds", 1, 86400);
-  if (!outage.ok()) return outage.status();
-  LIFELINE_RETURN_IF_ERROR(d.Finish());
-  LIFELINE_RETURN_IF_ERROR(root.Finish());
+Result<Scenario> ParseLegacy(const TomlTable& root, const TomlTable& d, Scenario s, const FileReader& read) {
+  std::string report;
+  int64_t outage = 0;
+  LIFELINE_RETURN_IF_ERROR(d.Text("name", 200, &s.name));
+  LIFELINE_RETURN_IF_ERROR(d.Text("report", 400, &report));
+  LIFELINE_RETURN_IF_ERROR(d.InRange("outage_seconds", 1, 86400, &outage));
+  LIFELINE_RETURN_IF_ERROR(d.OnlyKeys({"name", "report", "outage_seconds"}));
+  LIFELINE_RETURN_IF_ERROR(root.OnlyKeys({"drill"}));
   s.legacy = true;
-  s.name = *name;
   s.id = std::filesystem::path(s.origin).stem().string();
-  s.duration = std::chrono::minutes((*outage + 59) / 60);
-  s.faults.push_back({FaultKind::kSiteUnreachable, seconds(0), seconds(*outage)});
-  const std::string path = ResolvePath(s.origin, *report);
+  s.duration = std::chrono::minutes((outage + 59) / 60);
+  s.faults.push_back({FaultKind::kSiteUnreachable, seconds(0), seconds(outage)});
+  const std::string path = ResolvePath(s.origin, report);
   auto doc = ReadReport(path, read);
   if (!doc.ok()) return d.Error("report", doc.status().message());
   auto level = AcceptReport(std::move(*doc), d.Where("report") + " (" + path + ")", nullptr, &s);
@@ -287,20 +229,25 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 Result<Scenario> ParseScenario(std::string_view text, const std::string& origin, const FileReader& read) {
-  auto table = ParseToml(text, origin);
-  if (!table.ok()) return table.status();
+  auto doc = TomlDocument::Parse(text, origin);
+  if (!doc.ok()) return doc.status();
   Scenario s;
   s.origin = origin;
   s.sha256 = Sha256Hex(text);
-  const toml::node* drill = table->get("drill");
-  if (drill != nullptr && drill->is_table() && drill->as_table()->contains("outage_seconds")) {
-    return ParseLegacy(*table, std::move(s), read);
-  }
-  TomlFields root(*table, origin, "");
-  LIFELINE_RETURN_IF_ERROR(ParseDrillTable(root, &s));
+  const TomlTable root = doc->root();
+  auto drill = root.Table("drill");
+  if (!drill.ok()) return drill.status();
+  const TomlTable& d = **drill;
+  if (d.Has("outage_seconds")) return ParseLegacy(root, d, std::move(s), read);
+  LIFELINE_RETURN_IF_ERROR(ParseDrillTable(d, &s));
   LIFELINE_RETURN_IF_ERROR(ParseFaults(root, &s));
-  LIFELINE_RETURN_IF_ERROR(ParseReport(root, read, &s));
-  LIFELINE_RETURN_IF_ERROR(root.Finish());
+  auto level = ParseReport(root, read, &s);
+  if (!level.ok()) return level.status();
+  if (*level != s.level) {
+    return d.Error("level", std::to_string(s.level) + " is declared, but the report's impacts give level " +
+                                std::to_string(*level));
+  }
+  LIFELINE_RETURN_IF_ERROR(root.OnlyKeys({"drill", "simulate", "report"}));
   return s;
 }
 

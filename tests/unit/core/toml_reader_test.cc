@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace lifeline {
 namespace {
 
@@ -79,6 +81,69 @@ TEST(TomlReaderTest, ErrorsNameFileLineAndKey) {
   EXPECT_EQ((*channels)[1].Error("kind", "bad").message(), "t.toml:13: recipient[0].channels[1].kind: bad");
   EXPECT_FALSE(t.Tables("names").ok());
   EXPECT_FALSE(t.Table("title").ok());
+}
+
+TEST(TomlReaderTest, TextHasALengthLimit) {
+  auto doc = TomlDocument::Parse("id = \"web-l1\"\nempty = \"\"\nname = \"網頁\"\n", "t.toml");
+  ASSERT_TRUE(doc.ok());
+  TomlTable t = doc->root();
+  std::string s;
+  ASSERT_TRUE(t.Text("id", 6, &s).ok());
+  EXPECT_EQ(s, "web-l1");
+  EXPECT_EQ(t.Text("id", 5, &s).message(), "t.toml:1: id: must be 1-5 bytes of text");
+  EXPECT_EQ(t.Text("empty", 5, &s, Need::kOptional).message(), "t.toml:2: empty: must be 1-5 bytes of text");
+  EXPECT_EQ(t.Text("name", 5, &s).message(), "t.toml:3: name: must be 1-5 bytes of text") << "bytes, not characters";
+  s = "kept";
+  ASSERT_TRUE(t.Text("nope", 5, &s, Need::kOptional).ok());
+  EXPECT_EQ(s, "kept");
+  EXPECT_EQ(t.Text("nope", 5, &s).message(), "t.toml:1: nope: missing");
+}
+
+TEST(TomlReaderTest, TablesCanBeNumberedFromOne) {
+  TomlTable t = Root();
+  auto recipients = t.Tables("recipient", Need::kRequired, Numbering::kFromOne);
+  ASSERT_TRUE(recipients.ok());
+  ASSERT_EQ(recipients->size(), 2u);
+  EXPECT_EQ((*recipients)[0].path(), "recipient[1]");
+  EXPECT_EQ((*recipients)[1].Where("key"), "t.toml:16: recipient[2].key");
+  auto none = t.Tables("simulate", Need::kOptional, Numbering::kFromOne);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(TomlReaderTest, ValuesAsJson) {
+  auto doc = TomlDocument::Parse(R"([set]
+category = "dos"
+anomalies = ["a", "b"]
+impact = { confidentiality = "none", integrity = 2, ratio = 0.5, ok = true }
+nested = [[1, 2], [{ x = 1 }]]
+aware_at = 2026-09-15T10:00:00+08:00
+dates = ["x", { at = 2026-09-15 }]
+)",
+                                 "t.toml");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  auto set = doc->root().Table("set");
+  ASSERT_TRUE(set.ok());
+  const TomlTable& t = **set;
+  auto category = t.ToJson("category");
+  ASSERT_TRUE(category.ok());
+  EXPECT_EQ(*category, nlohmann::json("dos"));
+  auto anomalies = t.ToJson("anomalies");
+  ASSERT_TRUE(anomalies.ok());
+  EXPECT_EQ(*anomalies, nlohmann::json::parse(R"(["a","b"])"));
+  auto impact = t.ToJson("impact");
+  ASSERT_TRUE(impact.ok());
+  EXPECT_EQ(*impact, nlohmann::json::parse(R"({"confidentiality":"none","integrity":2,"ratio":0.5,"ok":true})"));
+  EXPECT_TRUE((*impact)["integrity"].is_number_integer());
+  auto nested = t.ToJson("nested");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(*nested, nlohmann::json::parse(R"([[1,2],[{"x":1}]])"));
+  EXPECT_EQ(t.ToJson("aware_at").status().message(),
+            "t.toml:6: set.aware_at: dates and times must be written as RFC 3339 strings with an offset");
+  EXPECT_EQ(t.ToJson("dates").status().message(),
+            "t.toml:7: set.dates: dates and times must be written as RFC 3339 strings with an offset")
+      << "a date anywhere inside is refused, named by the key that holds it";
+  EXPECT_EQ(t.ToJson("nope").status().message(), "t.toml:1: set.nope: missing");
 }
 
 TEST(TomlReaderTest, ParseErrorsNameTheLine) {
