@@ -1,10 +1,11 @@
 #include "daemon/rules/rules.h"
 
+#include "daemon/core/toml_reader.h"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace lifeline {
 namespace embedded {
@@ -13,80 +14,31 @@ extern const std::string_view rules_tw_2021;
 
 namespace {
 
-// Builds "<origin>:<line>: <message>" errors while walking one TOML table.
-class TableReader {
- public:
-  TableReader(const toml::table& t, std::string origin, std::string where)
-      : t_(t), origin_(std::move(origin)), where_(std::move(where)) {}
-
-  Status Error(std::string_view key, std::string_view message) const {
-    const toml::node* n = t_.get(key);
-    auto line = (n ? n->source() : t_.source()).begin.line;
-    return InvalidArgument(origin_ + ":" + std::to_string(line) + ": " + where_ + "." +
-                           std::string(key) + ": " + std::string(message));
-  }
-  Status String(std::string_view key, std::string* out, bool required = true) const {
-    const toml::node* n = t_.get(key);
-    if (!n) return required ? Error(key, "missing") : Status::Ok();
-    if (!n->is_string() || n->as_string()->get().empty()) return Error(key, "must be a non-empty string");
-    *out = n->as_string()->get();
-    return Status::Ok();
-  }
-  Status Levels(std::vector<int>* out) const {
-    const toml::node* n = t_.get("levels");
-    if (!n) return Error("levels", "missing");
-    const toml::array* a = n->as_array();
-    if (!a || a->empty()) return Error("levels", "must be a non-empty list of levels 1-4");
-    for (const auto& e : *a) {
-      auto v = e.value<int64_t>();
-      if (!v || *v < 1 || *v > 4) return Error("levels", "every level must be an integer 1-4");
-      out->push_back(static_cast<int>(*v));
-    }
-    return Status::Ok();
-  }
-  Status OnlyKeys(std::initializer_list<std::string_view> allowed) const {
-    for (const auto& [k, _] : t_) {
-      if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end()) {
-        return Error(k.str(), "unknown key");
-      }
-    }
-    return Status::Ok();
-  }
-
- private:
-  const toml::table& t_;
-  std::string origin_, where_;
-};
-
-template <typename F>
-Status ForEachTable(const toml::table& root, const char* name, const std::string& origin, F f) {
-  const toml::node* n = root.get(name);
-  if (!n) return Status::Ok();
-  const toml::array* a = n->as_array();
-  if (!a || !a->is_array_of_tables()) {
-    return InvalidArgument(origin + ":" + std::to_string(n->source().begin.line) + ": " + name +
-                           ": must be an array of tables ([[" + name + "]])");
-  }
-  for (size_t i = 0; i < a->size(); ++i) {
-    TableReader r(*a->get(i)->as_table(), origin, std::string(name) + "[" + std::to_string(i) + "]");
-    LIFELINE_RETURN_IF_ERROR(f(r));
+// Levels 1-4, at least one.
+Status ReadLevels(const TomlTable& t, std::vector<int>* out) {
+  std::vector<int64_t> levels;
+  LIFELINE_RETURN_IF_ERROR(t.Get("levels", &levels));
+  if (levels.empty()) return t.Error("levels", "must be a non-empty list of levels 1-4");
+  for (int64_t v : levels) {
+    if (v < 1 || v > 4) return t.Error("levels", "every level must be an integer 1-4");
+    out->push_back(static_cast<int>(v));
   }
   return Status::Ok();
 }
 
-Status ReadDeadline(const TableReader& r, RuleSet* rs, std::set<std::string>* known) {
+Status ReadDeadline(const TomlTable& r, RuleSet* rs, std::set<std::string>* known) {
   LIFELINE_RETURN_IF_ERROR(
       r.OnlyKeys({"key", "title", "title_en", "anchor", "after", "levels", "when", "source"}));
   DeadlineRule d;
   std::string after;
-  LIFELINE_RETURN_IF_ERROR(r.String("key", &d.key));
-  LIFELINE_RETURN_IF_ERROR(r.String("title", &d.title));
-  LIFELINE_RETURN_IF_ERROR(r.String("title_en", &d.title_en));
-  LIFELINE_RETURN_IF_ERROR(r.String("anchor", &d.anchor));
-  LIFELINE_RETURN_IF_ERROR(r.String("after", &after));
-  LIFELINE_RETURN_IF_ERROR(r.String("source", &d.source));
-  LIFELINE_RETURN_IF_ERROR(r.String("when", &d.when, /*required=*/false));
-  LIFELINE_RETURN_IF_ERROR(r.Levels(&d.levels));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("key", &d.key));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("title", &d.title));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("title_en", &d.title_en));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("anchor", &d.anchor));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("after", &after));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("source", &d.source));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("when", &d.when, Need::kOptional));
+  LIFELINE_RETURN_IF_ERROR(ReadLevels(r, &d.levels));
   auto dur = ParseRuleDuration(after);
   if (!dur.ok()) return r.Error("after", dur.status().message());
   d.after = *dur;
@@ -107,28 +59,28 @@ Status ReadDeadline(const TableReader& r, RuleSet* rs, std::set<std::string>* kn
   return Status::Ok();
 }
 
-Status ReadObligation(const TableReader& r, RuleSet* rs, const std::set<std::string>& known) {
+Status ReadObligation(const TomlTable& r, RuleSet* rs, const std::set<std::string>& known) {
   LIFELINE_RETURN_IF_ERROR(r.OnlyKeys({"key", "title", "title_en", "by", "levels", "source"}));
   ObligationRule o;
-  LIFELINE_RETURN_IF_ERROR(r.String("key", &o.key));
-  LIFELINE_RETURN_IF_ERROR(r.String("title", &o.title));
-  LIFELINE_RETURN_IF_ERROR(r.String("title_en", &o.title_en));
-  LIFELINE_RETURN_IF_ERROR(r.String("by", &o.by));
-  LIFELINE_RETURN_IF_ERROR(r.String("source", &o.source));
-  LIFELINE_RETURN_IF_ERROR(r.Levels(&o.levels));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("key", &o.key));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("title", &o.title));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("title_en", &o.title_en));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("by", &o.by));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("source", &o.source));
+  LIFELINE_RETURN_IF_ERROR(ReadLevels(r, &o.levels));
   if (!known.count(o.by)) return r.Error("by", "'" + o.by + "' is not a deadline of this rule set");
   rs->obligations.push_back(std::move(o));
   return Status::Ok();
 }
 
-Status ReadFigure(const TableReader& r, RuleSet* rs) {
+Status ReadFigure(const TomlTable& r, RuleSet* rs) {
   LIFELINE_RETURN_IF_ERROR(r.OnlyKeys({"key", "value", "title", "title_en", "source"}));
   FigureRule f;
-  LIFELINE_RETURN_IF_ERROR(r.String("key", &f.key));
-  LIFELINE_RETURN_IF_ERROR(r.String("value", &f.value));
-  LIFELINE_RETURN_IF_ERROR(r.String("title", &f.title));
-  LIFELINE_RETURN_IF_ERROR(r.String("title_en", &f.title_en));
-  LIFELINE_RETURN_IF_ERROR(r.String("source", &f.source));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("key", &f.key));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("value", &f.value));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("title", &f.title));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("title_en", &f.title_en));
+  LIFELINE_RETURN_IF_ERROR(r.NonEmpty("source", &f.source));
   rs->figures.push_back(std::move(f));
   return Status::Ok();
 }
@@ -170,36 +122,31 @@ Result<RuleDuration> ParseRuleDuration(std::string_view text) {
   return d;
 }
 
-Result<RuleSet> LoadRuleSet(std::string_view toml_text, std::string_view origin_view) {
-  std::string origin(origin_view);
-  toml::table root;
-  try {  // Debian's toml++ is built with exceptions; they stop here.
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(origin + ":" + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
-  }
+Result<RuleSet> LoadRuleSet(std::string_view toml_text, std::string_view origin) {
+  auto doc = TomlDocument::Parse(toml_text, origin);
+  if (!doc.ok()) return doc.status();
+  const TomlTable top = doc->root();
   RuleSet rs;
-  rs.origin = origin;
-  TableReader top(root, origin, "");
+  rs.origin = std::string(origin);
   LIFELINE_RETURN_IF_ERROR(top.OnlyKeys({"ruleset", "deadline", "obligation", "figure"}));
-  const toml::table* head = root["ruleset"].as_table();
-  if (!head) return top.Error("ruleset", "missing [ruleset] table");
-  TableReader h(*head, origin, "ruleset");
+  auto head = top.Table("ruleset");
+  if (!head.ok()) return head.status();
+  const TomlTable& h = **head;
   LIFELINE_RETURN_IF_ERROR(h.OnlyKeys({"id", "title", "title_en", "note"}));
-  LIFELINE_RETURN_IF_ERROR(h.String("id", &rs.id));
-  LIFELINE_RETURN_IF_ERROR(h.String("title", &rs.title));
-  LIFELINE_RETURN_IF_ERROR(h.String("title_en", &rs.title_en));
-  LIFELINE_RETURN_IF_ERROR(h.String("note", &rs.note, /*required=*/false));
+  LIFELINE_RETURN_IF_ERROR(h.NonEmpty("id", &rs.id));
+  LIFELINE_RETURN_IF_ERROR(h.NonEmpty("title", &rs.title));
+  LIFELINE_RETURN_IF_ERROR(h.NonEmpty("title_en", &rs.title_en));
+  LIFELINE_RETURN_IF_ERROR(h.NonEmpty("note", &rs.note, Need::kOptional));
   std::set<std::string> known;
-  LIFELINE_RETURN_IF_ERROR(ForEachTable(root, "deadline", origin, [&](const TableReader& r) {
-    return ReadDeadline(r, &rs, &known);
-  }));
-  LIFELINE_RETURN_IF_ERROR(ForEachTable(root, "obligation", origin, [&](const TableReader& r) {
-    return ReadObligation(r, &rs, known);
-  }));
-  LIFELINE_RETURN_IF_ERROR(
-      ForEachTable(root, "figure", origin, [&](const TableReader& r) { return ReadFigure(r, &rs); }));
+  auto deadlines = top.Tables("deadline", Need::kOptional);
+  auto obligations = top.Tables("obligation", Need::kOptional);
+  auto figures = top.Tables("figure", Need::kOptional);
+  if (!deadlines.ok()) return deadlines.status();
+  if (!obligations.ok()) return obligations.status();
+  if (!figures.ok()) return figures.status();
+  for (const TomlTable& t : *deadlines) LIFELINE_RETURN_IF_ERROR(ReadDeadline(t, &rs, &known));
+  for (const TomlTable& t : *obligations) LIFELINE_RETURN_IF_ERROR(ReadObligation(t, &rs, known));
+  for (const TomlTable& t : *figures) LIFELINE_RETURN_IF_ERROR(ReadFigure(t, &rs));
   LIFELINE_RETURN_IF_ERROR(CheckComplete(rs));
   return rs;
 }
