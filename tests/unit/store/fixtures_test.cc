@@ -1,5 +1,6 @@
 // Databases made by earlier lifelined versions (tests/fixtures/store/v<N>,
-// each the state a demo run of that version left) open with today's store:
+// each the state a demo run of that version left, v3 and v4 with their SMS
+// part ledger in its own file) open with today's store:
 // migrated to the current schema, intact, their journal still verifying, and
 // every report readable with its document and deadlines. A change to a
 // migration or to how old rows are read fails here.
@@ -40,6 +41,8 @@ TEST_P(StoreFixtureTest, OpensMigratedIntactAndReadable) {
   const int64_t entries = Count(db, "SELECT count(*) FROM journal");
   ASSERT_EQ("v" + std::to_string(old_version), version) << "the fixture is not the version it is named after";
   ASSERT_GT(reports, 0);
+  const bool had_ledger = fs::exists(dir / "sms-ledger.sqlite");
+  const int64_t parts = had_ledger ? Count(dir / "sms-ledger.sqlite", "SELECT count(*) FROM sms_part") : 0;
   SystemClock clock;
   StoreOptions options{db.string(), (dir / "journal.key").string(), "", kStoreSchemaVersion,
                        (dir / "sms-ledger.sqlite").string()};
@@ -61,6 +64,11 @@ TEST_P(StoreFixtureTest, OpensMigratedIntactAndReadable) {
     auto notifications = (*store)->Notifications(r.id);
     EXPECT_TRUE(notifications.ok()) << notifications.status().ToString();
   }
+  // The SMS part ledger's own file of those versions came in, once.
+  if (had_ledger) {
+    EXPECT_FALSE(fs::exists(dir / "sms-ledger.sqlite"));
+    EXPECT_EQ(*(*store)->db().QueryInt("SELECT count(*) FROM sms_part"), parts);
+  }
   // The migrated store takes new work.
   EXPECT_TRUE((*store)->RecordEvent("test.after_migration", "", {{"from", old_version}}).ok());
   EXPECT_TRUE((*store)->VerifyJournal().ok);
@@ -68,7 +76,7 @@ TEST_P(StoreFixtureTest, OpensMigratedIntactAndReadable) {
   fs::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryShippedVersion, StoreFixtureTest, ::testing::Values("v2", "v4"),
+INSTANTIATE_TEST_SUITE_P(EveryShippedVersion, StoreFixtureTest, ::testing::Values("v2", "v3", "v4"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
