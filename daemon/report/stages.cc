@@ -35,13 +35,13 @@ void CheckAgainstReport(Stage stage, const json& doc, const ReportRef& report,
                         std::vector<ValidationProblem>* out) {
   if (!doc.is_object()) return;
   const json* category = StringAt(doc, "category");
-  if (category && *category != report.category) {
+  if (category && category->get_ref<const std::string&>() != report.category) {
     Add(out, {"/category",
               "與所依據之通報單的事件分類「" + StageLabelZh(stage, "categories", report.category) + "」不符",
               "does not match the report's category (" + report.category + ")"});
   }
   const json* id = StringAt(doc, "report_id");
-  if (id && report.id && *id != *report.id) {
+  if (id && report.id && id->get_ref<const std::string&>() != *report.id) {
     Add(out, {"/report_id", "不是所依據之通報單的識別碼（" + *report.id + "）",
               "is not the id of the report it follows (" + *report.id + ")"});
   }

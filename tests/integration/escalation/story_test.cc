@@ -37,6 +37,8 @@ TEST(StoryTest, NetworkCutNotifiesBothThenReplaysLate) {
   EXPECT_EQ(s.ReportState(id), "fallback");
   ExpectConfirmedBeforeDeadline(s, id);
   EXPECT_EQ(s.site().Count(id), 0);
+  // One store: the SMS parts are in lifeline.db, no ledger file of their own.
+  EXPECT_FALSE(std::filesystem::exists(s.dir() + "/state/sms-ledger.sqlite"));
 
   // The level-3 phone task: an operator confirms it; bad input changes nothing.
   auto tasks = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/phone-tasks", "");
