@@ -13,12 +13,14 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "daemon/channels/phone/phone.h"
 #include "daemon/channels/wiring/wiring.h"
 #include "daemon/config/config.h"
+#include "daemon/console/console.h"
 #include "daemon/core/log.h"
 #include "daemon/drill/drill.h"
 #include "daemon/escalation/engine.h"
@@ -222,6 +224,7 @@ struct Inputs {
   RuleSet rules;
   Directory recipients;
   Templates templates;
+  std::map<std::string, std::string> recipient_names;  // key -> name, real and drill, for the dashboard
 };
 
 Result<Inputs> LoadInputs(Config config) {
@@ -231,7 +234,11 @@ Result<Inputs> LoadInputs(Config config) {
   if (!recipients.ok()) return recipients.status();
   auto templates = LoadTemplates(config);
   if (!templates.ok()) return templates.status();
-  return Inputs{std::move(config), std::move(*rules), std::move(*recipients), std::move(*templates)};
+  std::map<std::string, std::string> names;
+  for (const auto* set : {&recipients->recipients, &recipients->drill_recipients}) {
+    for (const Recipient& r : *set) names[r.key] = r.name;
+  }
+  return Inputs{std::move(config), std::move(*rules), std::move(*recipients), std::move(*templates), std::move(names)};
 }
 
 // The running daemon: every module is a member, declared in dependency order,
@@ -245,6 +252,7 @@ class Daemon {
       : clock_(clock),
         in_(std::move(in)),
         store_(std::move(store), io_),
+        hasher_(io_),
         api_(store_, in_.rules),
         online_(io_, store_, {std::chrono::seconds(in_.config.site.replay_interval_seconds), 8}),
         engine_(io_, store_, clock_, std::move(in_.recipients), std::move(in_.templates), EngineOptionsFrom(in_.config)),
@@ -261,11 +269,13 @@ class Daemon {
   Status StartChannels();
   void WireConditions();
   Status StartPowerSources();
+  void StartConsole();
 
   supervisor::SupervisedClock& clock_;
   Inputs in_;
   asio::io_context io_;
   AsyncStore store_;
+  HashWorker hasher_;
   IntakeApi api_;
   OnlinePath online_;
   EscalationEngine engine_;
@@ -277,6 +287,7 @@ class Daemon {
   std::unique_ptr<NutPowerSource> nut_;
   std::unique_ptr<supervisor::SupervisorService> supervisor_;
   std::unique_ptr<IntakeServer> server_;
+  std::unique_ptr<ConsoleServer> console_;
   asio::signal_set signals_;
 };
 
@@ -290,8 +301,12 @@ Status Daemon::StartChannels() {
           return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
         });
       }));
-  for (auto& [kind, runner] : runners_.all) engine_.SetRunner(kind, runner);
+  for (auto& [kind, runner] : runners_.all) {
+    engine_.SetRunner(kind, runner);
+    if (!api_.health().channels.count(kind)) api_.health().channels[kind] = {{"configured", true}};
+  }
   AddDrillRoutes(api_, drills_, clock_);
+  AddAccountRoutes(api_, store_, hasher_);
   return Status::Ok();
 }
 
@@ -301,6 +316,10 @@ void Daemon::WireConditions() {
     live_.link_class = live_.site_outage ? std::string(LinkReasonName(c.reason)) : "";
     live_.outage_began_at = live_.site_outage ? std::optional<WallTime>(c.failing_since) : std::nullopt;
     engine_.SetConditions(live_);
+    BoxHealth& h = api_.health();
+    h.site_state = std::string(LinkStateName(c.to));
+    h.site_reason = live_.link_class;
+    h.site_since = FormatUtcMicros(live_.site_outage ? c.failing_since : clock_.Now());
   };
   online_.on_accepted = [this](const std::string& id, int revision) {
     engine_.OnAccepted(id, revision);
@@ -317,6 +336,11 @@ Status Daemon::StartPowerSources() {
     live_.on_battery = p.known && p.on_battery;
     live_.battery_runtime = live_.on_battery ? p.runtime : std::nullopt;
     engine_.SetConditions(live_);
+    nlohmann::json j = {{"known", p.known}, {"mains_ok", p.mains_ok}, {"on_battery", p.on_battery},
+                        {"low_battery", p.low_battery}, {"status", p.status}, {"source", in_.config.power.source}};
+    if (p.runtime) j["runtime_seconds"] = p.runtime->count();
+    if (p.charge_percent) j["charge_percent"] = *p.charge_percent;
+    api_.health().power = j;
   };
   auto nut = StartPower(io_, in_.config, store_, on_power);
   if (!nut.ok()) return nut.status();
@@ -332,7 +356,44 @@ Status Daemon::StartPowerSources() {
   return Status::Ok();
 }
 
+// The console's failure to start is loud but not fatal: the box's duty (the
+// report reaching the authorities) does not depend on a web page.
+void Daemon::StartConsole() {
+  const auto& c = in_.config.console;
+  if (!c.enabled) return;
+  ConsoleOptions o;
+  o.listen_address = c.listen;
+  o.port = static_cast<uint16_t>(c.port);
+  o.cert_file = c.cert_file;
+  o.key_file = c.key_file;
+  o.state_dir = in_.config.state_dir;
+  o.names = c.names;
+  o.idle_timeout = std::chrono::seconds(c.idle_timeout_seconds);
+  o.session_lifetime = std::chrono::seconds(c.session_lifetime_seconds);
+  o.failures_before_slowdown = c.login_failures_per_minute;
+  auto console = ConsoleServer::Start(io_, clock_, o, api_, store_, hasher_);
+  if (!console.ok()) {
+    spdlog::critical("console not started: {}", console.status().ToString());
+    store_.RunInBackground("the console's failure", [why = console.status().ToString()](Store& st) {
+      return st.RecordEvent("console.unavailable", "", {{"why", why}});
+    });
+    return;
+  }
+  console_ = std::move(*console);
+  const DeviceCertificate& cert = console_->certificate();
+  const std::string host = c.listen == "0.0.0.0" || c.listen == "::" ? "127.0.0.1" : c.listen;
+  const std::string url = "https://" + host + ":" + std::to_string(console_->port()) + "/";
+  // A new device certificate is news for the operator, who compares its fingerprint on first use.
+  spdlog::log(cert.created ? spdlog::level::warn : spdlog::level::info, "console: {} (certificate SHA-256 {}{})", url,
+              cert.fingerprint, cert.created ? ", made now" : "");
+  std::ofstream(in_.config.state_dir + "/console.url") << url << "\n";
+  store_.RunInBackground("the console's start", [url, fp = cert.fingerprint, created = cert.created](Store& st) {
+    return st.RecordEvent("console.started", "", {{"url", url}, {"certificate_sha256", fp}, {"certificate_created", created}});
+  });
+}
+
 Status Daemon::Start() {
+  api_.SetRecipientNames(in_.recipient_names);
   LIFELINE_RETURN_IF_ERROR(StartChannels());
   WireConditions();
   auto online = StartOnline(io_, clock_, in_.config, online_);
@@ -344,6 +405,7 @@ Status Daemon::Start() {
   auto server = IntakeServer::Listen(io_, in_.config.socket_path, in_.config.socket_group, api_);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);
+  StartConsole();
   signals_.async_wait([this](const std::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig);
     io_.stop();
@@ -359,6 +421,7 @@ void Daemon::Run() {
 }
 
 void Daemon::Stop() {
+  console_.reset();
   server_.reset();
   engine_.Stop();
   if (online_parts_.monitor) online_parts_.monitor->Stop();

@@ -47,6 +47,13 @@ int Int(const TomlTable& t, const char* path) {
   return v;
 }
 
+std::vector<std::string> StrList(const TomlTable& t, const char* path) {
+  Located at = Locate(t, path);
+  std::vector<std::string> v;
+  at.table.Get(at.key, &v).IgnoreError();
+  return v;
+}
+
 bool Bool(const TomlTable& t, const char* path) {
   Located at = Locate(t, path);
   bool v = false;
@@ -198,6 +205,29 @@ Status CheckEscalationAndEmail(const Config& c, const std::function<Status(const
   return Status::Ok();
 }
 
+void ReadConsole(const TomlTable& t, Config::Console* c) {
+  c->enabled = Bool(t, "console.enabled");
+  c->listen = Str(t, "console.listen");
+  c->port = Int(t, "console.port");
+  c->cert_file = Str(t, "console.cert_file");
+  c->key_file = Str(t, "console.key_file");
+  c->names = StrList(t, "console.names");
+  c->idle_timeout_seconds = Int(t, "console.idle_timeout_seconds");
+  c->session_lifetime_seconds = Int(t, "console.session_lifetime_seconds");
+  c->login_failures_per_minute = Int(t, "console.login_failures_per_minute");
+}
+
+Status CheckConsole(const Config::Console& c, const std::function<Status(const char*, const std::string&)>& bad) {
+  for (auto [key, v, lo, hi] : {std::tuple{"console.port", c.port, 0, 65535},
+                                {"console.idle_timeout_seconds", c.idle_timeout_seconds, 60, 86400},
+                                {"console.session_lifetime_seconds", c.session_lifetime_seconds, 300, 7 * 86400},
+                                {"console.login_failures_per_minute", c.login_failures_per_minute, 1, 100}}) {
+    if (v < lo || v > hi) return bad(key, "must be " + std::to_string(lo) + "-" + std::to_string(hi));
+  }
+  if (c.cert_file.empty() != c.key_file.empty()) return bad("console.key_file", "set both cert_file and key_file, or neither");
+  return Status::Ok();
+}
+
 void ReadSupervisor(const TomlTable& t, Config::Supervisor* s) {
   s->device = Str(t, "supervisor.device");
   s->heartbeat_ms = Int(t, "supervisor.heartbeat_ms");
@@ -252,6 +282,7 @@ Status CheckValues(const Config& c, const TomlTable& t) {
     return bad("power.source", "must be \"\", \"nut\" or \"supervisor\"");
   }
   LIFELINE_RETURN_IF_ERROR(CheckSupervisor(c, bad));
+  LIFELINE_RETURN_IF_ERROR(CheckConsole(c.console, bad));
   if (c.power.nut_port < 1 || c.power.nut_port > 65535) return bad("power.nut_port", "must be 1-65535");
   if (c.power.poll_interval_ms < 100 || c.power.poll_interval_ms > 600000) {
     return bad("power.poll_interval_ms", "must be 100-600000");
@@ -296,6 +327,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.power = {Str(t, "power.source"), Str(t, "power.nut_host"), Str(t, "power.nut_ups"),
              Int(t, "power.nut_port"), Int(t, "power.poll_interval_ms")};
   ReadSupervisor(t, &c.supervisor);
+  ReadConsole(t, &c.console);
   c.sms = {Str(t, "sms.device"), Str(t, "sms.pin"), Int(t, "sms.validity_minutes"),
            Int(t, "sms.max_attempts_per_part"), Int(t, "sms.retry_delay_ms")};
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t));

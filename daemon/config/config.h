@@ -61,6 +61,13 @@ struct Config {
     int tick_ms = 1000;
   } escalation;
 
+  struct Console {
+    bool enabled = true;
+    std::string listen = "0.0.0.0", cert_file, key_file;
+    int port = 8443, idle_timeout_seconds = 900, session_lifetime_seconds = 43200, login_failures_per_minute = 5;
+    std::vector<std::string> names;
+  } console;
+
   struct Email {
     std::string host, security, ca_file, username, password, from, from_name;
     int port = 587, max_attempts = 3, retry_delay_ms = 10000;

@@ -67,15 +67,19 @@ void DrillDesk::OnAccepted(const std::string& report_id) {
       });
 }
 
-void DrillDesk::Record(const DrillRow& drill, std::function<void(Status)> done) {
-  store_.Run([drill](Store& st) { return st.StartDrill(drill); },
-             [drill, done = std::move(done)](Status s) {
-               if (s.ok()) {
-                 spdlog::warn("[drill] \"{}\" started: report {}; the site is simulated lost until {}", drill.name,
-                              drill.report_id, drill.outage_until);
-               }
-               done(s);
-             });
+void DrillDesk::Record(const DrillRow& drill, const std::string& actor, std::function<void(Status)> done) {
+  store_.Run(
+      [drill, actor](Store& st) {
+        Store::ActorScope by(st, actor);
+        return st.StartDrill(drill);
+      },
+      [drill, done = std::move(done)](Status s) {
+        if (s.ok()) {
+          spdlog::warn("[drill] \"{}\" started: report {}; the site is simulated lost until {}", drill.name,
+                       drill.report_id, drill.outage_until);
+        }
+        done(s);
+      });
 }
 
 void DrillDesk::List(std::function<void(Result<std::vector<DrillRow>>)> done) {

@@ -47,8 +47,8 @@ class DrillDesk {
   void Hold(const std::string& report_id, WallTime until);
   // Undoes Hold for a report that was not stored after all.
   void Release(const std::string& report_id);
-  // Records a drill whose report is stored.
-  void Record(const DrillRow& drill, std::function<void(Status)> done);
+  // Records a drill whose report is stored; `actor` started it.
+  void Record(const DrillRow& drill, const std::string& actor, std::function<void(Status)> done);
   void List(std::function<void(Result<std::vector<DrillRow>>)> done);
   // By drill id or report id; NotFound when neither.
   void Show(const std::string& id, std::function<void(Result<DrillView>)> done);

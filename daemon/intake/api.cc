@@ -40,6 +40,8 @@ http::Response FromStatus(const Status& s) {
                    "磁碟空間不足，本通報未儲存；已儲存之通報不受影響。請釋放空間後重新送出。");
     case StatusCode::kInvalidArgument:
       return Error(422, "invalid_request", s.message(), "請求內容有誤：" + s.message());
+    case StatusCode::kPermissionDenied:
+      return Error(403, "forbidden", s.message(), "無權執行此操作：" + s.message());
     case StatusCode::kUnknownOutcome:
       return Error(503, "unknown_outcome",
                    s.message() + ". Submit the same report again: it can never be stored twice.",
@@ -67,21 +69,41 @@ json RevisionToJson(const StoredRevision& r, bool include_document) {
   return j;
 }
 
-void IntakeApi::Handle(const http::Request& req, Reply reply) {
+// Reading is for everyone with an account; accounts and tokens are for the
+// local administrator; signing and approving check their own roles where they
+// are handled; anything else that changes state is for operators and up.
+Status IntakeApi::Authorize(const Principal& who, const http::Request& req, const std::vector<std::string>& p) {
+  const bool reads = req.method == "GET" || req.method == "HEAD";
+  const bool accounts = p.size() >= 2 && p[0] == "v1" && (p[1] == "users" || p[1] == "tokens");
+  if (accounts && !CanAdminister(who.role)) {
+    return Status(StatusCode::kPermissionDenied, "accounts and tokens are managed on the box itself (lifeline user ...)");
+  }
+  if (!reads && !CanOperate(who.role)) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the role " + std::string(RoleName(who.role)) + " reads and exports only");
+  }
+  return Status::Ok();
+}
+
+void IntakeApi::Handle(const http::Request& req, const Principal& who, Reply reply) {
   std::vector<std::string> p = req.PathSegments();
+  if (Status allowed = Authorize(who, req, p); !allowed.ok()) {
+    return reply(Error(403, "forbidden", allowed.message(), "此帳號之角色無權執行此操作"));
+  }
   bool reports = p.size() >= 2 && p[0] == "v1" && p[1] == "reports";
   if (p == std::vector<std::string>{"v1", "health"} && req.method == "GET") {
     return reply(Json(200, {{"status", "ok"}, {"rules_id", rules_.id}}));
   }
-  if (reports && p.size() == 2 && req.method == "POST") return FileReport(req.body, "", reply);
+  if (p == std::vector<std::string>{"v1", "dashboard"} && req.method == "GET") return Dashboard(reply);
+  if (reports && p.size() == 2 && req.method == "POST") return FileReport(req.body, "", who, reply);
   if (reports && p.size() == 2 && req.method == "GET") return ListReports(reply);
   if (reports && p.size() == 3 && req.method == "GET") return GetReport(p[2], reply);
   if (reports && p.size() == 4 && p[3] == "revisions" && req.method == "POST") {
-    return FileReport(req.body, p[2], reply);
+    return FileReport(req.body, p[2], who, reply);
   }
   if (p.size() >= 2 && p[0] == "v1") {
     auto handler = collections_.find(p[1]);
-    if (handler != collections_.end()) return handler->second(req, p, reply);
+    if (handler != collections_.end()) return handler->second(req, p, who, reply);
   }
   if (reports || p == std::vector<std::string>{"v1", "health"}) {
     return reply(Error(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));
@@ -89,7 +111,8 @@ void IntakeApi::Handle(const http::Request& req, Reply reply) {
   reply(Error(404, "not_found", "no such endpoint: " + req.target, "無此路徑"));
 }
 
-void IntakeApi::FileReport(const std::string& body_text, const std::string& path_id, Reply reply) {
+void IntakeApi::FileReport(const std::string& body_text, const std::string& path_id, const Principal& who,
+                           Reply reply) {
   ValidationOutcome outcome = ValidateReport(body_text);
   if (!outcome.ok()) {
     json body = outcome.ToJson();
@@ -115,7 +138,8 @@ void IntakeApi::FileReport(const std::string& body_text, const std::string& path
   // parsing and validation here: with several clients the two overlap.
   auto result = std::make_shared<SubmitResult>();
   store_.Run(
-      [report, result, &rules = rules_](Store& s) {
+      [report, result, &rules = rules_, actor = who.name](Store& s) {
+        Store::ActorScope by(s, actor);
         auto schedule = ComputeSchedule(rules, {report->Level(), report->aware_at, report->affects_others});
         if (!schedule.ok()) return schedule.status();
         auto r = s.Submit(*report, rules.id, ScheduleToJson(*schedule));

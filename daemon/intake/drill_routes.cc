@@ -64,7 +64,8 @@ json CheckDrillRequest(const json& body, DrillRequest* out) {
   return problems;
 }
 
-void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http::Request& req, http::Reply reply) {
+void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http::Request& req, const Principal& who,
+                http::Reply reply) {
   json body = json::parse(req.body, nullptr, false);
   if (!body.is_object()) return reply(Problems(json::array({Problem("", "須為 JSON 物件", "must be a JSON object")})));
   DrillRequest d;
@@ -76,7 +77,7 @@ void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http:
   WallTime until = clock.Now() + std::chrono::seconds(d.outage_seconds);
   DrillRow row{*drill_id, report_id, d.name, d.scenario, FormatUtcMicros(clock.Now()), FormatUtcMicros(until), ""};
   desk.Hold(report_id, until);
-  api.FileReport(d.report.dump(), "", [&desk, row, reply](http::Response stored) {
+  api.FileReport(d.report.dump(), "", who, [&desk, row, reply, actor = who.name](http::Response stored) {
     if (stored.status != 201) {
       desk.Release(row.report_id);
       if (stored.status == 200) {
@@ -86,7 +87,7 @@ void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http:
       }
       return reply(stored);
     }
-    desk.Record(row, [row, reply, stored](Status s) {
+    desk.Record(row, actor, [row, reply, stored](Status s) {
       if (!s.ok()) return reply(ResponseFromStatus(s));
       json out = DrillToJson(row);
       out["report"] = json::parse(stored.body, nullptr, false);
@@ -117,8 +118,8 @@ void ShowDrill(DrillDesk& desk, const std::string& id, http::Reply reply) {
 
 void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock) {
   api.AddCollection("drills", [&api, &desk, &clock](const http::Request& req, const std::vector<std::string>& p,
-                                                    http::Reply reply) {
-    if (p.size() == 2 && req.method == "POST") return StartDrill(api, desk, clock, req, std::move(reply));
+                                                    const Principal& who, http::Reply reply) {
+    if (p.size() == 2 && req.method == "POST") return StartDrill(api, desk, clock, req, who, std::move(reply));
     if (p.size() == 3 && req.method == "GET") return ShowDrill(desk, p[2], std::move(reply));
     if (p.size() == 2 && req.method == "GET") {
       return desk.List([reply](Result<std::vector<DrillRow>> drills) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/accounts/accounts.h"
 #include "daemon/channels/phone/phone.h"
 #include "daemon/core/clock.h"
 #include "daemon/drill/drill.h"
@@ -25,30 +26,55 @@
 
 namespace lifeline {
 
+// What the dashboard shows of the box itself, kept current by lifelined's
+// wiring: the link to the national site, the mains, and each channel's health
+// as the channel reports it.
+struct BoxHealth {
+  std::string site_state = "unknown";  // up | outage | unknown | not_configured
+  std::string site_reason;             // the link class while in outage ("connect", "http_5xx")
+  std::string site_since;              // RFC 3339: when the current state began
+  nlohmann::json power = nlohmann::json::object();     // {known, on_battery, runtime_seconds, ...}
+  std::map<std::string, nlohmann::json> channels;     // "sms" -> modem health, "fax" -> {...}
+};
+
 class IntakeApi {
  public:
   using Reply = http::Reply;
   IntakeApi(AsyncStore& store, const RuleSet& rules) : store_(store), rules_(rules) {}
-  void Handle(const http::Request& request, Reply reply);
+  // One request on behalf of `who`, refused with 403 when their role may not
+  // make it (Authorize). Every store write it causes is journaled with them.
+  void Handle(const http::Request& request, const Principal& who, Reply reply);
   // Files a report (revision_of empty) or a revision of report `revision_of`
   // from its JSON text, answering as POST /v1/reports does.
-  void FileReport(const std::string& body, const std::string& revision_of, Reply reply);
+  void FileReport(const std::string& body, const std::string& revision_of, const Principal& who, Reply reply);
 
   // Called on the io thread for each revision stored for the first time (after its commit).
   std::function<void(StoredRevision)> on_stored;
 
+  // The dashboard's view of the box (GET /v1/dashboard), updated by the wiring.
+  BoxHealth& health() { return health_; }
+  // Recipients' names by key, for the dashboard (the directory's).
+  void SetRecipientNames(std::map<std::string, std::string> names) { recipient_names_ = std::move(names); }
+
   // Another module's endpoints under /v1/<collection>[/...]; `path` is the
   // split path ("v1", collection, ...).
-  using Handler = std::function<void(const http::Request&, const std::vector<std::string>& path, Reply)>;
+  using Handler =
+      std::function<void(const http::Request&, const std::vector<std::string>& path, const Principal& who, Reply)>;
   void AddCollection(const std::string& collection, Handler handler) { collections_[collection] = std::move(handler); }
 
  private:
   void GetReport(const std::string& id, Reply reply);
+  // 403 for a role that may not make this request; OK otherwise.
+  static Status Authorize(const Principal& who, const http::Request& request, const std::vector<std::string>& path);
   void ListReports(Reply reply);
+
+  void Dashboard(Reply reply);
 
   AsyncStore& store_;
   const RuleSet& rules_;
   std::map<std::string, Handler> collections_;
+  BoxHealth health_;
+  std::map<std::string, std::string> recipient_names_;
 };
 
 // Responses in the API's shape: JSON bodies; errors carry a code and the
@@ -64,6 +90,10 @@ void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner);
 // The drills' endpoints: POST /v1/drills {name, scenario, outage_seconds,
 // report}; GET /v1/drills; GET /v1/drills/{id} with the timeline.
 void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock);
+// Accounts and API tokens (the local socket only): GET/POST /v1/users,
+// POST /v1/users/{name}/disable|enable|password; GET/POST /v1/tokens,
+// POST /v1/tokens/{name}/disable. Passwords are hashed on `hasher`.
+void AddAccountRoutes(IntakeApi& api, AsyncStore& store, HashWorker& hasher);
 
 // JSON of a stored revision as the API returns it.
 nlohmann::json RevisionToJson(const StoredRevision& r, bool include_document);
@@ -72,6 +102,7 @@ class IntakeServer {
  public:
   // Binds `socket_path` (mode 0660, group `group` when not empty). A live
   // socket at that path means another lifelined runs: that is an error.
+  // Whoever connects is the local administrator, named by their Unix user.
   static Result<std::unique_ptr<IntakeServer>> Listen(asio::io_context& io, const std::string& socket_path,
                                                       const std::string& group, IntakeApi& api);
   ~IntakeServer();

@@ -23,7 +23,7 @@ std::optional<int64_t> ParseTaskId(const std::string& text) {
   return v;
 }
 
-void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, http::Reply reply) {
+void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, const Principal& who, http::Reply reply) {
   json body = json::parse(req.body, nullptr, false);
   json problems = json::array();
   auto field = [&](const char* name, bool required) -> std::string {
@@ -44,7 +44,7 @@ void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, http
   }
   std::string by = field("answered_by", true), at = field("answered_at", true), note = field("note", false);
   if (!problems.empty()) return reply(Problems(problems));
-  runner.Confirm(id, by, at, note, [reply](Result<PhoneTask> r) {
+  runner.Confirm(id, by, at, note, who.name, [reply](Result<PhoneTask> r) {
     if (!r.ok()) return reply(ResponseFromStatus(r.status()));
     reply(JsonResponse(200, PhoneTaskToJson(*r)));
   });
@@ -54,7 +54,7 @@ void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, http
 
 void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner) {
   api.AddCollection("phone-tasks", [&store, &runner](const http::Request& req, const std::vector<std::string>& p,
-                                                     http::Reply reply) {
+                                                     const Principal& who, http::Reply reply) {
     if (p.size() == 2 && req.method == "GET") {
       bool all = req.target.find("state=all") != std::string::npos;
       auto tasks = std::make_shared<std::vector<PhoneTask>>();
@@ -80,7 +80,7 @@ void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner) {
       return reply(ErrorResponse(404, "not_found", "no phone task " + p[2] + " (task ids are positive integers)",
                                  "查無此電話任務"));
     }
-    if (p.size() == 4 && p[3] == "confirm" && req.method == "POST") return ConfirmTask(runner, *id, req, reply);
+    if (p.size() == 4 && p[3] == "confirm" && req.method == "POST") return ConfirmTask(runner, *id, req, who, reply);
     if (p.size() == 3 && req.method == "GET") {
       auto task = std::make_shared<PhoneTask>();
       int64_t task_id = *id;

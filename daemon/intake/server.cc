@@ -1,4 +1,6 @@
 #include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,22 @@ size_t BodyLimitFor(const http::Request& head) {
   return head.Path().rfind("/v1/reports", 0) == 0 || head.Path().rfind("/v1/drills", 0) == 0
              ? http::kDefaultMaxBodyBytes
              : 64 * 1024;
+}
+
+// Whoever holds the socket (root, or a member of its group) is the box's
+// administrator; their Unix user names them in the journal.
+Principal LocalPrincipal(stream_protocol::socket& socket) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  std::string name = "unknown";
+  if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+    passwd pw{};
+    passwd* found = nullptr;
+    char buf[1024];
+    name = getpwuid_r(cred.uid, &pw, buf, sizeof buf, &found) == 0 && found ? found->pw_name
+                                                                           : "uid " + std::to_string(cred.uid);
+  }
+  return Principal{"local:" + name, Role::kAdmin, "socket"};
 }
 
 // A socket file left by a crashed daemon is removed; a live one is an error.
@@ -77,7 +95,9 @@ void IntakeServer::Accept() {
       http::SessionOptions options;
       options.body_limit = BodyLimitFor;
       options.default_headers = {{"cache-control", "no-store"}};
-      auto handler = [this](http::Request& request, http::Reply reply) { api_.Handle(request, std::move(reply)); };
+      auto handler = [this, who = LocalPrincipal(socket)](http::Request& request, http::Reply reply) {
+        api_.Handle(request, who, std::move(reply));
+      };
       std::make_shared<http::Session<stream_protocol::socket>>(std::move(socket), handler, options)->Start();
     }
     else spdlog::warn("accept on {} failed: {}", path_, ec.message());

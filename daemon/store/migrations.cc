@@ -103,8 +103,23 @@ Status MigrateTo5(sql::Db& db) {
       "CREATE INDEX sms_part_by_ref ON sms_part(message_ref, sent_at_us);");
 }
 
+// The console's people and clients: accounts with a role and an argon2id
+// password hash (PHC string), and API tokens, kept only as their SHA-256.
+Status MigrateTo6(sql::Db& db) {
+  return db.Exec(
+      "CREATE TABLE users ("
+      "  name TEXT PRIMARY KEY,"
+      "  role TEXT NOT NULL CHECK (role IN ('operator','supervisor','ciso','auditor')),"
+      "  password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+      "  created_at TEXT NOT NULL, changed_at TEXT NOT NULL);"
+      "CREATE TABLE api_tokens ("
+      "  name TEXT PRIMARY KEY,"
+      "  role TEXT NOT NULL CHECK (role IN ('operator','supervisor','ciso','auditor')),"
+      "  token_sha256 TEXT NOT NULL UNIQUE, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);");
+}
+
 using Step = Status (*)(sql::Db&);
-constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5};
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5, MigrateTo6};
 
 }  // namespace
 

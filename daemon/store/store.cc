@@ -132,7 +132,10 @@ Status Store::InTransaction(const std::function<Status()>& body) {
 
 Result<int64_t> Store::Journal(std::string_view type, std::string_view report_id,
                                const nlohmann::json& p) {
-  return AppendJournal(*db_, key_, clock_, type, report_id, p);
+  if (actor_.empty() || !p.is_object() || p.contains("by")) return AppendJournal(*db_, key_, clock_, type, report_id, p);
+  nlohmann::json with = p;
+  with["by"] = actor_;
+  return AppendJournal(*db_, key_, clock_, type, report_id, with);
 }
 
 namespace {
@@ -280,6 +283,16 @@ Result<std::vector<StoredRevision>> Store::ListLatest() {
   return QueryRevisions(*db_, compact_schedules_,
                         "FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
                         " WHERE report_id = r.report_id) ORDER BY aware_at_us, report_id",
+                        nullptr);
+}
+
+Result<std::vector<StoredRevision>> Store::OpenReports(WallTime since, size_t limit) {
+  const int64_t since_us = std::chrono::duration_cast<std::chrono::microseconds>(since.time_since_epoch()).count();
+  return QueryRevisions(*db_, compact_schedules_,
+                        "FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
+                        " WHERE report_id = r.report_id) AND (state IN ('queued','fallback') OR aware_at_us >= " +
+                            std::to_string(since_us) + ") ORDER BY aware_at_us DESC, report_id LIMIT " +
+                            std::to_string(limit),
                         nullptr);
 }
 

@@ -31,7 +31,7 @@
 
 namespace lifeline {
 
-inline constexpr int kStoreSchemaVersion = 5;
+inline constexpr int kStoreSchemaVersion = 6;
 
 // Report revision: queued -> accepted (site receipt in time)
 //                  queued -> fallback (other channels used) -> accepted_late (補行通報)
@@ -153,6 +153,18 @@ struct SmsReportMatch {
   int part_index = 0;
 };
 
+// A console account. The hash is a PHC argon2id string; it never leaves the box.
+struct UserRow {
+  std::string name, role, password_hash, created_at, changed_at;
+  bool disabled = false;
+};
+
+// An API client (a script, the SOC): its token is stored only as a SHA-256.
+struct TokenRow {
+  std::string name, role, token_sha256, created_at;
+  bool disabled = false;
+};
+
 struct DrillRow {
   std::string id, report_id, name, scenario, started_at, outage_until, ended_at;
 };
@@ -167,6 +179,10 @@ class Store {
   Result<std::vector<StoredRevision>> GetReport(const std::string& id);
   // The latest revision of every report, newest awareness last.
   Result<std::vector<StoredRevision>> ListLatest();
+  // The latest revision of the reports still in hand: not accepted by the
+  // site, or aware of since `since` (their later deadlines run); newest
+  // awareness first, at most `limit`.
+  Result<std::vector<StoredRevision>> OpenReports(WallTime since, size_t limit);
   // Every revision the national site has not acknowledged yet (no receipt), oldest awareness first.
   Result<std::vector<StoredRevision>> ListUnacknowledged();
   Status TransitionReport(const std::string& id, int revision, ReportState to,
@@ -226,6 +242,18 @@ class Store {
   // recipient; nullopt when none matches. Journaled either way.
   Result<std::optional<SmsReportMatch>> SmsRecordReport(const SmsReportRow& report);
 
+  // Accounts and API tokens (store_accounts.cc). Every change is journaled
+  // with `actor`, the person or process that made it; no hash or token is.
+  Status AddUser(const UserRow& user, const std::string& actor);  // AlreadyExists
+  Result<UserRow> GetUser(const std::string& name);                // NotFound
+  Result<std::vector<UserRow>> Users();
+  Status SetUserDisabled(const std::string& name, bool disabled, const std::string& actor);
+  Status SetUserPassword(const std::string& name, const std::string& password_hash, const std::string& actor);
+  Status AddToken(const TokenRow& token, const std::string& actor);
+  Result<std::optional<TokenRow>> TokenBySha256(const std::string& token_sha256);
+  Result<std::vector<TokenRow>> Tokens();
+  Status SetTokenDisabled(const std::string& name, bool disabled, const std::string& actor);
+
   // A fact with no state change (daemon start/stop, clock step...), journaled.
   Status RecordEvent(std::string_view type, std::string_view report_id, const nlohmann::json& payload);
 
@@ -243,6 +271,22 @@ class Store {
   Status ReleaseSavepoint();
 
   sql::Db& db() { return *db_; }
+
+  // Who the next writes are for: while an ActorScope lives, every journal
+  // entry names them ("by"), unless the entry already does.
+  class ActorScope {
+   public:
+    ActorScope(Store& store, std::string actor) : store_(store), previous_(std::move(store.actor_)) {
+      store_.actor_ = std::move(actor);
+    }
+    ~ActorScope() { store_.actor_ = std::move(previous_); }
+    ActorScope(const ActorScope&) = delete;
+    ActorScope& operator=(const ActorScope&) = delete;
+
+   private:
+    Store& store_;
+    std::string previous_;
+  };
 
  private:
   Store(StoreOptions o, const Clock& c, JournalKey k) : options_(std::move(o)), clock_(c), key_(k) {}
@@ -262,7 +306,8 @@ class Store {
   JournalKey key_;
   std::unique_ptr<sql::Db> db_;
   bool in_batch_ = false;
-  bool compact_schedules_ = false;  // schema version 4 or later
+  bool compact_schedules_ = false;
+  std::string actor_;  // see ActorScope  // schema version 4 or later
   struct KnownShape {
     std::string sha256, text;
   };

@@ -86,7 +86,9 @@ DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> wra
   socket_ = state_dir_ + "/lifelined.sock";
   config_ = state_dir_ + "/test-config.toml";
   log_ = state_dir_ + "/daemon.log";
-  std::ofstream(config_) << "[daemon]\nstate_dir = \"" << state_dir_ << "\"\nlog_level = \"warn\"\n" << extra;
+  // The console on a port of the kernel's choosing, so daemons in parallel tests do not collide.
+  std::string console = extra.find("[console]") == std::string::npos ? "[console]\nlisten = \"127.0.0.1\"\nport = 0\n" : "";
+  std::ofstream(config_) << "[daemon]\nstate_dir = \"" << state_dir_ << "\"\nlog_level = \"warn\"\n" << console << extra;
 }
 
 DaemonProcess::~DaemonProcess() {

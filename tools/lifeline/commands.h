@@ -73,4 +73,15 @@ int SmsTest(const Context& ctx, const std::string& number, const std::string& te
 int FaxTest(const Context& ctx, const std::string& number, const std::string& report, const std::string& device,
             bool retry);
 
+// Console accounts and API tokens, through lifelined's socket; passwords from stdin.
+int UserAdd(const Context& ctx, const std::string& name, const std::string& role);
+int UserPassword(const Context& ctx, const std::string& name);
+int UserDisable(const Context& ctx, const std::string& name, bool disable);
+int UserList(const Context& ctx);
+int TokenAdd(const Context& ctx, const std::string& name, const std::string& role);
+int TokenList(const Context& ctx);
+int TokenDisable(const Context& ctx, const std::string& name);
+// The console certificate's SHA-256 fingerprint (to trust on first use) and its URL.
+int ConsoleFingerprint(const Context& ctx);
+
 }  // namespace lifeline::cli

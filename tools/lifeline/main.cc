@@ -106,6 +106,28 @@ int Run(int argc, char** argv) {
   drill_timeline->add_option("ID", id, "drill id (or its report id)")->required();
   auto run_programme = AddDrillProgramme(drill);
 
+  std::string user_name, role;
+  auto* user = app.add_subcommand("user", "console accounts (passwords from standard input)")->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "add an account");
+  user_add->add_option("NAME", user_name, "account name: 2-32 lower-case letters, digits, . _ -")->required();
+  user_add->add_option("--role", role, "operator | supervisor | ciso | auditor")->required();
+  auto* user_list = user->add_subcommand("list", "every account and its role");
+  auto* user_disable = user->add_subcommand("disable", "stop an account from logging in (its sessions end)");
+  user_disable->add_option("NAME", user_name)->required();
+  auto* user_enable = user->add_subcommand("enable", "let a disabled account log in again");
+  user_enable->add_option("NAME", user_name)->required();
+  auto* user_passwd = user->add_subcommand("passwd", "set an account's password");
+  user_passwd->add_option("NAME", user_name)->required();
+  auto* token = app.add_subcommand("token", "API tokens for scripts and a SOC (shown once)")->require_subcommand(1);
+  auto* token_add = token->add_subcommand("add", "make a token with a role");
+  token_add->add_option("NAME", user_name)->required();
+  token_add->add_option("--role", role, "operator | supervisor | ciso | auditor")->required();
+  auto* token_list = token->add_subcommand("list", "every token's name and role");
+  auto* token_disable = token->add_subcommand("disable", "revoke a token");
+  token_disable->add_option("NAME", user_name)->required();
+  auto* console = app.add_subcommand("console", "the HTTPS console")->require_subcommand(1);
+  auto* console_fp = console->add_subcommand("fingerprint", "the certificate's SHA-256, to trust it on first use");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -122,6 +144,15 @@ int Run(int argc, char** argv) {
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
   if (*evidence_key) return EvidenceKey(ctx);
+  if (*user_add) return UserAdd(ctx, user_name, role);
+  if (*user_list) return UserList(ctx);
+  if (*user_disable) return UserDisable(ctx, user_name, true);
+  if (*user_enable) return UserDisable(ctx, user_name, false);
+  if (*user_passwd) return UserPassword(ctx, user_name);
+  if (*token_add) return TokenAdd(ctx, user_name, role);
+  if (*token_list) return TokenList(ctx);
+  if (*token_disable) return TokenDisable(ctx, user_name);
+  if (*console_fp) return ConsoleFingerprint(ctx);
   if (*evidence_verify) return EvidenceVerify(ctx, file, bundle_key);
   if (*jshow) return JournalShow(ctx, journal_report);
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports, message_id);

@@ -37,8 +37,9 @@ class PhoneRunner final : public ChannelRunner {
 
   // An operator's confirmation. `reply` gets the confirmed task, or NotFound /
   // FailedPrecondition (already confirmed or cancelled) / InvalidArgument.
+  // `actor` is who records it (journaled with the confirmation).
   void Confirm(int64_t task_id, const std::string& answered_by, const std::string& answered_at,
-               const std::string& note, std::function<void(Result<PhoneTask>)> reply);
+               const std::string& note, const std::string& actor, std::function<void(Result<PhoneTask>)> reply);
 
   std::function<void(const PhoneTask&)> on_reminder;  // for the console; the journal has it too
 

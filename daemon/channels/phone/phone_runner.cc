@@ -101,7 +101,8 @@ void PhoneRunner::Stop() {
 }
 
 void PhoneRunner::Confirm(int64_t task_id, const std::string& answered_by, const std::string& answered_at,
-                          const std::string& note, std::function<void(Result<PhoneTask>)> reply) {
+                          const std::string& note, const std::string& actor,
+                          std::function<void(Result<PhoneTask>)> reply) {
   auto when = ParseRfc3339(answered_at);
   if (answered_by.empty() || answered_by.size() > 200) {
     return reply(InvalidArgument("answered_by: the name of the person who answered is required (1-200 characters)"));
@@ -117,7 +118,8 @@ void PhoneRunner::Confirm(int64_t task_id, const std::string& answered_by, const
   auto confirmed = std::make_shared<PhoneTask>();
   std::string at = FormatRfc3339(*when);
   store_.Run(
-      [task_id, answered_by, at, note, confirmed](Store& st) -> Status {
+      [task_id, answered_by, at, note, actor, confirmed](Store& st) -> Status {
+        Store::ActorScope by(st, actor);
         auto r = st.ConfirmPhoneTask(task_id, answered_by, at, note);
         if (r.ok()) *confirmed = *r;
         return r.status();

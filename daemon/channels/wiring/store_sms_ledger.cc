@@ -7,6 +7,9 @@ using sms::MessageRecord;
 using sms::PartRecord;
 using sms::PartState;
 
+// What a store job's result holds until the job has run.
+Status NotRunYet() { return Internal("the store job has not run"); }
+
 Result<PartState> PartStateFrom(const std::string& name) {
   for (PartState s : {PartState::kNotSent, PartState::kSending, PartState::kSent, PartState::kFailed}) {
     if (sms::PartStateName(s) == name) return s;
@@ -62,7 +65,7 @@ Result<MessageRecord> RecordFromRow(const SmsMessageRow& row) {
 
 void StoreSmsLedger::Create(const std::string& id, const std::string& recipient, const std::string& text,
                             Encoder encode, Then<MessageRecord> done) {
-  auto out = std::make_shared<Result<SmsMessageRow>>(Status::Ok());
+  auto out = std::make_shared<Result<SmsMessageRow>>(NotRunYet());
   store_.Run(
       [id, recipient, text, encode = std::move(encode), out](Store& st) {
         Store::SmsEncoder rows = [&encode](int ref) -> Result<std::vector<SmsPartRow>> {
@@ -85,7 +88,7 @@ void StoreSmsLedger::Create(const std::string& id, const std::string& recipient,
 }
 
 void StoreSmsLedger::Load(const std::string& id, Then<MessageRecord> done) {
-  auto out = std::make_shared<Result<SmsMessageRow>>(Status::Ok());
+  auto out = std::make_shared<Result<SmsMessageRow>>(NotRunYet());
   store_.Run(
       [id, out](Store& st) {
         *out = st.SmsLoad(id);
@@ -95,7 +98,7 @@ void StoreSmsLedger::Load(const std::string& id, Then<MessageRecord> done) {
 }
 
 void StoreSmsLedger::Change(const std::string& id, int index, SmsPartChange change, Then<MessageRecord> done) {
-  auto out = std::make_shared<Result<SmsMessageRow>>(Status::Ok());
+  auto out = std::make_shared<Result<SmsMessageRow>>(NotRunYet());
   store_.Run(
       [id, index, change = std::move(change), out](Store& st) {
         *out = st.SmsChangePart(id, index, change);
@@ -127,7 +130,7 @@ void StoreSmsLedger::RecordReport(const sms::StatusReport& report, const std::st
                                   Then<std::optional<MessageRecord>> done) {
   SmsReportRow row{report.message_ref, report.recipient.ToString(), std::string(DeliveryOutcomeName(report.outcome)),
                    report.status, FormatRfc3339(report.discharge_time), pdu_hex};
-  auto out = std::make_shared<Result<std::optional<SmsReportMatch>>>(Status::Ok());
+  auto out = std::make_shared<Result<std::optional<SmsReportMatch>>>(NotRunYet());
   store_.Run(
       [row, out](Store& st) {
         *out = st.SmsRecordReport(row);
