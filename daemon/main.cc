@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/core/text.h"
 #include "daemon/channels/phone/phone.h"
 #include "daemon/channels/wiring/wiring.h"
 #include "daemon/config/config.h"
@@ -253,7 +254,7 @@ class Daemon {
         in_(std::move(in)),
         store_(std::move(store), io_),
         hasher_(io_),
-        api_(store_, in_.rules),
+        api_(store_, in_.rules, clock_),
         online_(io_, store_, {std::chrono::seconds(in_.config.site.replay_interval_seconds), 8}),
         engine_(io_, store_, clock_, std::move(in_.recipients), std::move(in_.templates), EngineOptionsFrom(in_.config)),
         phone_(io_, store_, std::chrono::seconds(std::max(1, in_.config.escalation.phone_reminder_seconds /
@@ -289,6 +290,7 @@ class Daemon {
   std::unique_ptr<IntakeServer> server_;
   std::unique_ptr<ConsoleServer> console_;
   asio::signal_set signals_;
+  uint64_t loop_exceptions_ = 0;
 };
 
 Status Daemon::StartChannels() {
@@ -296,7 +298,7 @@ Status Daemon::StartChannels() {
   AddPhoneRoutes(api_, store_, phone_);
   LIFELINE_RETURN_IF_ERROR(lifeline::StartChannels(
       io_, clock_, in_.config, store_, runners_, [this](const std::string& kind, const nlohmann::json& e) {
-        spdlog::info("{} channel: {}", kind, e.dump());
+        spdlog::info("{} channel: {}", kind, DumpJson(e));
         store_.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
           return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
         });
@@ -394,6 +396,7 @@ void Daemon::StartConsole() {
 
 Status Daemon::Start() {
   api_.SetRecipientNames(in_.recipient_names);
+  api_.SetClockSkew(std::chrono::seconds(in_.config.clock_skew_seconds));
   LIFELINE_RETURN_IF_ERROR(StartChannels());
   WireConditions();
   auto online = StartOnline(io_, clock_, in_.config, online_);
@@ -417,7 +420,20 @@ void Daemon::Run() {
   spdlog::info("ready: rule set {} ({}), state in {}, socket {}", in_.rules.id, in_.rules.origin,
                in_.config.state_dir, in_.config.socket_path);
   sd_notify(0, "READY=1");
-  io_.run();
+  // No exception ends the loop: a handler that throws is logged, counted and
+  // journaled, and the loop goes on with the rest of its work.
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      ++loop_exceptions_;
+      spdlog::critical("event loop: a handler threw ({}); going on", e.what());
+      store_.RunInBackground("an exception in the event loop", [why = SafeText(e.what())](Store& st) {
+        return st.RecordEvent("daemon.exception", "", {{"what", why}});
+      });
+    }
+  }
 }
 
 void Daemon::Stop() {

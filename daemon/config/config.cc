@@ -270,6 +270,9 @@ Status CheckValues(const Config& c, const TomlTable& t) {
     return at.table.Error(at.key, why);
   };
   if (c.state_dir.empty()) return bad("daemon.state_dir", "must not be empty");
+  if (c.clock_skew_seconds < 0 || c.clock_skew_seconds > 86400) {
+    return bad("daemon.clock_skew_seconds", "must be 0-86400");
+  }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels)) {
     return bad("daemon.log_level", "'" + c.log_level + "' is not one of trace, debug, info, warn, error, off");
@@ -315,6 +318,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.socket_path = socket.is_absolute() ? socket.string() : (std::filesystem::path(c.state_dir) / socket).string();
   c.socket_group = Str(t, "daemon.socket_group");
   c.log_level = Str(t, "daemon.log_level");
+  c.clock_skew_seconds = Int(t, "daemon.clock_skew_seconds");
   c.rules_file = Str(t, "rules.file");
   c.time_scale = Int(t, "rules.time_scale");
   c.agency_name = Str(t, "agency.name");

@@ -17,6 +17,7 @@ struct Config {
   std::string socket_path;  // resolved against state_dir
   std::string socket_group;
   std::string log_level;
+  int clock_skew_seconds = 300;  // stated times later than now + this are refused
   std::string rules_file;  // "" = compiled-in rule set
   int time_scale = 1;      // divides rule durations and escalation timings (demo, tests)
   std::string agency_name, agency_phone, agency_fax, agency_email;

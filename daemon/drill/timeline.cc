@@ -1,6 +1,7 @@
 // Journal entries in words, for the drill timeline and the demo.
 #include <cstdio>
 
+#include "daemon/core/text.h"
 #include "daemon/drill/drill.h"
 
 namespace lifeline {
@@ -11,7 +12,7 @@ using nlohmann::json;
 std::string S(const json& p, const char* key) {
   if (!p.is_object() || !p.contains(key)) return "";
   const json& v = p[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : DumpJson(v);
 }
 
 std::string Describe(const std::string& type, const json& p) {
@@ -55,7 +56,7 @@ std::string Describe(const std::string& type, const json& p) {
   if (type == "drill.end") return "DRILL complete";
   if (type == "report.site_receipt") return "site receipt " + S(p, "receipt");
   if (type == "site.attempt.start") return "site attempt " + S(p, "attempt") + " starts";
-  return type + " " + p.dump();
+  return type + " " + DumpJson(p);
 }
 
 }  // namespace

@@ -113,7 +113,7 @@ void IntakeApi::Handle(const http::Request& req, const Principal& who, Reply rep
 
 void IntakeApi::FileReport(const std::string& body_text, const std::string& path_id, const Principal& who,
                            Reply reply) {
-  ValidationOutcome outcome = ValidateReport(body_text);
+  ValidationOutcome outcome = ValidateReportAt(body_text, TimeCheck{clock_.Now(), clock_skew_});
   if (!outcome.ok()) {
     json body = outcome.ToJson();
     body["error"] = "invalid_report";

@@ -1,6 +1,7 @@
 // /v1/drills: start a drill (its report filed through the intake, the site
 // simulated lost for it by the drill desk), list drills, show one with its
 // timeline (proto/console-api.yaml).
+#include "daemon/core/text.h"
 #include "daemon/core/log.h"
 #include "daemon/core/uuid.h"
 #include "daemon/intake/intake.h"
@@ -77,7 +78,7 @@ void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http:
   WallTime until = clock.Now() + std::chrono::seconds(d.outage_seconds);
   DrillRow row{*drill_id, report_id, d.name, d.scenario, FormatUtcMicros(clock.Now()), FormatUtcMicros(until), ""};
   desk.Hold(report_id, until);
-  api.FileReport(d.report.dump(), "", who, [&desk, row, reply, actor = who.name](http::Response stored) {
+  api.FileReport(DumpJson(d.report), "", who, [&desk, row, reply, actor = who.name](http::Response stored) {
     if (stored.status != 201) {
       desk.Release(row.report_id);
       if (stored.status == 200) {

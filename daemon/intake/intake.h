@@ -40,7 +40,7 @@ struct BoxHealth {
 class IntakeApi {
  public:
   using Reply = http::Reply;
-  IntakeApi(AsyncStore& store, const RuleSet& rules) : store_(store), rules_(rules) {}
+  IntakeApi(AsyncStore& store, const RuleSet& rules, const Clock& clock) : store_(store), rules_(rules), clock_(clock) {}
   // One request on behalf of `who`, refused with 403 when their role may not
   // make it (Authorize). Every store write it causes is journaled with them.
   void Handle(const http::Request& request, const Principal& who, Reply reply);
@@ -55,6 +55,8 @@ class IntakeApi {
   BoxHealth& health() { return health_; }
   // Recipients' names by key, for the dashboard (the directory's).
   void SetRecipientNames(std::map<std::string, std::string> names) { recipient_names_ = std::move(names); }
+  // How far ahead of the box's clock a stated time may be ([daemon] clock_skew_seconds).
+  void SetClockSkew(std::chrono::seconds skew) { clock_skew_ = skew; }
 
   // Another module's endpoints under /v1/<collection>[/...]; `path` is the
   // split path ("v1", collection, ...).
@@ -72,9 +74,11 @@ class IntakeApi {
 
   AsyncStore& store_;
   const RuleSet& rules_;
+  const Clock& clock_;
   std::map<std::string, Handler> collections_;
   BoxHealth health_;
   std::map<std::string, std::string> recipient_names_;
+  std::chrono::seconds clock_skew_{300};
 };
 
 // Responses in the API's shape: JSON bodies; errors carry a code and the

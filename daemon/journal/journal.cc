@@ -1,4 +1,5 @@
 #include "daemon/journal/journal.h"
+#include "daemon/core/text.h"
 
 namespace lifeline {
 namespace {
@@ -87,7 +88,7 @@ Result<int64_t> AppendJournal(sql::Db& db, const JournalKey& key, const Clock& c
   e.clock_source = std::string(clock.Source());
   e.type = std::string(type);
   e.report_id = std::string(report_id);
-  e.payload = payload.dump();
+  e.payload = DumpJson(payload);  // never throws: evidence from outside may not be UTF-8
   e.prev_mac = head->last;
   e.mac = key.Sign(SignedBytes(e));
   auto ins = db.Cached(

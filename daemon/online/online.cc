@@ -1,4 +1,5 @@
 #include "daemon/online/online.h"
+#include "daemon/core/text.h"
 
 #include <asio/post.hpp>
 
@@ -21,7 +22,7 @@ Result<Submission> SubmissionFor(const StoredRevision& r, const std::optional<Fa
     s.fallback = fallback;
   }
   s.aware_at = *aware;
-  s.report_json = r.document.dump();
+  s.report_json = DumpJson(r.document);
   s.idempotency_key = MakeIdempotencyKey(s.report_id, s.revision, s.kind);
   return s;
 }

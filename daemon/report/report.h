@@ -76,6 +76,18 @@ struct ValidationOutcome {
 ValidationOutcome ValidateReport(std::string_view json_text);
 ValidationOutcome ValidateReportJson(const nlohmann::json& document);
 
+// Times that cannot be true, against the box's clock: awareness, discovery
+// or filing later than `now` plus `skew` (clocks differ a little; a year's
+// typo does not), discovery after awareness (the form's 發現 comes first),
+// filing before discovery or before awareness. Problems by field, zh and en.
+struct TimeCheck {
+  WallTime now;
+  std::chrono::seconds skew{300};
+};
+std::vector<ValidationProblem> CheckReportTimes(const Report& report, const TimeCheck& check);
+// ValidateReport, then CheckReportTimes when the document is valid.
+ValidationOutcome ValidateReportAt(std::string_view json_text, const TimeCheck& check);
+
 // zh-TW / English labels for enumeration values, from the schema's $defs/labels.
 // `group` is one of categories, anomalies, sectors, soc, source, impact.
 // Unknown values come back as the value itself.

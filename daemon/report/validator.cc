@@ -81,6 +81,35 @@ ValidationOutcome ValidateReport(std::string_view text) {
   return ValidateReportJson(doc);
 }
 
+std::vector<ValidationProblem> CheckReportTimes(const Report& r, const TimeCheck& c) {
+  std::vector<ValidationProblem> out;
+  const WallTime latest = c.now + c.skew;
+  const std::string ahead = "比本機時鐘晚超過 " + std::to_string(c.skew.count() / 60) + " 分鐘，不可能為真；請檢查年月日";
+  const std::string ahead_en = "is more than " + std::to_string(c.skew.count() / 60) +
+                               " minutes ahead of the box's clock, which cannot be true; check the date";
+  for (const auto& [path, t] : {std::pair{"/aware_at", r.aware_at}, {"/discovered_at", r.discovered_at},
+                                {"/filed_at", r.filed_at}}) {
+    if (t.instant > latest) out.push_back({path, "時間" + ahead, "the time " + ahead_en});
+  }
+  if (r.discovered_at.instant > r.aware_at.instant) {
+    out.push_back({"/discovered_at", "事件發現時間不可晚於知悉時間", "discovery cannot come after awareness"});
+  }
+  if (r.filed_at.instant < r.discovered_at.instant) {
+    out.push_back({"/filed_at", "填報時間不可早於事件發現時間", "the report cannot be filed before the discovery"});
+  } else if (r.filed_at.instant < r.aware_at.instant) {
+    out.push_back({"/filed_at", "填報時間不可早於知悉時間", "the report cannot be filed before the agency was aware"});
+  }
+  return out;
+}
+
+ValidationOutcome ValidateReportAt(std::string_view text, const TimeCheck& check) {
+  ValidationOutcome out = ValidateReport(text);
+  if (!out.ok()) return out;
+  out.problems = CheckReportTimes(*out.report, check);
+  if (!out.problems.empty()) out.report.reset();
+  return out;
+}
+
 int Report::Level() const {
   int level = 0;
   for (const ImpactLevel& i : {confidentiality, integrity, availability}) {

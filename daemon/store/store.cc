@@ -1,4 +1,5 @@
 #include "daemon/store/store.h"
+#include "daemon/core/text.h"
 
 #include <mbedtls/md.h>
 
@@ -214,13 +215,13 @@ Status Store::InsertRevision(const StoredRevision& row, const Report& report, co
   (*ins)->Bind(5, row.drill ? 1 : 0).Bind(6, row.aware_at).Bind(7, report.aware_at.instant.time_since_epoch().count());
   (*ins)->Bind(8, row.received_at).Bind(9, document).Bind(10, row.document_sha256).Bind(11, row.rules_id);
   if (compact) (*ins)->Bind(12, shape->sha256).Bind(13, parts->times);
-  else (*ins)->Bind(12, schedule.dump());
+  else (*ins)->Bind(12, DumpJson(schedule));
   return (*ins)->Run();
 }
 
 Result<SubmitResult> Store::Submit(const Report& report, const std::string& rules_id, nlohmann::json schedule) {
   SubmitResult result;
-  std::string document = report.document.dump();
+  std::string document = DumpJson(report.document);
   std::string digest = Sha256Hex(document);
   Status s = InTransaction([&]() -> Status {
     auto existing = Digests(*db_, report.id);

@@ -1,6 +1,7 @@
 // Escalation state in the store: why a report fell back, recipients gone
 // loud, attempt progress, phone tasks, reminders and drills. Each write checks
 // what it changes and journals it in the same transaction.
+#include "daemon/core/text.h"
 #include "daemon/store/store.h"
 
 namespace lifeline {
@@ -62,7 +63,7 @@ Status Store::EscalateReport(const std::string& id, int revision, const json& fa
     LIFELINE_RETURN_IF_ERROR(TransitionReport(id, revision, ReportState::kFallback, fallback));
     auto up = db_->Prepare("UPDATE reports SET fallback = ? WHERE report_id = ? AND revision = ?");
     if (!up.ok()) return up.status();
-    up->Bind(1, fallback.dump()).Bind(2, id).Bind(3, revision);
+    up->Bind(1, DumpJson(fallback)).Bind(2, id).Bind(3, revision);
     return up->Run();
   });
 }

@@ -1,5 +1,6 @@
 // State changes of report revisions, notifications and channel attempts. Each
 // checks its state machine, writes, and journals in one transaction.
+#include "daemon/core/text.h"
 #include "daemon/store/store.h"
 
 namespace lifeline {
@@ -144,7 +145,7 @@ Status Store::FinishAttempt(int64_t attempt, const std::string& outcome, const n
     if (!report.ok()) return report.status();
     auto up = db_->Prepare("UPDATE attempts SET ended_at = ?, outcome = ?, evidence = ? WHERE id = ?");
     if (!up.ok()) return up.status();
-    up->Bind(1, FormatUtcMicros(clock_.Now())).Bind(2, outcome).Bind(3, evidence.dump()).Bind(4, attempt);
+    up->Bind(1, FormatUtcMicros(clock_.Now())).Bind(2, outcome).Bind(3, DumpJson(evidence)).Bind(4, attempt);
     LIFELINE_RETURN_IF_ERROR(up->Run());
     return Journal("attempt.end", *report, {{"attempt", attempt}, {"outcome", outcome}, {"evidence", evidence}})
         .status();

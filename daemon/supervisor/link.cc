@@ -77,6 +77,15 @@ void SupervisorLink::Session::Stop() {
   reply_timer_.cancel();
   beat_timer_.cancel();
   retry_timer_.cancel();
+  // Queued requests hold continuations that hold this session; answering them now breaks the cycle
+  // so the session is freed once the pending handlers have run.
+  std::deque<Request> pending;
+  pending.swap(queue_);
+  if (current_) pending.push_front(std::move(*current_));
+  current_.reset();
+  for (auto& r : pending) {
+    if (r.done) r.done(Unavailable("supervisor link stopped"));
+  }
 }
 
 void SupervisorLink::Session::Open() {

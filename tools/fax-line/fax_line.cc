@@ -279,9 +279,9 @@ void FaxLine::Impl::FinishCall() {
                                         : encoding == T4_COMPRESSION_ITU_T4_1D ? "T.4 1-D" : "other"},
   };
   std::ofstream out(opt.rx_dir + "/calls.jsonl", std::ios::app);
-  out << j.dump() << "\n";
+  out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   out.flush();
-  Log("call " + std::to_string(call_no) + " ended: " + j.dump());
+  Log("call " + std::to_string(call_no) + " ended: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   state = CallState::kIdle;
 }
 

@@ -1,5 +1,5 @@
 // fax-line: runs a simulated fax line (see fax_line.h) until SIGINT/SIGTERM.
-// Usage: fax-line --link=PATH --rx-dir=DIR [--csi=ID] [--busy=N] [--no-answer=N]
+// Usage: fax-line --link=PATH --rx-dir=DIR [--csi=ID | --csi-hex=BYTES] [--busy=N] [--no-answer=N]
 //        [--cut=N] [--no-dialtone=N] [--answer-delay-ms=N] [--no-answer-ms=N]
 //        [--cut-after-ms=N] [--speed=N] [--no-ecm] [--verbose]
 // --speed=N (1..16, default 1) runs the line N times faster than real time:
@@ -42,12 +42,28 @@ bool ParseSpeed(const std::string& text, int* out) {
   return true;
 }
 
+// --csi-hex: an identity of any bytes, as an odd fax machine may send (the
+// receiver's code must treat them as bytes, not as text).
+bool ParseHex(const std::string& hex, std::string* out) {
+  if (hex.size() % 2 != 0 || hex.size() > 40) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    char* end = nullptr;
+    std::string byte = hex.substr(i, 2);
+    long v = std::strtol(byte.c_str(), &end, 16);
+    if (end != byte.c_str() + 2) return false;
+    out->push_back(static_cast<char>(v));
+  }
+  return true;
+}
+
 bool ParseArg(std::string_view arg, lifeline::faxline::LineOptions* o) {
   std::string v;
   if (arg == "--no-ecm") return o->ecm = false, true;
   if (arg == "--verbose") return o->verbose = true, true;
   if (TakeValue(arg, "--link", &o->link_path)) return true;
   if (TakeValue(arg, "--rx-dir", &o->rx_dir)) return true;
+  if (TakeValue(arg, "--csi-hex", &v)) return ParseHex(v, &o->csi);
   if (TakeValue(arg, "--csi", &o->csi)) return true;
   if (TakeValue(arg, "--busy", &o->busy_number)) return true;
   if (TakeValue(arg, "--no-answer", &o->no_answer_number)) return true;

@@ -10,6 +10,7 @@
 #include "daemon/channels/wiring/wiring.h"
 #include "daemon/channels/sms/sms_test.h"
 #include "daemon/config/config.h"
+#include "daemon/core/text.h"
 #include "daemon/report/report.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
@@ -140,7 +141,7 @@ int FaxTest(const Context& ctx, const std::string& number, const std::string& re
     if (!s.ok()) std::cerr << "lifeline: the evidence could not be journaled: " << s.message() << "\n";
     if (!e.ok()) return Env(e.status());
     evidence = *e;
-    std::cout << "attempt " << attempt << ":\n" << end.dump(2) << "\n";
+    std::cout << "attempt " << attempt << ":\n" << DumpJson(end, 2) << "\n";
     if (!retry || AllConfirmed(*evidence)) break;
     auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - first_start);
     fax::RetryDecision d = fax::DecideRetry(*evidence, attempt, elapsed, options.max_bit_rate, policy);

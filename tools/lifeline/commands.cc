@@ -77,7 +77,11 @@ Result<ApiResponse> Call(const Context& ctx, const std::string& method, const st
 int ReportValidate(const Context& ctx, const std::string& file) {
   auto text = ReadFile(file);
   if (!text.ok()) return EnvError(text.status());
-  ValidationOutcome outcome = ValidateReport(*text);
+  // The same checks lifelined makes, on this machine's clock.
+  auto config = LoadCliConfig(ctx);
+  const auto skew = std::chrono::seconds(config.ok() ? config->clock_skew_seconds : 300);
+  SystemClock clock;
+  ValidationOutcome outcome = ValidateReportAt(*text, TimeCheck{clock.Now(), skew});
   if (!outcome.ok()) {
     std::cout << file << ": INVALID 不合格\n" << RenderProblems(outcome);
     return 1;

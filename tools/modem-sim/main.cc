@@ -41,7 +41,7 @@ int Usage() {
   std::cerr
       << "usage: modem-sim [--link PATH] [--control SOCKET] [--log FILE] [--pin PIN]\n"
          "                 [--lte-only] [--report delivered|failed|none] [--report-delay-ms N]\n"
-         "                 [--die-with-parent]\n";
+         "                 [--no-report-memory] [--die-with-parent]\n";
   return 2;
 }
 
@@ -51,6 +51,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     const bool has_value = i + 1 < argc;
     if (a == "--lte-only") {
       o->config.lte_only = true;
+    } else if (a == "--no-report-memory") {
+      o->config.report_memory = false;
     } else if (a == "--die-with-parent") {
       o->die_with_parent = true;
     } else if (!has_value) {

@@ -47,6 +47,9 @@ constexpr int kCmeSimPinRequired = 11;
 constexpr int kCmsInvalidPdu = 304;
 constexpr int kCmsSimPin = 311;
 constexpr int kCmsNoNetwork = 331;
+constexpr int kCmsNotAllowed = 302;
+constexpr int kCmsInvalidIndex = 321;
+constexpr size_t kReportMemorySlots = 30;
 constexpr int kCmeNotAllowed = 3;
 constexpr int kCmeNotSupported = 4;
 
@@ -122,7 +125,9 @@ bool SimModem::ExtendedSettings(std::string_view text) {
     if (c.kind == Cmd::kTest) Info("+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)");
     if (c.kind == Cmd::kSet) {
       const auto f = sms::SplitFields(c.args);
-      cnmi_ds_ = f.size() > 3 ? Int(f[3]).value_or(0) : 0;
+      const int ds = f.size() > 3 ? Int(f[3]).value_or(0) : 0;
+      if (ds == 2 && !config_.report_memory) return fail(kCmeNotSupported);
+      cnmi_ds_ = ds;
     }
   } else if (c.name == "CSMS") {
     if (c.kind == Cmd::kRead) Info("+CSMS: 0,1,1,1");
@@ -131,7 +136,24 @@ bool SimModem::ExtendedSettings(std::string_view text) {
     if (c.kind == Cmd::kRead) Info("+CSCS: \"GSM\"");
     if (c.kind == Cmd::kTest) Info("+CSCS: (\"GSM\",\"UCS2\",\"IRA\")");
   } else if (c.name == "CPMS") {
-    Info("+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30");
+    const std::string used = std::to_string(read_memory_ == "SR" ? stored_.size() : 0);
+    const std::string slots = std::to_string(kReportMemorySlots);
+    if (c.kind == Cmd::kSet) {
+      const auto f = sms::SplitFields(c.args);
+      if (f.empty() || (f[0] != "SM" && f[0] != "ME" && f[0] != "SR")) {
+        CmsError(kCmsNotAllowed);
+        error_sent_ = true;
+        return true;
+      }
+      read_memory_ = f[0];
+      const std::string n = std::to_string(read_memory_ == "SR" ? stored_.size() : 0);
+      Info("+CPMS: " + n + "," + slots + ",0," + slots + ",0," + slots);
+    } else if (c.kind == Cmd::kRead) {
+      Info("+CPMS: \"" + read_memory_ + "\"," + used + "," + slots + ",\"SM\",0," + slots +
+           ",\"SM\",0," + slots);
+    } else {
+      Info("+CPMS: (\"SM\",\"ME\",\"SR\"),(\"SM\",\"ME\"),(\"SM\",\"ME\")");
+    }
   } else if (c.name == "CSMP") {
     if (c.kind == Cmd::kRead) Info("+CSMP: 17,167,0,0");
   } else if (c.name == "CPIN") {
@@ -175,7 +197,66 @@ bool SimModem::ExtendedRegistration(std::string_view text) {
   return true;
 }
 
+// AT+CMGL, AT+CMGR, AT+CMGD on the memory AT+CPMS chose; only "SR" holds anything.
+bool SimModem::ExtendedStorage(std::string_view text) {
+  const Cmd c = SplitCmd(text);
+  if (c.name != "CMGL" && c.name != "CMGR" && c.name != "CMGD") return false;
+  auto fail = [this](int cms) {
+    CmsError(cms);
+    error_sent_ = true;
+    return true;
+  };
+  if (c.kind == Cmd::kTest) {
+    if (c.name == "CMGL") Info("+CMGL: (0-4)");
+    return true;
+  }
+  const auto arg = FirstInt(c.args);
+  if (c.name == "CMGL") {
+    const int stat = c.kind == Cmd::kSet ? arg.value_or(-1) : 0;
+    if (stat < 0 || stat > 4) return fail(kCmsNotAllowed);
+    ListStored(stat);
+    return true;
+  }
+  if (c.kind != Cmd::kSet || !arg) return fail(kCmsNotAllowed);
+  auto it = read_memory_ == "SR" ? stored_.find(*arg) : stored_.end();
+  if (it == stored_.end()) return fail(kCmsInvalidIndex);
+  if (c.name == "CMGD") {
+    stored_.erase(it);
+    return true;
+  }
+  const auto bytes = sms::FromHex(it->second.pdu_hex);
+  const size_t tpdu = bytes.ok() && !bytes->empty() ? bytes->size() - 1 - (*bytes)[0] : 0;
+  Info("+CMGR: " + std::to_string(it->second.read ? 1 : 0) + ",," + std::to_string(tpdu));
+  Info(it->second.pdu_hex);
+  it->second.read = true;
+  return true;
+}
+
+void SimModem::ListStored(int stat) {
+  if (read_memory_ != "SR") return;
+  for (auto& [index, report] : stored_) {
+    const int s = report.read ? 1 : 0;
+    if (stat != 4 && stat != s) continue;
+    const auto bytes = sms::FromHex(report.pdu_hex);
+    const size_t tpdu = bytes.ok() && !bytes->empty() ? bytes->size() - 1 - (*bytes)[0] : 0;
+    Info("+CMGL: " + std::to_string(index) + "," + std::to_string(s) + ",," + std::to_string(tpdu));
+    Info(report.pdu_hex);
+    report.read = true;
+  }
+}
+
+// Keeps a report in the "SR" memory and says where; false when it is full.
+bool SimModem::StoreReport(const std::string& pdu_hex) {
+  if (stored_.size() >= kReportMemorySlots) return false;
+  int index = 1;
+  while (stored_.count(index)) ++index;
+  stored_[index] = StoredReport{pdu_hex, false};
+  Urc("+CDSI: \"SR\"," + std::to_string(index));
+  return true;
+}
+
 bool SimModem::ExtendedSms(std::string_view text, SimTime) {
+  if (ExtendedStorage(text)) return true;
   const Cmd c = SplitCmd(text);
   if (c.name != "CMGS") return false;
   if (c.kind == Cmd::kTest) return true;
@@ -245,7 +326,7 @@ void SimModem::DeliverReport(const PendingReport& p, SimTime now) {
     events_.push_back({now + milliseconds(50), [this, p](SimTime at) { DeliverReport(p, at); }});
     return;
   }
-  if (cnmi_ds_ != 1) return;  // a real modem would store it; reading stored reports is not modelled
+  if (cnmi_ds_ != 1 && cnmi_ds_ != 2) return;  // ds=0: not routed, not kept
   constexpr int kTaipei = 8 * 60;
   sms::StatusReport r;
   r.message_ref = p.message_ref;
@@ -254,6 +335,10 @@ void SimModem::DeliverReport(const PendingReport& p, SimTime now) {
   r.discharge_time = WithOffset(p.sent + std::chrono::ceil<std::chrono::seconds>(p.delay), kTaipei);
   r.status = static_cast<uint8_t>(p.status);
   const auto pdu = sms::EncodeStatusReportPdu(*sms::ParsePhoneNumber(config_.smsc), r);
+  if (cnmi_ds_ == 2) {
+    StoreReport(sms::ToHex(pdu));  // a full memory loses it, as a real SIM does
+    return;
+  }
   Info("+CDS: " + std::to_string(pdu.size() - 1 - pdu[0]));
   out_ += sms::ToHex(pdu) + "\r\n";
 }

@@ -143,6 +143,25 @@ std::string SimModem::ControlState(const std::vector<std::string>& a, SimTime no
     if (auto ms = IntAt(a, 2)) config_.report_delay = milliseconds(*ms);
     return "OK";
   }
+  if (a[0] == "report-memory" && a.size() == 2 && (a[1] == "on" || a[1] == "off")) {
+    config_.report_memory = a[1] == "on";
+    return "OK";
+  }
+  if (a[0] == "store-report") {  // a report for a message this modem never sent
+    const auto mr = IntAt(a, 1);
+    if (!mr || *mr < 0 || *mr > 255) return "ERR usage: store-report <mr 0..255> [number]";
+    PendingReport p;
+    p.message_ref = *mr;
+    auto to = sms::ParsePhoneNumber(a.size() > 2 ? a[2] : "+886900000000");
+    if (!to.ok()) return "ERR " + to.status().message();
+    p.recipient = *to;
+    p.sent = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const int ds = cnmi_ds_;
+    cnmi_ds_ = 2;  // kept in memory whatever the DTE asked for
+    DeliverReport(p, now);
+    cnmi_ds_ = ds;
+    return "OK";
+  }
   if (a[0] == "status") return "OK " + StatusJson();
   return "";
 }
@@ -153,6 +172,7 @@ std::string SimModem::StatusJson() const {
     << ",\"echo\":" << (echo_ ? "true" : "false") << ",\"cmee\":" << cmee_
     << ",\"cnmi_ds\":" << cnmi_ds_ << ",\"silent\":" << (silent_ ? "true" : "false")
     << ",\"booting\":" << (booting_ ? "true" : "false")
+    << ",\"stored_reports\":" << stored_.size()
     << ",\"registered\":" << (Registered() ? "true" : "false") << "}";
   return o.str();
 }

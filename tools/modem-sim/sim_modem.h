@@ -35,6 +35,7 @@ struct SimConfig {
   int report_status = 0x00;  // TP-ST of status reports; -1 = send none
   milliseconds reboot_silence{400};
   milliseconds reregister_delay{300};
+  bool report_memory = true;  // AT+CNMI ds=2 (store, +CDSI) accepted
 };
 
 // What happened to one AT+CMGS, for the PDU log tests read back.
@@ -89,6 +90,9 @@ class SimModem {
   };
   void ScheduleReport(const sms::DecodedSubmit& submit, int mr, SimTime now);
   void DeliverReport(const PendingReport& report, SimTime now);
+  bool StoreReport(const std::string& pdu_hex);
+  bool ExtendedStorage(std::string_view cmd);
+  void ListStored(int stat);
   void Reboot(SimTime now, milliseconds silence);
   void Reset();
   void SetRegistered(bool registered);
@@ -138,6 +142,14 @@ class SimModem {
   std::map<std::string, int> cms_for_number_;
   int silent_at_submit_ = 0;
   uint32_t garbage_seed_ = 12345;
+  // The "SR" memory: status reports kept with AT+CNMI ds=2. Like a SIM's, it
+  // survives reboots and a DTE that has gone away.
+  struct StoredReport {
+    std::string pdu_hex;
+    bool read = false;
+  };
+  std::map<int, StoredReport> stored_;
+  std::string read_memory_ = "SM";  // <mem1> of AT+CPMS: where AT+CMGL/CMGR/CMGD look
 };
 
 }  // namespace lifeline::modemsim

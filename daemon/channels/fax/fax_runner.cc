@@ -5,6 +5,8 @@
 // waits (so a call in progress ends and hangs up).
 #include "daemon/channels/fax/fax_runner.h"
 
+#include "daemon/core/text.h"
+
 #include <filesystem>
 #include <utility>
 
@@ -39,7 +41,7 @@ Result<std::string> RenderNotice(const NoticeJob& n, const std::string& work_dir
 
 std::string ConfirmedSummary(const AttemptEvidence& ev, int attempt_no) {
   return "fax to " + ev.number + " confirmed: " + std::to_string(ev.pages_confirmed) + "/" +
-         std::to_string(ev.pages_in_document) + " pages MCF, remote CSI '" + ev.remote_csi +
+         std::to_string(ev.pages_in_document) + " pages MCF, remote CSI '" + SafeText(ev.remote_csi) +
          "' (attempt " + std::to_string(attempt_no) + ")";
 }
 

@@ -7,6 +7,7 @@
 
 #include "daemon/channels/fax/class1_modem.h"
 #include "daemon/channels/fax/fax.h"
+#include "daemon/core/text.h"
 #include "daemon/channels/fax/serial_port.h"
 #include "daemon/channels/fax/t30_session.h"
 
@@ -116,12 +117,17 @@ nlohmann::json AttemptEvidence::ToJson() const {
   for (const auto& p : pages) {
     pages_json.push_back({{"page", p.page}, {"response", p.response}, {"confirmed", p.confirmed}});
   }
-  return {{"started_at", FormatUtcMicros(started_at)}, {"ended_at", FormatUtcMicros(ended_at)},
-          {"number", number}, {"dial", DialResultName(dial)}, {"modem_result", modem_result},
-          {"remote_csi", remote_csi}, {"pages_in_document", pages_in_document},
-          {"pages_sent", pages_sent}, {"pages_confirmed", pages_confirmed}, {"pages", pages_json},
-          {"bit_rate", bit_rate}, {"ecm", ecm}, {"coding", coding}, {"t30_code", t30_code}, {"t30_text", t30_text},
-          {"tiff_sent", tiff_sent}, {"error", error}, {"success", success()}};
+  // The far end's identity and the modem's words are bytes from outside: kept
+  // as safe text, with the raw bytes beside them when they were not.
+  nlohmann::json j = {{"started_at", FormatUtcMicros(started_at)}, {"ended_at", FormatUtcMicros(ended_at)},
+                      {"number", number}, {"dial", DialResultName(dial)}, {"modem_result", SafeText(modem_result)},
+                      {"remote_csi", SafeText(remote_csi)}, {"pages_in_document", pages_in_document},
+                      {"pages_sent", pages_sent}, {"pages_confirmed", pages_confirmed}, {"pages", pages_json},
+                      {"bit_rate", bit_rate}, {"ecm", ecm}, {"coding", coding}, {"t30_code", t30_code},
+                      {"t30_text", SafeText(t30_text)}, {"tiff_sent", tiff_sent}, {"error", SafeText(error)},
+                      {"success", success()}};
+  if (SafeText(remote_csi) != remote_csi) j["remote_csi_hex"] = HexBytes(remote_csi);
+  return j;
 }
 
 AttemptEvidence SendFaxAttempt(const FaxSendOptions& o, const std::string& number,

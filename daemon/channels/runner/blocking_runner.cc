@@ -4,6 +4,9 @@
 // the worker was doing when it came.
 #include "daemon/channels/runner/blocking_runner.h"
 
+#include "daemon/core/log.h"
+#include "daemon/core/text.h"
+
 #include <utility>
 
 namespace lifeline {
@@ -61,10 +64,28 @@ void BlockingChannelRunner::WorkerLoop() {
       queue_.pop_front();
       running_ = job;
     }
-    Run(*job);
+    RunGuarded(*job);
     std::lock_guard<std::mutex> lock(mu_);
     running_.reset();
   }
+}
+
+// No exception leaves the worker (it would end the process): a delivery that
+// throws is a failed attempt, with the reason, and the next job runs.
+void BlockingChannelRunner::RunGuarded(Job& job) {
+  std::string why;
+  try {
+    Run(job);
+    return;
+  } catch (const std::exception& e) {
+    why = e.what();
+  } catch (...) {
+    why = "unknown exception";
+  }
+  failures_.fetch_add(1);
+  spdlog::error("channel worker: attempt {} ended by an internal error: {}", job.notice().attempt_id, why);
+  PostDone(job, NoticeOutcome{NoticeOutcome::Kind::kFailed, "internal error in the channel: " + SafeText(why),
+                              {{"error", SafeText(why)}}});
 }
 
 void BlockingChannelRunner::PostProgress(Job& job, std::string summary, nlohmann::json evidence) {

@@ -53,6 +53,8 @@ class BlockingChannelRunner : public ChannelRunner {
   void Start(const NoticeJob& job, Progress progress, Done done) final;
   void Cancel(int64_t attempt_id) final;
   void Stop() final;
+  // Deliveries that ended by an exception (each a failed attempt), for metrics and tests.
+  uint64_t internal_failures() const { return failures_.load(); }
 
  protected:
   // Starts the worker. Run is called only for jobs that Start queued, so never
@@ -74,6 +76,7 @@ class BlockingChannelRunner : public ChannelRunner {
 
  private:
   void WorkerLoop();
+  void RunGuarded(Job& job);
 
   asio::io_context& io_;
   // Guards queue_, running_ and stopping_: the io thread adds and cancels jobs
@@ -84,6 +87,7 @@ class BlockingChannelRunner : public ChannelRunner {
   std::deque<std::shared_ptr<Job>> queue_;
   std::shared_ptr<Job> running_;
   bool stopping_ = false;
+  std::atomic<uint64_t> failures_{0};
   std::thread worker_;
 };
 

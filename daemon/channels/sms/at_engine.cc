@@ -129,6 +129,11 @@ void AtEngine::HandleLine(const std::string& line) {
     if (on_urc_) on_urc_(Urc{UrcKind::kStatusReport, cds_header_, line});
     return;
   }
+  if (current_ && awaiting_response_pdu_) {
+    awaiting_response_pdu_ = false;
+    partial_.lines.push_back(line);
+    return;
+  }
   if (current_) {
     const AtCommand& c = current_->command;
     if (line == c.text || (c.pdu && line.find(*c.pdu) != std::string::npos)) return;  // echo
@@ -138,6 +143,7 @@ void AtEngine::HandleLine(const std::string& line) {
     }
     if (!c.response_prefix.empty() && StartsWith(line, c.response_prefix)) {
       partial_.lines.push_back(line);
+      awaiting_response_pdu_ = c.pdu_lines;
       return;
     }
   }
@@ -169,6 +175,7 @@ void AtEngine::StartNext() {
   current_ = std::move(queue_.front());
   queue_.pop_front();
   partial_ = AtResponse{};
+  awaiting_response_pdu_ = false;
   awaiting_prompt_ = current_->command.pdu.has_value();
   const uint64_t id = ++command_id_;
   command_timer_.expires_after(current_->command.timeout);

@@ -31,6 +31,7 @@ struct AtCommand {
   std::string response_prefix;  // "+CSQ:": lines with it belong to this command
   std::chrono::milliseconds timeout{5000};
   std::optional<std::string> pdu;  // AT+CMGS: hex sent after the "> " prompt, then Ctrl-Z
+  bool pdu_lines = false;  // AT+CMGL/AT+CMGR: each prefixed line is followed by its PDU line
 };
 
 struct AtResponse {
@@ -110,6 +111,7 @@ class AtEngine {
   uint64_t command_id_ = 0;
   bool awaiting_prompt_ = false;
   bool awaiting_cds_pdu_ = false;
+  bool awaiting_response_pdu_ = false;  // the next line is the PDU of a listed message
   std::string cds_header_;
   bool stopped_ = true;
   int consecutive_timeouts_ = 0;

@@ -210,14 +210,36 @@ Result<std::string> ParseCsca(std::string_view line) {
   return SplitFields(*rest)[0];
 }
 
-Result<NewMessage> ParseCmti(std::string_view line) {
-  auto rest = After(line, "+CMTI:");
+namespace {
+
+// "<prefix> <mem>,<index>": where the modem stored something (+CMTI, +CDSI).
+Result<NewMessage> ParseMemoryIndex(std::string_view line, std::string_view prefix) {
+  auto rest = After(line, prefix);
   if (!rest.ok()) return rest.status();
   const auto f = SplitFields(*rest);
-  if (f.size() != 2) return InvalidArgument("+CMTI wants <mem>,<index>");
+  if (f.size() != 2) return InvalidArgument(std::string(prefix) + " wants <mem>,<index>");
   auto index = ToInt(f[1], 0, 65535);
   if (!index.ok()) return index.status();
   return NewMessage{f[0], *index};
+}
+
+}  // namespace
+
+Result<NewMessage> ParseCmti(std::string_view line) { return ParseMemoryIndex(line, "+CMTI:"); }
+Result<NewMessage> ParseCdsi(std::string_view line) { return ParseMemoryIndex(line, "+CDSI:"); }
+
+Result<ListedMessage> ParseCmglHeader(std::string_view line) {
+  auto rest = After(line, "+CMGL:");
+  if (!rest.ok()) return rest.status();
+  const auto f = SplitFields(*rest);
+  if (f.size() != 4 && f.size() != 3) return InvalidArgument("+CMGL wants <index>,<stat>,[<alpha>],<length>");
+  auto index = ToInt(f[0], 0, 65535);
+  if (!index.ok()) return index.status();
+  auto stat = ToInt(f[1], 0, 4);
+  if (!stat.ok()) return stat.status();
+  auto length = ToInt(f.back(), 1, 176);
+  if (!length.ok()) return length.status();
+  return ListedMessage{*index, *stat, *length};
 }
 
 Result<int> ParseCdsHeader(std::string_view line) {
@@ -232,6 +254,7 @@ UrcKind ClassifyUrc(std::string_view line) {
   const std::string_view t = Trim(line);
   if (StartsWith(t, "+CDS:")) return UrcKind::kStatusReport;
   if (StartsWith(t, "+CMTI:")) return UrcKind::kNewMessage;
+  if (StartsWith(t, "+CDSI:")) return UrcKind::kStoredReport;
   if (t == "RING") return UrcKind::kRing;
   if (t == "RDY" || t == "^SYSSTART" || t == "+CFUN: 1" || t == "SMS DONE" || t == "PB DONE" ||
       t == "SMS Ready" || t == "Call Ready") {

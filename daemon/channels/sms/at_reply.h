@@ -79,6 +79,17 @@ struct NewMessage {
   int index = 0;
 };
 Result<NewMessage> ParseCmti(std::string_view line);
+// "+CDSI: <mem>,<index>": a status report the modem stored (AT+CNMI ds=2).
+Result<NewMessage> ParseCdsi(std::string_view line);
+
+// The header of one stored message as AT+CMGL lists it in PDU mode,
+// "+CMGL: <index>,<stat>,[<alpha>],<length>"; its PDU line follows.
+struct ListedMessage {
+  int index = 0;
+  int stat = 0;
+  int length = 0;  // TPDU octets
+};
+Result<ListedMessage> ParseCmglHeader(std::string_view line);
 // "+CDS: <length>" in PDU mode: the TPDU octet count of the PDU line that follows.
 Result<int> ParseCdsHeader(std::string_view line);
 
@@ -86,6 +97,7 @@ enum class UrcKind {
   kNone,
   kStatusReport,  // +CDS: header; the PDU follows on the next line
   kNewMessage,    // +CMTI
+  kStoredReport,  // +CDSI: a status report kept in the modem's memory
   kRing,
   kBoot,          // RDY, ^SYSSTART, +CFUN: 1, SMS DONE, PB DONE: the modem restarted
   kPinState,      // +CPIN: outside a +CPIN? query

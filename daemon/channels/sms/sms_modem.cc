@@ -1,4 +1,5 @@
 #include "daemon/channels/sms/sms_modem.h"
+#include "daemon/core/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,7 @@ std::string ModemHealth::ToJson() const {
   nlohmann::json j = {{"port_open", port_open}, {"initialized", initialized},
                       {"ready", Ready()},       {"registered", Registered()},
                       {"smsc", smsc},           {"status_reports", status_reports},
+                      {"report_memory", report_memory},
                       {"resets", resets},       {"reopens", reopens},
                       {"problem", problem}};
   j["pin"] = pin ? nlohmann::json(PinStateName(*pin)) : nlohmann::json(nullptr);
@@ -68,7 +70,7 @@ std::string ModemHealth::ToJson() const {
   j["cs"] = RegJson(cs);
   j["gprs"] = RegJson(gprs);
   j["eps"] = RegJson(eps);
-  return j.dump();
+  return DumpJson(j);
 }
 
 SmsModem::SmsModem(asio::io_context& io, SmsModemOptions options)
@@ -103,18 +105,12 @@ void SmsModem::OnLink(bool up, const Status& why) {
 
 void SmsModem::OnUrc(const Urc& urc) {
   switch (urc.kind) {
-    case UrcKind::kStatusReport: {
-      auto bytes = FromHex(urc.pdu_hex);
-      auto report =
-          bytes.ok() ? DecodeStatusReportPdu(*bytes) : Result<StatusReport>(bytes.status());
-      if (!report.ok()) {
-        spdlog::warn("sms: undecodable status report \"{}\": {}", urc.pdu_hex,
-                     report.status().ToString());
-      } else if (on_report_) {
-        on_report_(*report, urc.pdu_hex);
-      }
+    case UrcKind::kStatusReport:
+      return HandReport(urc.pdu_hex, [] {});  // routed, not stored: nothing to delete
+    case UrcKind::kStoredReport:
+      if (auto where = ParseCdsi(urc.line); where.ok()) return ReadStoredReport(where->index);
+      spdlog::warn("sms: unusable +CDSI \"{}\"", SafeText(urc.line));
       return;
-    }
     case UrcKind::kBoot:
       spdlog::info("sms: modem restarted ({})", urc.line);
       health_.initialized = false;
@@ -162,6 +158,11 @@ const std::vector<SmsModem::Step>& SmsModem::InitSteps() {
       h->status_reports = true;
       return std::string();
     };
+    auto reports_stored = [](const AtResponse&, ModemHealth* h) {
+      h->status_reports = h->report_memory = true;
+      return std::string();
+    };
+    auto no_report_memory = [](const ModemHealth& h, const SmsModemOptions&) { return !h.report_memory; };
     return std::vector<Step>{
         {q("ATE0", ""), true, nullptr, nullptr},
         {q("AT+CMEE=1", ""), false, nullptr, nullptr},
@@ -177,7 +178,9 @@ const std::vector<SmsModem::Step>& SmsModem::InitSteps() {
         {q("AT+CEREG?", "+CEREG:"), false, nullptr, ApplyRegistration},
         {q("AT+CSCA?", "+CSCA:"), false, nullptr, smsc},
         {q("AT+CMGF=0", ""), true, nullptr, nullptr},
-        {q("AT+CNMI=2,1,0,1,0", ""), false, nullptr, reports_on},
+        {q("AT+CPMS=\"SR\"", "+CPMS:"), false, nullptr, nullptr},  // where ds=2 keeps them
+        {q("AT+CNMI=2,1,0,2,0", ""), false, nullptr, reports_stored},
+        {q("AT+CNMI=2,1,0,1,0", ""), false, no_report_memory, reports_on},
     };
   }();
   return kSteps;
@@ -185,7 +188,10 @@ const std::vector<SmsModem::Step>& SmsModem::InitSteps() {
 
 void SmsModem::RunInit(size_t index) {
   const auto& steps = InitSteps();
-  if (index == 0) health_.status_reports = false;
+  if (index == 0) {
+    health_.status_reports = health_.report_memory = false;
+    stored_in_hand_.clear();  // a new start-up lists everything the modem still holds
+  }
   while (index < steps.size() && steps[index].needed && !steps[index].needed(health_, options_)) {
     ++index;
   }
@@ -196,7 +202,9 @@ void SmsModem::RunInit(size_t index) {
       health_.problem = "not registered";
     else if (health_.Ready())
       health_.problem.clear();
-    return Publish();
+    Publish();
+    if (health_.report_memory) ReadStoredReports();
+    return;
   }
   AtCommand cmd = steps[index].command;
   cmd.timeout = options_.command_timeout;
@@ -345,6 +353,84 @@ void SmsModem::ResetModem() {
                    }
                    // The boot URCs that follow start the init sequence again.
                  });
+}
+
+// Everything the modem kept, read at each start-up: reports that arrived while
+// lifelined was stopped or the modem was being re-initialised.
+void SmsModem::ReadStoredReports() {
+  AtCommand list{"AT+CMGL=4", "+CMGL:", options_.command_timeout, {}, true};
+  engine_.Submit(std::move(list), [this, alive = alive_](Result<AtResponse> r) {
+    if (!*alive) return;
+    if (!r.ok() || r->final.kind != FinalKind::kOk) {
+      spdlog::warn("sms: cannot list stored status reports: {}",
+                   r.ok() ? SafeText(r->final.text) : r.status().ToString());
+      return;
+    }
+    int taken = 0;
+    for (size_t i = 0; i + 1 < r->lines.size(); i += 2) {
+      auto header = ParseCmglHeader(r->lines[i]);
+      if (!header.ok()) {
+        spdlog::warn("sms: unusable +CMGL line \"{}\": {}", SafeText(r->lines[i]),
+                     header.status().message());
+        continue;
+      }
+      TakeStoredReport(header->index, r->lines[i + 1]);
+      ++taken;
+    }
+    if (taken > 0) spdlog::info("sms: {} message(s) waiting in the modem", taken);
+  });
+}
+
+void SmsModem::ReadStoredReport(int index) {
+  AtCommand read{"AT+CMGR=" + std::to_string(index), "+CMGR:", options_.command_timeout, {}, true};
+  engine_.Submit(std::move(read), [this, index, alive = alive_](Result<AtResponse> r) {
+    if (!*alive) return;
+    if (!r.ok() || r->final.kind != FinalKind::kOk || r->lines.size() < 2) {
+      // Still in the modem: the next start-up's AT+CMGL finds it.
+      spdlog::warn("sms: cannot read stored status report {}: {}", index,
+                   r.ok() ? SafeText(r->final.text) : r.status().ToString());
+      return;
+    }
+    TakeStoredReport(index, r->lines[1]);
+  });
+}
+
+void SmsModem::TakeStoredReport(int index, const std::string& pdu_hex) {
+  if (!stored_in_hand_.insert(index).second) return;  // listed and announced: one is enough
+  auto bytes = FromHex(pdu_hex);
+  auto report = bytes.ok() ? DecodeStatusReportPdu(*bytes) : Result<StatusReport>(bytes.status());
+  if (!report.ok()) {
+    // An SMS-DELIVER someone sent to the SIM, or damage: not ours to delete.
+    spdlog::info("sms: stored message {} is not a status report ({}): left in the modem", index,
+                 report.status().message());
+    return;
+  }
+  HandReport(pdu_hex, [this, index, alive = alive_] {
+    if (*alive) DeleteStoredReport(index);
+  });
+}
+
+void SmsModem::DeleteStoredReport(int index) {
+  AtCommand del{"AT+CMGD=" + std::to_string(index), "", options_.command_timeout, {}};
+  engine_.Submit(std::move(del), [this, index, alive = alive_](Result<AtResponse> r) {
+    if (!*alive) return;
+    stored_in_hand_.erase(index);
+    if (!r.ok() || r->final.kind != FinalKind::kOk) {
+      spdlog::warn("sms: cannot delete stored status report {}: {}", index,
+                   r.ok() ? SafeText(r->final.text) : r.status().ToString());
+    }
+  });
+}
+
+void SmsModem::HandReport(const std::string& pdu_hex, std::function<void()> kept) {
+  auto bytes = FromHex(pdu_hex);
+  auto report = bytes.ok() ? DecodeStatusReportPdu(*bytes) : Result<StatusReport>(bytes.status());
+  if (!report.ok()) {
+    spdlog::warn("sms: undecodable status report \"{}\": {}", SafeText(pdu_hex),
+                 report.status().ToString());
+    return;
+  }
+  if (on_report_) on_report_(*report, pdu_hex, std::move(kept));
 }
 
 }  // namespace lifeline::sms

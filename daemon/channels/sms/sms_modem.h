@@ -1,8 +1,14 @@
 // SmsModem: a cellular modem as the SMS channel needs it. Brings the modem up
 // (echo off, +CMEE, SIM PIN, signal, CS/GPRS/LTE registration, SMSC, PDU mode,
 // +CNMI status reports), keeps its health current (polls and URCs, reported on
-// change), sends one PDU per call, turns +CDS into StatusReports, and resets
-// the modem after K consecutive signs of modem trouble. io_context thread only.
+// change), sends one PDU per call, turns status reports into StatusReports, and
+// resets the modem after K consecutive signs of modem trouble. io_context thread only.
+//
+// Status reports are asked to be stored in the modem (AT+CNMI ds=2, "+CDSI"),
+// read back by index, and deleted only once the handler says they are kept:
+// a report that arrives while lifelined is stopped waits in the modem and is
+// read at the next start-up (AT+CMGL). A modem that refuses ds=2 is asked for
+// routed reports (ds=1, "+CDS"), which are lost while nobody listens.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +17,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,7 +34,8 @@ struct ModemHealth {
   std::optional<SignalQuality> signal;
   std::optional<Registration> cs, gprs, eps;
   std::string smsc;
-  bool status_reports = false;  // +CNMI accepted: +CDS will arrive
+  bool status_reports = false;  // +CNMI accepted: reports will arrive
+  bool report_memory = false;   // ds=2 accepted: reports wait in the modem until read
   int resets = 0;               // AT+CFUN=1,1 issued after modem trouble
   int reopens = 0;              // serial port reopened (unplug, silence)
   std::string problem;          // the latest reason the modem is not fully usable
@@ -62,8 +70,10 @@ class SmsModem {
  public:
   SmsModem(asio::io_context& io, SmsModemOptions options);
 
-  // Gets each decoded +CDS with its PDU as received (the evidence).
-  using StatusReportHandler = std::function<void(const StatusReport&, const std::string& pdu_hex)>;
+  // Gets each decoded status report with its PDU as received (the evidence), and
+  // `kept`, to call once the report is durable: the modem's copy is then deleted.
+  using StatusReportHandler = std::function<void(const StatusReport&, const std::string& pdu_hex,
+                                                 std::function<void()> kept)>;
   void SetStatusReportHandler(StatusReportHandler h) { on_report_ = std::move(h); }
   void SetHealthHandler(std::function<void(const ModemHealth&)> h) { on_health_ = std::move(h); }
   // Opens the port (retrying in the background) and starts the health timer.
@@ -88,6 +98,11 @@ class SmsModem {
   void NoteTrouble(const std::string& why);
   void ResetModem();
   SendOutcome Classify(const Result<AtResponse>& r);
+  void ReadStoredReports();
+  void ReadStoredReport(int index);
+  void TakeStoredReport(int index, const std::string& pdu_hex);
+  void DeleteStoredReport(int index);
+  void HandReport(const std::string& pdu_hex, std::function<void()> kept);
 
   SmsModemOptions options_;
   AtEngine engine_;
@@ -98,6 +113,7 @@ class SmsModem {
   bool init_running_ = false;
   uint64_t init_generation_ = 0;
   int trouble_ = 0;
+  std::set<int> stored_in_hand_;  // indexes read and not yet deleted: read each once
   StatusReportHandler on_report_;
   std::function<void(const ModemHealth&)> on_health_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -25,7 +25,9 @@ SmsSender::SmsSender(asio::io_context& io, SmsModem& modem, SmsPartLedger& ledge
       options_(std::move(options)),
       retry_timer_(io) {
   modem_.SetStatusReportHandler(
-      [this](const StatusReport& r, const std::string& pdu_hex) { OnStatusReport(r, pdu_hex); });
+      [this](const StatusReport& r, const std::string& pdu_hex, std::function<void()> kept) {
+        OnStatusReport(r, pdu_hex, std::move(kept));
+      });
 }
 
 template <typename T>
@@ -203,14 +205,17 @@ void SmsSender::Finish(MessageState state, Status why) {
   if (done) done(result);
 }
 
-void SmsSender::OnStatusReport(const StatusReport& report, const std::string& pdu_hex) {
+void SmsSender::OnStatusReport(const StatusReport& report, const std::string& pdu_hex,
+                               std::function<void()> kept) {
   ledger_.RecordReport(
-      report, pdu_hex, [this, alive = alive_, report](Result<std::optional<MessageRecord>> match) {
+      report, pdu_hex,
+      [this, alive = alive_, report, kept = std::move(kept)](Result<std::optional<MessageRecord>> match) {
         if (!*alive) return;
         if (!match.ok()) {
           spdlog::error("sms: cannot record status report: {}", match.status().ToString());
-          return;
+          return;  // the modem keeps its copy; the next start-up reads it again
         }
+        kept();
         if (!match->has_value()) {
           spdlog::info("sms: status report for unknown reference {} to {} (kept in the journal)",
                        report.message_ref, report.recipient.ToString());

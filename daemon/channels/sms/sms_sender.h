@@ -84,7 +84,8 @@ class SmsSender {
   void OnPartOutcome(int index, int attempts, const SendOutcome& o);
   void RetryLater();
   void Finish(MessageState state, Status why);
-  void OnStatusReport(const StatusReport& report, const std::string& pdu_hex);
+  void OnStatusReport(const StatusReport& report, const std::string& pdu_hex,
+                      std::function<void()> kept);
   bool CurrentJobUntouched() const;
   // `f` runs only while this sender lives and the job it was made for is current.
   template <typename T>

@@ -68,7 +68,7 @@ bool Story::Start(const std::string& extra_config, testing_support::NetnsPair* n
   if (!modem.ok()) return false;
   modem_ = std::move(*modem);
   fax_ = std::make_unique<testing::FaxLineProcess>(dir_ + "/fax");
-  if (!fax_->Start({"--speed=8"})) return false;
+  if (!fax_->Start(fax_line_args)) return false;
   std::ofstream(dir_ + "/recipients.toml") << RecipientsToml();
   std::string config = "[rules]\ntime_scale = 60\n" + site_->DaemonConfig() +
                        "[escalation]\nrecipients_file = \"" + dir_ + "/recipients.toml\"\ntick_ms = 200\n" +

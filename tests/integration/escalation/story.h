@@ -46,6 +46,8 @@ class Story {
   // test runs: lifelined opens their ptys by path, which no network namespace
   // hides.
   bool Start(const std::string& extra_config = "", testing_support::NetnsPair* net = nullptr);
+  // fax-line's arguments, for a test to set before Start (an odd identity, say).
+  std::vector<std::string> fax_line_args = {"--speed=8"};
   bool RestartDaemon();  // after Kill
   void KillDaemon(int signal);
   // SIGTERM, as systemd stops it: true when lifelined exits with status 0.

@@ -28,6 +28,10 @@ using testing_support::HttpOverUnix;
 
 TEST(StoryTest, NetworkCutNotifiesBothThenReplaysLate) {
   Story s("story-network");
+  // The national centre's fax machine answers with an identity that is not
+  // text (invalid UTF-8 and a control byte): its confirmation must still be
+  // stored and journaled, and lifelined must live on (it once aborted here).
+  s.fax_line_args.push_back("--csi-hex=2b383836ff1b3232c3");
   ASSERT_TRUE(s.Start()) << s.Log();
   ASSERT_TRUE(s.site().SetFaults({{"refuse", true}}));
   std::string id = s.FileReport(3);  // level 3: the superior agency is also phoned
@@ -39,6 +43,12 @@ TEST(StoryTest, NetworkCutNotifiesBothThenReplaysLate) {
   EXPECT_EQ(s.site().Count(id), 0);
   // One store: the SMS parts are in lifeline.db, no ledger file of their own.
   EXPECT_FALSE(std::filesystem::exists(s.dir() + "/state/sms-ledger.sqlite"));
+  bool odd_identity_kept = false;
+  for (const auto& row : s.Query("SELECT evidence FROM attempts WHERE channel = 'fax' AND outcome = 'confirmed'")) {
+    const std::string evidence = row.dump();
+    odd_identity_kept |= evidence.find("2b383836ff1b3232c3") != std::string::npos;
+  }
+  EXPECT_TRUE(odd_identity_kept) << "the raw identity bytes are kept as evidence";
 
   // The level-3 phone task: an operator confirms it; bad input changes nothing.
   auto tasks = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/phone-tasks", "");

@@ -4,6 +4,7 @@
 // cancelled job never calls back, whether queued or sleeping between retries;
 // Stop mid-call returns and the line sees the call hung up.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -236,6 +237,46 @@ TEST(FaxRunner, StopMidCallReturnsHangsUpAndCallsNothing) {
   runner.Start(FaxJob(12, "1111"), rec.OnProgress(), rec.OnDone());
   io.poll();
   EXPECT_TRUE(rec.order.empty());
+}
+
+}  // namespace
+}  // namespace lifeline::fax
+
+namespace lifeline::fax {
+namespace {
+
+// A far-end machine whose identity (CSI) is not text: invalid UTF-8 and an
+// escape byte. The call is confirmed, its evidence written as safe text with
+// the raw bytes beside it, through the runner and through `lifeline fax
+// test` (which once ended with an uncaught JSON type_error 316 here).
+TEST(FaxRunner, AnIdentityThatIsNotTextIsKeptAsBytes) {
+  const std::string dir = FreshTestDir("runner-odd-csi");
+  FaxLineProcess line(dir);
+  ASSERT_TRUE(line.Start({"--speed=8", "--csi-hex=2b383836ff1b3232c3"}));
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  FaxRunner runner(io, OptionsFor(line), RetryPolicy{}, dir + "/work", "機關", "07-7995600");
+  Record rec;
+  runner.Start(FaxJob(51, "(02)2733-1655"), rec.OnProgress(), rec.OnDone());
+  ASSERT_TRUE(RunUntil(io, [&] { return !rec.done.empty(); }, seconds(180)));
+  const NoticeOutcome& out = rec.done[0];
+  EXPECT_EQ(out.kind, NoticeOutcome::Kind::kConfirmed) << out.summary;
+  const auto& attempt = out.evidence["attempts"].back();
+  EXPECT_EQ(attempt.value("remote_csi_hex", ""), "2b383836ff1b3232c3") << attempt.dump();
+  EXPECT_NO_THROW(out.evidence.dump()) << "the evidence is valid UTF-8";
+  EXPECT_NE(out.summary.find("\\x1b"), std::string::npos) << out.summary;
+
+  const std::string cmd = std::string(LIFELINE_BINARY_DIR) + "/tools/lifeline/lifeline --state-dir " + dir +
+                          "/cli fax test 0227331655 --device " + line.modem() + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) output += buf;
+  int rc = pclose(p);
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << output;
+  EXPECT_NE(output.find("2b383836ff1b3232c3"), std::string::npos) << output;
+  EXPECT_EQ(output.find("terminate called"), std::string::npos) << output;
 }
 
 }  // namespace

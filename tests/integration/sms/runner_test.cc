@@ -3,6 +3,7 @@
 // runner is destroyed mid-message, permanent failures, Cancel and Stop.
 // Every wait is bounded; nothing asserts on durations.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <map>
@@ -35,6 +36,24 @@ struct Calls {
   int done_count = 0;
   bool Any() const { return done_count > 0 || !progress.empty(); }
 };
+
+// The payloads of the journal entries of one type, in order.
+std::vector<nlohmann::json> JournalEntriesOfKind(const std::string& dir, const std::string& type) {
+  std::vector<nlohmann::json> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((dir + "/lifeline.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT payload FROM journal WHERE type = ? ORDER BY seq", -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, type.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      out.push_back(nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                                          nullptr, false));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
 
 class RunnerTest : public ::testing::Test {
  protected:
@@ -107,6 +126,14 @@ class RunnerTest : public ::testing::Test {
         });
   }
 
+  // How many status reports wait in the modem's memory.
+  int StoredReports() {
+    auto reply = sim_->Control("status");
+    if (!reply.ok() || reply->rfind("OK ", 0) != 0) return -1;
+    auto j = nlohmann::json::parse(reply->substr(3), nullptr, false);
+    return j.is_object() && j.contains("stored_reports") ? int(j["stored_reports"]) : -1;
+  }
+
   MessageRecord LedgerRecord(const std::string& id) {
     auto m = LoadNow(io_, *ledger_, id);
     EXPECT_TRUE(m.ok()) << m.status().ToString();
@@ -156,6 +183,43 @@ TEST_F(RunnerTest, ChineseNoticeIsConfirmedByStatusReportsForEveryPart) {
     joined += EncodeUtf8(submits[i].decoded.text);
   }
   EXPECT_EQ(joined, LongChinese());
+  EXPECT_TRUE(runner_->health()->report_memory) << runner_->health()->ToJson();
+  EXPECT_TRUE(RunUntil([&] { return StoredReports() == 0; }))
+      << "each report is deleted from the modem once the ledger holds it: " << StoredReports();
+}
+
+// lifelined is stopped after the parts are sent and before their status reports
+// come: the modem keeps them, and the next start-up reads them (AT+CMGL), matches
+// them to the parts and deletes them. A report for a reference nobody sent is kept
+// as evidence too, never dropped.
+TEST_F(RunnerTest, ReportsThatCameWhileStoppedAreReadAtTheNextStart) {
+  StartSim({"--report-delay-ms", "1500"});
+  OpenRunner();
+  Calls first;
+  Start(9, LongChinese(), first);
+  ASSERT_TRUE(RunUntil([&] { return first.progress.size() == 1; })) << "all parts sent";
+  runner_.reset();
+  ASSERT_TRUE(sim_->Control("store-report 200 +886955000111").ok());
+  ASSERT_TRUE(RunUntil([&] { return StoredReports() == 4; })) << StoredReports();
+  EXPECT_FALSE(first.done.has_value());
+  for (const PartRecord& p : LedgerRecord("attempt-9").parts) {
+    EXPECT_FALSE(p.delivery.has_value()) << "no report reached the ledger while stopped";
+  }
+
+  OpenRunner();
+  ASSERT_TRUE(RunUntil([&] { return StoredReports() == 0; })) << StoredReports();
+  for (const PartRecord& p : LedgerRecord("attempt-9").parts) {
+    EXPECT_EQ(p.delivery, DeliveryOutcome::kDelivered);
+  }
+  Calls second;
+  Start(9, LongChinese(), second);
+  ASSERT_TRUE(RunUntil([&] { return second.done.has_value(); }));
+  EXPECT_EQ(second.done->kind, NoticeOutcome::Kind::kConfirmed) << second.done->summary;
+  EXPECT_EQ(sim_->Submits().size(), 3u) << "nothing sent again";
+  auto unmatched = JournalEntriesOfKind(dir_, "sms.report.unmatched");
+  ASSERT_EQ(unmatched.size(), 1u);
+  EXPECT_EQ(unmatched[0]["message_ref"], 200);
+  EXPECT_EQ(unmatched[0]["recipient"], "+886955000111");
 }
 
 TEST_F(RunnerTest, NewRunnerResumesTheSameMessageWithoutResendingSentParts) {
@@ -228,9 +292,12 @@ TEST_F(RunnerTest, PermanentCmsErrorFailsTheAttempt) {
   EXPECT_EQ(sim_->Submits().size(), 1u) << "a permanent error is not retried";
 }
 
+// A modem that cannot keep reports (no AT+CNMI ds=2) routes them as +CDS.
 TEST_F(RunnerTest, FailedStatusReportFailsTheAttempt) {
-  StartSim({"--report", "failed"});
+  StartSim({"--report", "failed", "--no-report-memory"});
   OpenRunner();
+  EXPECT_FALSE(runner_->health()->report_memory);
+  EXPECT_TRUE(runner_->health()->status_reports);
   Calls c;
   Start(4, "phone switched off", c);
   ASSERT_TRUE(RunUntil([&] { return c.done.has_value(); }));

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "daemon/report/report.h"
@@ -72,6 +73,39 @@ TEST(ReportTest, SampleReportHasLevelThreeAndItsFields) {
   EXPECT_EQ(FormatRfc3339(r.aware_at), "2026-11-21T09:58:00+08:00");
   EXPECT_EQ(r.IdempotencyKey(), "7c1e2f40-5b7a-4d3e-9a51-2f0c8e6d4b10/r1");
   EXPECT_EQ(r.soc_vendor.value_or(""), "範例資安股份有限公司");
+}
+
+// Times that cannot be true: a typo in the year (2099) no longer takes a
+// report out of the one-hour rule; discovery after awareness and filing
+// before discovery are refused at their field; a few minutes ahead is clock
+// skew and passes.
+TEST(ReportTest, TimesThatCannotBeTrueAreRefusedAtTheirField) {
+  const std::string sample = ReadFile(fs::path(LIFELINE_SOURCE_DIR) / "config/sample-report.json");
+  const TimeCheck at{ParseRfc3339("2026-11-21T10:06:00+08:00")->instant, std::chrono::seconds(300)};
+  EXPECT_TRUE(ValidateReportAt(sample, at).ok()) << ValidateReportAt(sample, at).Describe();
+  auto with = [&](std::map<std::string, std::string> times) {
+    nlohmann::json doc = nlohmann::json::parse(sample);
+    for (const auto& [k, v] : times) doc[k] = v;
+    return ValidateReportAt(doc.dump(), at);
+  };
+  auto paths = [](const ValidationOutcome& o) {
+    std::vector<std::string> p;
+    for (const auto& problem : o.problems) p.push_back(problem.path);
+    return p;
+  };
+  auto year = with({{"aware_at", "2099-11-21T09:58:00+08:00"}, {"filed_at", "2099-11-21T10:05:00+08:00"}});
+  EXPECT_EQ(paths(year), (std::vector<std::string>{"/aware_at", "/filed_at"})) << year.Describe();
+  EXPECT_FALSE(year.report.has_value()) << "nothing to store";
+  EXPECT_NE(year.Describe().find("比本機時鐘晚"), std::string::npos);
+  auto discovered_late = with({{"discovered_at", "2026-11-21T10:00:00+08:00"}});
+  EXPECT_EQ(paths(discovered_late), (std::vector<std::string>{"/discovered_at"})) << discovered_late.Describe();
+  auto filed_early = with({{"filed_at", "2026-11-21T09:30:00+08:00"}});
+  EXPECT_EQ(paths(filed_early), (std::vector<std::string>{"/filed_at"}));
+  EXPECT_NE(filed_early.problems[0].en.find("before the discovery"), std::string::npos);
+  auto skew = with({{"filed_at", "2026-11-21T10:10:00+08:00"}});
+  EXPECT_TRUE(skew.ok()) << "four minutes ahead is the clocks differing: " << skew.Describe();
+  auto beyond = with({{"filed_at", "2026-11-21T10:12:00+08:00"}});
+  EXPECT_EQ(paths(beyond), (std::vector<std::string>{"/filed_at"})) << beyond.Describe();
 }
 
 struct LevelCase {

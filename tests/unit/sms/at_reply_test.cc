@@ -85,6 +85,15 @@ TEST(AtReplyTest, SendingAndStorage) {
   auto cmti = ParseCmti("+CMTI: \"SM\",3");
   EXPECT_EQ(cmti->memory, "SM");
   EXPECT_EQ(cmti->index, 3);
+  EXPECT_EQ(ParseCdsi("+CDSI: \"SR\",7")->index, 7);
+  EXPECT_FALSE(ParseCdsi("+CDSI: 7").ok());
+  auto listed = ParseCmglHeader("+CMGL: 2,1,,25");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->index, 2);
+  EXPECT_EQ(listed->stat, 1);
+  EXPECT_EQ(listed->length, 25);
+  EXPECT_FALSE(ParseCmglHeader("+CMGL: 2,\"REC READ\",\"+886912\",,\"26/12/01\"").ok()) << "text mode";
+  EXPECT_FALSE(ParseCmglHeader("+CMGL: \xff,1,,25").ok());
   EXPECT_EQ(*ParseCdsHeader("+CDS: 25"), 25);
   EXPECT_FALSE(ParseCdsHeader("+CDS: 6,214,\"+31628870634\",145").ok()) << "text mode";
 }
@@ -92,6 +101,7 @@ TEST(AtReplyTest, SendingAndStorage) {
 TEST(AtReplyTest, UrcClassificationHuaweiAndQuectelBoot) {
   EXPECT_EQ(ClassifyUrc("+CDS: 25"), UrcKind::kStatusReport);
   EXPECT_EQ(ClassifyUrc("+CMTI: \"ME\",0"), UrcKind::kNewMessage);
+  EXPECT_EQ(ClassifyUrc("+CDSI: \"SR\",1"), UrcKind::kStoredReport);
   EXPECT_EQ(ClassifyUrc("RING"), UrcKind::kRing);
   EXPECT_EQ(ClassifyUrc("RDY"), UrcKind::kBoot);        // Quectel
   EXPECT_EQ(ClassifyUrc("^SYSSTART"), UrcKind::kBoot);  // Cinterion

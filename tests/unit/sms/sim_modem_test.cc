@@ -52,6 +52,28 @@ TEST_F(SimModemTest, SendsValidPduAndReportsLater) {
   EXPECT_EQ(submits[1].mr, 1);
 }
 
+// ds=2: the report is kept in "SR" memory and announced by index; it survives a
+// reboot, is listed, read and deleted like a stored message.
+TEST_F(SimModemTest, StoredReportsAreListedReadAndDeleted) {
+  Say("ATE0\rAT+CNMI=2,1,0,2,0\rAT+CPMS=\"SR\"\r");
+  const std::string pdu = ValidPdu();
+  Say("AT+CMGS=" + std::to_string(pdu.size() / 2 - 1) + "\r");
+  Say(pdu + "\x1A");
+  EXPECT_EQ(Advance(config_.report_delay + milliseconds(1)), "\r\n+CDSI: \"SR\",1\r\n");
+  modem_.Control("reboot 10", now_);
+  Advance(milliseconds(500));
+  Say("ATE0\rAT+CPMS=\"SR\"\r");
+  const std::string list = Say("AT+CMGL=4\r");
+  EXPECT_EQ(list.rfind("\r\n+CMGL: 1,0,,", 0), 0u) << list;
+  EXPECT_NE(list.find("\r\nOK\r\n"), std::string::npos) << list;
+  EXPECT_NE(Say("AT+CMGR=1\r").find("+CMGR: 1,,"), std::string::npos) << "read now";
+  EXPECT_EQ(Say("AT+CMGD=1\r"), "\r\nOK\r\n");
+  EXPECT_EQ(Say("AT+CMGR=1\r"), "\r\n+CMS ERROR: 321\r\n");
+  EXPECT_EQ(Say("AT+CMGL=4\r"), "\r\nOK\r\n");
+  EXPECT_EQ(modem_.Control("report-memory off", now_), "OK");
+  EXPECT_NE(Say("AT+CNMI=2,1,0,2,0\r").find("ERROR"), std::string::npos);
+}
+
 TEST_F(SimModemTest, MalformedPduGets304) {
   Say("ATE0\r");
   Say("AT+CMGS=10\r");
