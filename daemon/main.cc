@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/core/legal_clock.h"
 #include "daemon/core/text.h"
 #include "daemon/channels/phone/phone.h"
 #include "daemon/channels/wiring/wiring.h"
@@ -248,9 +249,11 @@ Result<Inputs> LoadInputs(Config config) {
 // ends what must end before the store's last journal entry.
 class Daemon {
  public:
-  // `clock` is the one the store was opened with.
-  Daemon(Inputs in, supervisor::SupervisedClock& clock, std::unique_ptr<Store> store)
-      : clock_(clock),
+  // `clock` is the one the store was opened with; `base` the one it reads, which
+  // the supervisor may switch to its RTC.
+  Daemon(Inputs in, supervisor::SupervisedClock& base, LegalClock& clock, std::unique_ptr<Store> store)
+      : base_clock_(base),
+        clock_(clock),
         in_(std::move(in)),
         store_(std::move(store), io_),
         hasher_(io_),
@@ -260,6 +263,7 @@ class Daemon {
         phone_(io_, store_, std::chrono::seconds(std::max(1, in_.config.escalation.phone_reminder_seconds /
                                                                  in_.config.time_scale))),
         drills_(io_, store_, clock_, engine_, online_),
+        clock_watch_(io_),
         signals_(io_, SIGINT, SIGTERM) {}
 
   Status Start();
@@ -271,8 +275,10 @@ class Daemon {
   void WireConditions();
   Status StartPowerSources();
   void StartConsole();
+  void WatchClock();
 
-  supervisor::SupervisedClock& clock_;
+  supervisor::SupervisedClock& base_clock_;
+  LegalClock& clock_;
   Inputs in_;
   asio::io_context io_;
   AsyncStore store_;
@@ -289,6 +295,7 @@ class Daemon {
   std::unique_ptr<supervisor::SupervisorService> supervisor_;
   std::unique_ptr<IntakeServer> server_;
   std::unique_ptr<ConsoleServer> console_;
+  asio::steady_timer clock_watch_;
   asio::signal_set signals_;
   uint64_t loop_exceptions_ = 0;
 };
@@ -352,7 +359,7 @@ Status Daemon::StartPowerSources() {
       [this](const std::string& type, const nlohmann::json& payload, std::function<void(Status)> done) {
         store_.Run([type, payload](Store& st) { return st.RecordEvent(type, "", payload); }, std::move(done));
       },
-      &clock_);
+      &base_clock_);
   if (!supervised.ok()) return supervised.status();
   supervisor_ = std::move(*supervised);
   return Status::Ok();
@@ -409,11 +416,30 @@ Status Daemon::Start() {
   if (!server.ok()) return server.status();
   server_ = std::move(*server);
   StartConsole();
+  WatchClock();
   signals_.async_wait([this](const std::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig);
     io_.stop();
   });
   return Status::Ok();
+}
+
+// Journals each step of the wall clock the legal clock absorbed (invariant 6):
+// deadlines and timers carry on by the time they had left, and the auditor
+// sees when the box's clock jumped, by how much, and from which source.
+void Daemon::WatchClock() {
+  clock_.Now();  // a step is noticed on a read; make sure there is one a second
+  for (const ClockStep& step : clock_.TakeSteps()) {
+    spdlog::warn("clock: the {} clock stepped {:+.3f} s (now {}); deadlines keep the time they had left",
+                 step.source, double(step.step.count()) / 1e6, FormatUtcMicros(step.base));
+    store_.RunInBackground("a clock step", [payload = step.ToJson()](Store& st) {
+      return st.RecordEvent("clock.step", "", payload);
+    });
+  }
+  clock_watch_.expires_after(std::chrono::seconds(1));
+  clock_watch_.async_wait([this](const std::error_code& ec) {
+    if (!ec) WatchClock();
+  });
 }
 
 void Daemon::Run() {
@@ -437,6 +463,7 @@ void Daemon::Run() {
 }
 
 void Daemon::Stop() {
+  clock_watch_.cancel();
   console_.reset();
   server_.reset();
   engine_.Stop();
@@ -466,14 +493,17 @@ int Run(const Args& args) {
   if (!in.ok()) return Fatal(in.status());
   if (s = PrepareStateDir(in->config.state_dir); !s.ok()) return Fatal(s);
   if (s = LockStateDir(in->config.state_dir); !s.ok()) return Fatal(s);
-  supervisor::SupervisedClock clock;  // the system's, or the supervisor's RTC when NTP is not synchronised
+  supervisor::SupervisedClock base;  // the system's, or the supervisor's RTC when NTP is not synchronised
+  LegalClock clock(base);            // ... with its steps absorbed and journaled
   auto store = Store::Open(StoreOptionsFor(in->config.state_dir), clock);
   if (!store.ok()) return Fatal(store.status());
   s = (*store)->RecordEvent("daemon.started", "",
                             {{"rules_id", in->rules.id}, {"rules_origin", in->rules.origin},
-                             {"time_scale", in->config.time_scale}, {"pid", getpid()}});
+                             {"time_scale", in->config.time_scale}, {"pid", getpid()},
+                             {"clock_source", std::string(clock.Source())},
+                             {"ntp_synchronized", KernelClockSynchronized()}});
   if (!s.ok()) return Fatal(s);
-  Daemon daemon(std::move(*in), clock, std::move(*store));
+  Daemon daemon(std::move(*in), base, clock, std::move(*store));
   if (s = daemon.Start(); !s.ok()) return Fatal(s);
   daemon.Run();
   daemon.Stop();

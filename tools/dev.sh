@@ -19,7 +19,7 @@ PACKAGES=(
   libcairo2-dev libpango1.0-dev poppler-utils libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema python3-gammu gammu python3-aiosmtpd efax libfiu-dev fiu-utils
-  nut-server iproute2 curl openssl libssl-dev
+  nut-server iproute2 curl openssl libssl-dev libfaketime
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )
 

@@ -48,6 +48,8 @@ class Story {
   bool Start(const std::string& extra_config = "", testing_support::NetnsPair* net = nullptr);
   // fax-line's arguments, for a test to set before Start (an odd identity, say).
   std::vector<std::string> fax_line_args = {"--speed=8"};
+  // Put before lifelined's command line (an `env` that preloads libfaketime, say).
+  std::vector<std::string> daemon_wrapper;
   bool RestartDaemon();  // after Kill
   void KillDaemon(int signal);
   // SIGTERM, as systemd stops it: true when lifelined exits with status 0.

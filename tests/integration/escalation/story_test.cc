@@ -19,6 +19,7 @@
 #include "tests/integration/power/nut_processes.h"
 #include "tests/support/command.h"
 #include "tests/support/report_factory.h"
+#include "tests/support/skip.h"
 
 namespace lifeline::story {
 namespace {
@@ -125,6 +126,52 @@ TEST(StoryTest, KillNineMidEscalationLosesNothingAndRepeatsNothingConfirmed) {
   EXPECT_TRUE(s.Query("SELECT id FROM attempts WHERE ended_at IS NULL AND channel = 'fax'").empty());
   ExpectConfirmedBeforeDeadline(s, id);
 
+  ASSERT_TRUE(s.site().SetFaults(nullptr));
+  ASSERT_TRUE(Story::WaitFor([&] { return s.ReportState(id) == "accepted_late"; }, 60)) << s.Log();
+  ExpectOneLateRecord(s, id);
+  EXPECT_TRUE(s.JournalVerifies());
+}
+
+// The wall clock jumps an hour ahead in the middle of an escalation (NTP
+// correcting the box, an operator's `date -s`), made by libfaketime inside the
+// real lifelined while its monotonic clock runs on. On a 60-second "hour", a
+// lifelined that believed the jump would find every deadline long gone. The
+// step is journaled with its size and source; both recipients are still
+// confirmed before their deadlines, each exactly once; nothing is sent twice.
+TEST(StoryTest, WallClockStepMidEscalationMissesNoDeadline) {
+  const std::string preload = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+  if (!std::filesystem::exists(preload)) LIFELINE_SKIP_OR_FAIL("libfaketime is not installed");
+  Story s("story-clock-step");
+  const std::string offset_file = s.dir() + "/faketime";
+  std::ofstream(offset_file) << "+0\n";
+  s.daemon_wrapper = {"env", "LD_PRELOAD=" + preload, "FAKETIME_TIMESTAMP_FILE=" + offset_file,
+                      "FAKETIME_NO_CACHE=1", "FAKETIME_DONT_FAKE_MONOTONIC=1"};
+  ASSERT_TRUE(s.Start()) << s.Log();
+  ASSERT_TRUE(s.site().SetFaults({{"refuse", true}}));
+  std::string id = s.FileReport(2);
+  ASSERT_FALSE(id.empty()) << s.Log();
+  ASSERT_TRUE(Story::WaitFor([&] { return !s.modem().Submits().empty(); }, 90)) << s.Log();
+  std::ofstream(offset_file) << "+1h\n";  // mid-escalation: the SMS is out, the fax not yet
+
+  ASSERT_TRUE(Story::WaitFor([&] { return BothConfirmed(s, id); }, 150)) << s.Log();
+  ASSERT_TRUE(Story::WaitFor([&] { return s.JournalCount("clock.step") > 0; }, 10)) << s.Log();
+  auto steps = s.Query("SELECT payload FROM journal WHERE type = 'clock.step'");
+  ASSERT_EQ(steps.size(), 1u) << "one step, journaled once";
+  const json step = json::parse(steps[0][0].get<std::string>());
+  EXPECT_NEAR(step["step_seconds"].get<double>(), 3600.0, 5.0) << step.dump();
+  EXPECT_EQ(step["source"], "system");
+  EXPECT_TRUE(step.contains("ntp_synchronized"));
+  ExpectConfirmedBeforeDeadline(s, id);
+  for (const auto& [recipient, state] : s.NotificationStates(id)) EXPECT_EQ(state, "confirmed") << recipient;
+  std::set<int> concat_refs;
+  for (const auto& sub : s.modem().Submits()) {
+    ASSERT_TRUE(sub.decoded_ok);
+    concat_refs.insert(sub.decoded.concat ? sub.decoded.concat->ref : -1);
+  }
+  EXPECT_EQ(concat_refs.size(), 1u) << "the notice went out once";
+
+  std::ofstream(offset_file) << "+0\n";  // and back: a second step, the other way
+  ASSERT_TRUE(Story::WaitFor([&] { return s.JournalCount("clock.step") == 2; }, 10)) << s.Log();
   ASSERT_TRUE(s.site().SetFaults(nullptr));
   ASSERT_TRUE(Story::WaitFor([&] { return s.ReportState(id) == "accepted_late"; }, 60)) << s.Log();
   ExpectOneLateRecord(s, id);
