@@ -483,7 +483,7 @@ int Run(const Args& args) {
     std::cerr << "lifelined: " << config.status().message() << "\n";
     return 2;
   }
-  umask(027);  // state files: owner and group only
+  umask(077);  // state files (the store with its password hashes, keys, evidence): lifeline's only
   Status s = InitLogging(config->log_level, "lifelined");
   if (!s.ok()) {
     std::cerr << "lifelined: " << s.message() << "\n";

@@ -1,14 +1,18 @@
 #include "daemon/config/config.h"
 
-#include "daemon/core/toml_reader.h"
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <tuple>
 #include <sstream>
+#include <tuple>
+
+#include "daemon/core/toml_reader.h"
 
 namespace lifeline {
 namespace embedded {
@@ -301,6 +305,53 @@ Status CheckValues(const Config& c, const TomlTable& t) {
   return CheckFax(c.fax, bad);
 }
 
+// A secret kept in a file of its own: a regular file no one but its owner can
+// read (mode 0600 or 0400), its content up to a newline. Errors name the field
+// and the file, never the secret.
+Result<std::string> ReadSecretFile(const TomlTable& t, const char* key, const std::string& path) {
+  Located at = Locate(t, key);
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return at.table.Error(at.key, "cannot read " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return at.table.Error(at.key, path + " is not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+    return at.table.Error(at.key, path + " can be read by others than its owner (mode " + mode +
+                                      "); make it 0600, owned by lifeline");
+  }
+  if (st.st_size > 1024) return at.table.Error(at.key, path + " is too large for a secret (1 KiB at most)");
+  std::ifstream in(path, std::ios::binary);
+  std::string secret;
+  if (!in || !std::getline(in, secret)) return at.table.Error(at.key, path + " is empty");
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  if (secret.empty()) return at.table.Error(at.key, path + " is empty");
+  return secret;
+}
+
+Status ReadSecrets(const TomlTable& t, Config* c) {
+  c->sms.pin_file = Str(t, "sms.pin_file");
+  c->email.password_file = Str(t, "email.password_file");
+  for (auto [inline_key, file_key, value, file] :
+       {std::tuple{"sms.pin", "sms.pin_file", &c->sms.pin, &c->sms.pin_file},
+        std::tuple{"email.password", "email.password_file", &c->email.password, &c->email.password_file}}) {
+    if (file->empty()) continue;
+    if (!value->empty()) {
+      Located at = Locate(t, inline_key);
+      return at.table.Error(at.key, std::string("given inline and in ") + file_key + "; keep it in the file only");
+    }
+    auto secret = ReadSecretFile(t, file_key, *file);
+    if (!secret.ok()) return secret.status();
+    *value = std::move(*secret);
+  }
+  const std::string& pin = c->sms.pin;
+  const bool digits = std::all_of(pin.begin(), pin.end(), [](unsigned char ch) { return ch >= '0' && ch <= '9'; });
+  if (!pin.empty() && (!digits || pin.size() < 4 || pin.size() > 8)) {
+    Located at = Locate(t, c->sms.pin_file.empty() ? "sms.pin" : "sms.pin_file");
+    return at.table.Error(at.key, "a SIM PIN is 4 to 8 digits");  // the PIN itself is never shown
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::string_view origin_v) {
@@ -332,8 +383,12 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
              Int(t, "power.nut_port"), Int(t, "power.poll_interval_ms")};
   ReadSupervisor(t, &c.supervisor);
   ReadConsole(t, &c.console);
-  c.sms = {Str(t, "sms.device"), Str(t, "sms.pin"), Int(t, "sms.validity_minutes"),
-           Int(t, "sms.max_attempts_per_part"), Int(t, "sms.retry_delay_ms")};
+  c.sms.device = Str(t, "sms.device");
+  c.sms.pin = Str(t, "sms.pin");
+  c.sms.validity_minutes = Int(t, "sms.validity_minutes");
+  c.sms.max_attempts_per_part = Int(t, "sms.max_attempts_per_part");
+  c.sms.retry_delay_ms = Int(t, "sms.retry_delay_ms");
+  LIFELINE_RETURN_IF_ERROR(ReadSecrets(t, &c));
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t));
   return c;
 }
@@ -344,7 +399,19 @@ Result<Config> LoadConfigFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  return LoadConfig(std::string_view(text), path);
+  auto c = LoadConfig(std::string_view(text), path);
+  if (!c.ok()) return c;
+  // An inline secret is only as private as the file that holds it.
+  struct stat st {};
+  const bool others_read = stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0;
+  const char* exposed = !c->sms.pin.empty() && c->sms.pin_file.empty()                ? "sms.pin"
+                        : !c->email.password.empty() && c->email.password_file.empty() ? "email.password"
+                                                                                       : nullptr;
+  if (others_read && exposed) {
+    return InvalidArgument(path + ": " + exposed + ": a secret in a file everyone can read; move it to " +
+                           exposed + "_file (mode 0600) or make " + path + " unreadable to others");
+  }
+  return c;
 }
 
 }  // namespace lifeline

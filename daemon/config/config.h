@@ -32,6 +32,7 @@ struct Config {
 
   struct Sms {
     std::string device, pin;
+    std::string pin_file;  // where `pin` came from, when it came from a file
     int validity_minutes = 1440, max_attempts_per_part = 3, retry_delay_ms = 3000;
   } sms;
 
@@ -71,6 +72,7 @@ struct Config {
 
   struct Email {
     std::string host, security, ca_file, username, password, from, from_name;
+    std::string password_file;  // where `password` came from, when it came from a file
     int port = 587, max_attempts = 3, retry_delay_ms = 10000;
   } email;
 

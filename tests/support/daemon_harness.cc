@@ -80,7 +80,8 @@ HttpReply HttpOverUnix(const std::string& socket_path, const std::string& method
   return reply;
 }
 
-DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> wrapper, std::string extra)
+DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> wrapper, std::string extra,
+                             std::string log_level)
     : state_dir_(std::move(state_dir)), wrapper_(std::move(wrapper)) {
   std::filesystem::create_directories(state_dir_);
   socket_ = state_dir_ + "/lifelined.sock";
@@ -88,7 +89,8 @@ DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> wra
   log_ = state_dir_ + "/daemon.log";
   // The console on a port of the kernel's choosing, so daemons in parallel tests do not collide.
   std::string console = extra.find("[console]") == std::string::npos ? "[console]\nlisten = \"127.0.0.1\"\nport = 0\n" : "";
-  std::ofstream(config_) << "[daemon]\nstate_dir = \"" << state_dir_ << "\"\nlog_level = \"warn\"\n" << console << extra;
+  std::ofstream(config_) << "[daemon]\nstate_dir = \"" << state_dir_ << "\"\nlog_level = \"" << log_level << "\"\n"
+                          << console << extra;
 }
 
 DaemonProcess::~DaemonProcess() {

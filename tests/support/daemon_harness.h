@@ -24,7 +24,8 @@ HttpReply HttpOverUnix(const std::string& socket_path, const std::string& method
 class DaemonProcess {
  public:
   // `state_dir` is created; `extra_config` is appended to the generated config.
-  DaemonProcess(std::string state_dir, std::vector<std::string> wrapper = {}, std::string extra_config = "");
+  DaemonProcess(std::string state_dir, std::vector<std::string> wrapper = {}, std::string extra_config = "",
+                std::string log_level = "warn");
   ~DaemonProcess();
 
   bool Start();           // true once the socket answers /v1/health (10 s at most)

@@ -3,7 +3,8 @@
 (python3-aiosmtpd) on 127.0.0.1, an ephemeral port written to --port-file once
 listening. Each accepted message is stored byte-exact (after dot-unstuffing) as
 msg-N.eml with its envelope in msg-N.json; --rcpt-reply / --data-reply make it
-refuse instead, and --cert/--key add STARTTLS (or implicit TLS with --smtps)."""
+refuse instead, --cert/--key add STARTTLS (or implicit TLS with --smtps), and
+--auth USER:PASSWORD requires AUTH with exactly those credentials."""
 import argparse
 import asyncio
 import json
@@ -11,7 +12,7 @@ import os
 import socket
 import ssl
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Handler:
@@ -33,7 +34,7 @@ class Handler:
         with open(base + '.eml', 'wb') as f:
             f.write(envelope.original_content)
         meta = {'mail_from': envelope.mail_from, 'rcpt_tos': envelope.rcpt_tos,
-                'tls': session.ssl is not None}
+                'tls': session.ssl is not None, 'authenticated': bool(session.authenticated)}
         with open(base + '.json.tmp', 'w') as f:
             json.dump(meta, f)
         os.rename(base + '.json.tmp', base + '.json')
@@ -57,8 +58,18 @@ async def main():
     p.add_argument('--cert')
     p.add_argument('--key')
     p.add_argument('--smtps', action='store_true')
+    p.add_argument('--auth')
     args = p.parse_args()
     ctx = tls_context(args)
+    auth = {}
+    if args.auth:
+        user, password = args.auth.split(':', 1)
+
+        def check(server, session, envelope, mechanism, data):
+            ok = (getattr(data, 'login', None) == user.encode() and
+                  getattr(data, 'password', None) == password.encode())
+            return AuthResult(success=ok)
+        auth = {'authenticator': check, 'auth_required': True, 'auth_require_tls': ctx is not None}
     handler = Handler(args)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(('127.0.0.1', 0))
@@ -66,8 +77,8 @@ async def main():
 
     def factory():
         if args.smtps:
-            return SMTP(handler, hostname='mx.test')
-        return SMTP(handler, hostname='mx.test', tls_context=ctx, require_starttls=ctx is not None)
+            return SMTP(handler, hostname='mx.test', **auth)
+        return SMTP(handler, hostname='mx.test', tls_context=ctx, require_starttls=ctx is not None, **auth)
 
     server = await asyncio.get_running_loop().create_server(
         factory, sock=sock, ssl=ctx if args.smtps else None)

@@ -63,6 +63,7 @@ Status SmtpServerProcess::Spawn(const ServerOptions& o) {
   if (!o.data_reply.empty()) args.insert(args.end(), {"--data-reply", o.data_reply});
   if (o.tls) args.insert(args.end(), {"--cert", cert_, "--key", key_});
   if (o.smtps) args.push_back("--smtps");
+  if (!o.auth.empty()) args.insert(args.end(), {"--auth", o.auth});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

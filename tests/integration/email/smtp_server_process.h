@@ -18,6 +18,7 @@ struct ServerOptions {
   std::string data_reply;  // e.g. "451 4.3.0 Try later"; empty: accept and store
   bool tls = false;        // STARTTLS required (a self-signed cert for 127.0.0.1)
   bool smtps = false;      // implicit TLS instead of STARTTLS (needs tls)
+  std::string auth;        // "user:password": AUTH required with exactly these
 };
 
 struct Received {

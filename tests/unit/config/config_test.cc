@@ -1,6 +1,10 @@
 #include "daemon/config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace lifeline {
 namespace {
@@ -24,6 +28,64 @@ TEST(ConfigTest, FileOverridesOnlyTheKeysItSets) {
   EXPECT_EQ(c->socket_path, "/var/lib/lifeline/lifelined.sock");
   EXPECT_EQ(c->log_level, "debug");
   EXPECT_EQ(c->socket_group, "");
+}
+
+// Secrets (the SIM PIN, the SMTP password) in files only lifeline can read:
+// read from a 0600 file, refused from a file others can read, never shown in
+// an error.
+class SecretsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) / ("secrets-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text, mode_t mode) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    chmod(path.c_str(), mode);
+    return path;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(SecretsTest, ReadFromAFileOnlyTheOwnerCanRead) {
+  const std::string pin = Write("pin", "80514273\n", 0600);
+  const std::string pw = Write("smtp", "Secr3t-smtp-ZX9q\n", 0400);
+  auto c = LoadConfig("[sms]\npin_file = \"" + pin + "\"\n[email]\npassword_file = \"" + pw + "\"\n", "x.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sms.pin, "80514273");
+  EXPECT_EQ(c->email.password, "Secr3t-smtp-ZX9q");
+}
+
+TEST_F(SecretsTest, AFileOthersCanReadIsRefusedWithoutShowingTheSecret) {
+  const std::string pin = Write("pin", "80514273\n", 0644);
+  auto c = LoadConfig("[sms]\npin_file = \"" + pin + "\"\n", "x.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("pin_file"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("0644"), std::string::npos) << c.status().message();
+  EXPECT_EQ(c.status().message().find("80514273"), std::string::npos) << "the PIN in an error";
+
+  const std::string bad_pin = Write("bad", "12ab\n", 0600);
+  c = LoadConfig("[sms]\npin_file = \"" + bad_pin + "\"\n", "x.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("4 to 8 digits"), std::string::npos) << c.status().message();
+  EXPECT_EQ(c.status().message().find("12ab"), std::string::npos);
+
+  const std::string both = Write("both", "1234\n", 0600);
+  c = LoadConfig("[sms]\npin = \"1234\"\npin_file = \"" + both + "\"\n", "x.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("sms.pin"), std::string::npos) << c.status().message();
+}
+
+TEST_F(SecretsTest, AnInlineSecretNeedsAConfigFileOthersCannotRead) {
+  const std::string open_config = Write("open.toml", "[email]\npassword = \"Secr3t-smtp-ZX9q\"\n", 0644);
+  auto c = LoadConfigFile(open_config);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("email.password"), std::string::npos) << c.status().message();
+  EXPECT_EQ(c.status().message().find("Secr3t"), std::string::npos);
+  const std::string closed = Write("closed.toml", "[email]\npassword = \"Secr3t-smtp-ZX9q\"\n", 0640);
+  EXPECT_TRUE(LoadConfigFile(closed).ok()) << "owner and lifeline's group only";
 }
 
 struct BadConfig {
