@@ -70,7 +70,7 @@ bool Story::Start(const std::string& extra_config, testing_support::NetnsPair* n
   fax_ = std::make_unique<testing::FaxLineProcess>(dir_ + "/fax");
   if (!fax_->Start(fax_line_args)) return false;
   std::ofstream(dir_ + "/recipients.toml") << RecipientsToml();
-  std::string config = "[rules]\ntime_scale = 60\n" + site_->DaemonConfig() +
+  std::string config = "[rules]\ntime_scale = " + std::to_string(time_scale) + "\n" + site_->DaemonConfig() +
                        "[escalation]\nrecipients_file = \"" + dir_ + "/recipients.toml\"\ntick_ms = 200\n" +
                        "[sms]\ndevice = \"" + modem_->link() + "\"\nretry_delay_ms = 500\n" +
                        "[fax]\ndevice = \"" + fax_->modem() + "\"\nmax_attempts = 3\nbusy_retry_seconds = 2\n" +

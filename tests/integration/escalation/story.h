@@ -50,6 +50,8 @@ class Story {
   std::vector<std::string> fax_line_args = {"--speed=8"};
   // Put before lifelined's command line (an `env` that preloads libfaketime, say).
   std::vector<std::string> daemon_wrapper;
+  // rules.time_scale: the legal hour lasts 3600 / time_scale seconds.
+  int time_scale = 60;
   bool RestartDaemon();  // after Kill
   void KillDaemon(int signal);
   // SIGTERM, as systemd stops it: true when lifelined exits with status 0.
