@@ -106,7 +106,8 @@ void EventHooks::Dispatch(HookEvent event) {
   runner_.Run(event, [this, name, seq, report, alive = std::weak_ptr<int>(alive_)](const HookOutcome& o) {
     if (alive.expired()) return;
     runs_[{name, o.outcome}]++;
-    (o.outcome == "ok" ? spdlog::info : spdlog::warn)("hook {} for journal entry {}: {}", name, seq, o.outcome);
+    if (o.outcome == "ok") spdlog::info("hook {} for journal entry {}: ok", name, seq);
+    else spdlog::warn("hook {} for journal entry {}: {}", name, seq, o.outcome);
     json p = {{"event", name}, {"seq", seq}, {"program", options_.program}, {"outcome", o.outcome},
               {"elapsed_ms", o.elapsed.count()}, {"output", o.detail}};
     if (o.exit_status >= 0) p["exit_status"] = o.exit_status;

@@ -17,10 +17,10 @@ Result<LineCheck> CheckLine(const std::string& device, std::chrono::seconds time
     auto r = modem.Command(init, milliseconds(3000));
     if (!r.ok() || *r != ModemReply::kOk) return LineCheck{false, std::string("modem does not answer ") + init};
   }
-  modem.Command("ATX4", milliseconds(3000)).IgnoreError();  // some modems detect dial tone without it
+  modem.Command("ATX4", milliseconds(3000)).status().IgnoreError();  // some modems detect dial tone without it
   std::string literal;
   auto dial = modem.Command("ATDT;", std::chrono::duration_cast<milliseconds>(timeout), false, &literal);
-  modem.Command("ATH0", milliseconds(3000)).IgnoreError();
+  modem.Command("ATH0", milliseconds(3000)).status().IgnoreError();
   if (!dial.ok()) return LineCheck{false, "dial tone check: " + dial.status().message()};
   if (*dial == ModemReply::kOk) return LineCheck{true, "dial tone"};
   return LineCheck{false, literal.empty() ? std::string(ModemReplyName(*dial)) : literal};
