@@ -47,6 +47,11 @@ struct HookEvent {
 // the change to battery, a recovery the change back). Pure.
 std::optional<HookEvent> HookEventFor(const JournalEntry& entry, std::optional<bool>* on_battery);
 
+// A program's output as the journal keeps it: bytes that are not UTF-8 (a
+// binary blob, a multi-byte character cut at the kept length) become U+FFFD,
+// so recording the outcome can never fail on what the program wrote. Pure.
+std::string JournalSafeOutput(std::string_view bytes);
+
 struct HookOptions {
   std::string program;             // "" = no hooks
   std::set<std::string> events;    // empty = every event

@@ -74,6 +74,11 @@ Result<pid_t> Spawn(const std::string& program, const std::string& event, Pipe& 
 
 }  // namespace
 
+std::string JournalSafeOutput(std::string_view bytes) {
+  const std::string quoted = nlohmann::json(std::string(bytes)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+
 struct HookRunner::Child {
   Child(asio::io_context& io, int in_fd, int out_fd)
       : stdin_pipe(io, in_fd), output(io), exit_watch(io), timer(io), poll(io) {
@@ -179,7 +184,7 @@ void HookRunner::Launch(const HookEvent& event, std::function<void(const HookOut
     child->exit_watch.close(ignored);
     HookOutcome o;
     o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - child->started);
-    o.detail = child->kept;
+    o.detail = JournalSafeOutput(child->kept);
     if (WIFEXITED(status)) o.exit_status = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
     o.outcome = child->timed_out ? "timeout" : o.exit_status == 0 ? "ok" : "failed";
