@@ -403,6 +403,14 @@ void Daemon::WireConditions() {
     h.site_since = FormatUtcMicros(live_.site_outage ? c.failing_since : clock_.Now());
   };
   online_.on_accepted = [this](const std::string& id, int revision) {
+    // The link monitor reports changes only, and presumes the link up; a
+    // receipt is the first proof of it, so the dashboard and the metrics say
+    // up from here rather than unknown.
+    BoxHealth& h = api_.health();
+    if (h.site_state == "unknown") {
+      h.site_state = "up";
+      h.site_since = FormatUtcMicros(clock_.Now());
+    }
     engine_.OnAccepted(id, revision);
     drills_.OnAccepted(id);
   };

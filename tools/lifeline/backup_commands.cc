@@ -72,6 +72,9 @@ int Backup(const Context& ctx, const std::string& out) {
   auto config = LoadCliConfig(ctx);
   if (!config.ok()) return EnvError(config.status());
   const std::string dir = config->state_dir;
+  // An earlier backup is never replaced: the operator names a new file.
+  struct stat existing{};
+  if (lstat(out.c_str(), &existing) == 0) return EnvError(AlreadyExists("--out " + out + " exists; choose a new file"));
   const std::string copy = out + ".db.tmp";
   unlink(copy.c_str());
   Status s = BackupDatabase(dir + "/lifeline.db", copy);
