@@ -7,7 +7,8 @@
 # others. For each: VmRSS, RssAnon (private), RssFile (shared library pages
 # touched), summed over the daemon's processes, and wakeups a second (context
 # switches of all its threads over the idle window). For lifelined also the
-# time from exec to READY=1 on a NOTIFY_SOCKET, with --reports N stored first.
+# time from exec to READY=1 on a NOTIFY_SOCKET, with --reports N stored first
+# (then also VmRSS after one `lifeline report list` of them all).
 #   footprint [--idle SECONDS] [--reports N]
 import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -142,6 +143,12 @@ def lifelined(work, idle, reports, sms_device=None):
     r = measure("lifelined" + (" (modem-sim)" if sms_device else " (embedded defaults)"), p.pid, idle)
     r["ready_ms"] = round(ready_ms, 1)
     r["stored_reports"] = reports
+    if reports:
+        # The second figure: resident memory after one full listing.
+        cli = [BIN + "/tools/lifeline/lifeline"] + (["--config", config] if config else [])
+        subprocess.run(cli + ["report", "list"], cwd=state, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True)
+        r["rss_after_list_kb"] = sum(status(p_).get("VmRSS", 0) for p_ in tree(p.pid))
     stop(p)
     notify.close()
     return r
@@ -207,6 +214,9 @@ def main():
             continue
         print(f"{r['name']:34} {r['processes']:5} {r['rss_kb']:9} {r['anon_kb']:10} {r['file_kb']:10} "
               f"{r['wakeups_per_s']:9} {r.get('ready_ms', ''):>8}")
+        if r.get("stored_reports"):
+            print(f"{'':34} with {r['stored_reports']} stored (open) reports; VmRSS after `lifeline report list`: "
+                  f"{r['rss_after_list_kb']} kB")
     print(json.dumps(rows))
 
 
