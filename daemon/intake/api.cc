@@ -185,6 +185,9 @@ void IntakeApi::GetReport(const std::string& id, Reply reply) {
 void IntakeApi::ListReports(const http::Request& req, Reply reply) {
   PageQuery q;
   q.cursor = req.Query("after").value_or("");
+  if (q.cursor.size() > 19 || q.cursor.find_first_not_of("0123456789") != std::string::npos) {
+    return reply(Error(400, "bad_after", "after must be the previous page's \"next\" value", "after 須為上一頁的 next 值"));
+  }
   q.open_only = req.Query("state").value_or("") == "open";
   if (auto limit = req.Query("limit")) {
     char* end = nullptr;

@@ -358,6 +358,36 @@ TEST_F(ApplianceTest, BackupWhileReportsAreFiledRestoresIntoAVerifiedState) {
   EXPECT_LE(in_copy.size(), filed.size());
 }
 
+TEST_F(ApplianceTest, ListingsArePagedAndBadPagingIsAFieldError) {
+  daemon_ = NewDaemon("state");
+  ASSERT_TRUE(daemon_->Start()) << daemon_->log();
+  std::set<std::string> filed;
+  for (int i = 0; i < 5; ++i) filed.insert(Submit(*daemon_));
+  std::set<std::string> listed;
+  std::string after;
+  int pages = 0;
+  do {
+    auto r = HttpOverUnix(daemon_->socket_path(), "GET", "/v1/reports?limit=2" + (after.empty() ? "" : "&after=" + after), "");
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_LE(r.body["reports"].size(), 2u);
+    for (const auto& rep : r.body["reports"]) EXPECT_TRUE(listed.insert(rep["id"].get<std::string>()).second) << "listed twice";
+    after = r.body.value("next", "");
+    ++pages;
+  } while (!after.empty() && pages < 10);
+  EXPECT_EQ(listed, filed);
+  EXPECT_EQ(pages, 3);
+  for (const char* bad : {"limit=0", "limit=1001", "limit=ten", "after=not-a-cursor", "after=-4"}) {
+    auto r = HttpOverUnix(daemon_->socket_path(), "GET", std::string("/v1/reports?") + bad, "");
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body.dump();
+  }
+  auto cli = Cli("state", "report list --limit 3");
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("3 report(s)"), std::string::npos) << cli.output;
+  cli = Cli("state", "report list");
+  EXPECT_NE(cli.output.find("5 report(s)"), std::string::npos) << cli.output;
+  EXPECT_EQ(HttpOverUnix(daemon_->socket_path(), "GET", "/v1/health", "").status, 200);
+}
+
 TEST_F(ApplianceTest, RestoreRefusesWhatIsNotABackup) {
   auto target = NewDaemon("restored");
   const std::string junk = dir_ + "/junk";
