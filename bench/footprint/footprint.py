@@ -8,8 +8,9 @@
 # touched), summed over the daemon's processes, and wakeups a second (context
 # switches of all its threads over the idle window). For lifelined also the
 # time from exec to READY=1 on a NOTIFY_SOCKET, with --reports N stored first
-# (then also VmRSS after one `lifeline report list` of them all).
-#   footprint [--idle SECONDS] [--reports N]
+# (then also VmRSS after one `lifeline report list` of them all); they are
+# aware of just now unless --overdue, when the engine escalates them all.
+#   footprint [--idle SECONDS] [--reports N [--overdue]]
 import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 BIN = "@CMAKE_BINARY_DIR@"
@@ -102,7 +103,7 @@ def http_unix(path, method, target, body=b""):
     return int(data.split(b" ", 2)[1])
 
 
-def lifelined(work, idle, reports, sms_device=None):
+def lifelined(work, idle, reports, sms_device=None, overdue=False):
     state = os.path.join(work, "state-" + ("modem" if sms_device else "defaults"))
     os.makedirs(state)
     config = None
@@ -133,7 +134,11 @@ def lifelined(work, idle, reports, sms_device=None):
     if reports:
         sample = json.load(open(os.path.join("@LIFELINE_SOURCE_DIR@", "config", "sample-report.json")))
         sock = os.path.join(state, "lifelined.sock") if config else os.path.join(state, "lifeline-state", "lifelined.sock")
-        import uuid
+        import uuid, datetime
+        if not overdue:
+            # Aware of just now: open, their deadlines ahead, nothing escalated while measured.
+            now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).isoformat(timespec="seconds")
+            sample["aware_at"] = sample["filed_at"] = sample["discovered_at"] = now
         for _ in range(reports):
             sample["id"] = str(uuid.uuid4())
             if http_unix(sock, "POST", "/v1/reports", json.dumps(sample).encode()) != 201:
@@ -192,11 +197,13 @@ def main():
     a = argparse.ArgumentParser()
     a.add_argument("--idle", type=float, default=10)
     a.add_argument("--reports", type=int, default=0)
+    a.add_argument("--overdue", action="store_true",
+                   help="file the reports with the sample's old awareness: every one escalates while measured")
     args = a.parse_args()
     work = tempfile.mkdtemp(prefix="footprint-")
     rows, sims = [], []
     try:
-        rows.append(lifelined(work, args.idle, args.reports))
+        rows.append(lifelined(work, args.idle, args.reports, overdue=args.overdue))
         for tag, fn in (("lifelined", lambda d: lifelined(work, args.idle, 0, d)), ("smsd", lambda d: smsd(work, args.idle, d)),
                         ("gammu", lambda d: gammu_smsd(work, args.idle, d))):
             sim, link = modem(work, tag)
