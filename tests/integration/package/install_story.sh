@@ -12,9 +12,15 @@
 set -eu
 B=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (mount namespace, overlay, chroot)"; exit 77; fi
-for tool in unshare cpack dpkg-deb curl; do
-  command -v "$tool" >/dev/null || { echo "SKIP: no $tool"; exit 77; }
+# A skip, or a failure where every test must run (tests/support/skip.h).
+skip() {
+  echo "SKIP: $*"
+  if [ -n "${LIFELINE_REQUIRE_ALL_TESTS:-}" ]; then exit 1; fi
+  exit 77
+}
+if [ "$(id -u)" != 0 ]; then skip "needs root (mount namespace, overlay, chroot)"; fi
+for tool in unshare cpack dpkg-deb curl setpriv; do
+  command -v "$tool" >/dev/null || skip "no $tool"
 done
 W=$(mktemp -d /tmp/install-story.XXXXXX)
 trap 'rm -rf "$W"' EXIT
@@ -23,7 +29,7 @@ cpack -G DEB --config "$B/CPackConfig.cmake" -R 0.1.1 -B "$W/v2" >"$W/cpack2.log
 cp "$W"/v1/lifeline_*.deb "$W/old.deb"
 cp "$W"/v2/lifeline_*.deb "$W/new.deb"
 cp "$HERE/install_story_inside.sh" "$W/inside.sh"
-if ! unshare -m --propagation private true 2>/dev/null; then echo "SKIP: no mount namespace here"; exit 77; fi
+unshare -m --propagation private true 2>/dev/null || skip "no mount namespace here"
 unshare -m --propagation private sh -eu -c '
   W=$1
   mkdir -p "$W/ovl"
