@@ -273,6 +273,38 @@ TEST_F(ApplianceTest, MetricsShowAnOutageByValue) {
   EXPECT_EQ(Sample(text, "lifeline_reports{state=\"queued\",drill=\"false\"}"), 0);
 }
 
+TEST_F(ApplianceTest, WithTheConsoleMetricsAreOnItsPortForATokenOnly) {
+  // The harness enables the console on a port of the kernel's choosing when the config names none.
+  daemon_ = std::make_unique<DaemonProcess>(dir_ + "/state", std::vector<std::string>{},
+                                            sim_->DaemonConfig() + "[metrics]\nloopback_port = " + std::to_string(port_) +
+                                                "\n[watch]\nenabled = false\n");
+  ASSERT_TRUE(daemon_->Start()) << daemon_->log();
+  std::string url;
+  ASSERT_TRUE(WaitFor([&] {
+    url = ReadAll(daemon_->state_dir() + "/console.url");
+    return !url.empty();
+  })) << daemon_->log();
+  url = url.substr(0, url.find('\n')) + "metrics";
+  auto token = HttpOverUnix(daemon_->socket_path(), "POST", "/v1/tokens", R"({"name":"prometheus","role":"auditor"})");
+  ASSERT_EQ(token.status, 201) << token.body.dump();
+  const std::string secret = token.body.value("token", "");
+  const std::string out = dir_ + "/metrics.txt";
+  auto anonymous = RunCommand("curl -sk -o /dev/null -w '%{http_code}' --max-time 10 " + url);
+  EXPECT_EQ(anonymous.output, "401");
+  auto wrong = RunCommand("curl -sk -o /dev/null -w '%{http_code}' --max-time 10 -H 'Authorization: Bearer nope' " + url);
+  EXPECT_NE(wrong.output, "200");
+  auto scraped = RunCommand("curl -sk -o " + out + " -w '%{http_code}' --max-time 10 -H 'Authorization: Bearer " + secret +
+                            "' " + url);
+  ASSERT_EQ(scraped.output, "200") << daemon_->log();
+  EXPECT_GE(Sample(ReadAll(out), "lifeline_journal_entries"), 1);
+  // With the console up, no plain-HTTP listener on loopback.
+  EXPECT_NE(Scrape(port_, dir_ + "/none.txt").output.substr(0, 3), "200");
+  if (RunCommand("command -v promtool >/dev/null").exit_code == 0) {
+    auto check = RunCommand("promtool check metrics < " + out + " 2>&1");
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+  }
+}
+
 TEST_F(ApplianceTest, HookHearsTheAcceptedReportAndItsOutcomeIsJournaled) {
   const std::string log = dir_ + "/hook.log";
   const std::string hook = Script("hook.sh", "{ echo \"$1\"; cat; } >> " + log + "\n");
