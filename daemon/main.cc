@@ -3,9 +3,9 @@
 // Bad configuration is fatal (exit 2, systemd restarts after it is fixed);
 // runtime failures are handled inside the modules.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <asio.hpp>
@@ -19,6 +19,7 @@
 
 #include "daemon/core/legal_clock.h"
 #include "daemon/core/text.h"
+#include "daemon/channels/fax/fax.h"
 #include "daemon/channels/phone/phone.h"
 #include "daemon/channels/wiring/wiring.h"
 #include "daemon/config/config.h"
@@ -26,14 +27,18 @@
 #include "daemon/core/log.h"
 #include "daemon/drill/drill.h"
 #include "daemon/escalation/engine.h"
+#include "daemon/hooks/hooks.h"
 #include "daemon/intake/intake.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/online/online.h"
 #include "daemon/power/power.h"
 #include "daemon/site/site.h"
 #include "daemon/rules/rules.h"
+#include "daemon/service/service.h"
 #include "daemon/store/store.h"
 #include "daemon/supervisor/wiring.h"
+#include "daemon/watch/watch.h"
 
 namespace lifeline {
 namespace {
@@ -41,6 +46,7 @@ namespace {
 struct Args {
   std::optional<std::string> config_file;
   std::optional<std::string> check_config;
+  bool prepare_state = false;  // the package's maintainer scripts: key and migrations, then exit
   bool help = false;
 };
 
@@ -51,6 +57,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
     bool has_value = i + 1 < argc;
     if (arg == "--config" && has_value) a.config_file = argv[++i];
     else if (arg == "--check-config" && has_value) a.check_config = argv[++i];
+    else if (arg == "--prepare-state") a.prepare_state = true;
     else if (arg == "--help" || arg == "-h") a.help = true;
     else return InvalidArgument("unknown or incomplete argument '" + arg + "' (see --help)");
   }
@@ -60,6 +67,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
 constexpr const char* kUsage =
     "usage: lifelined [--config FILE]\n"
     "       lifelined --check-config FILE\n"
+    "       lifelined [--config FILE] --prepare-state   (create the journal key, migrate the store, exit)\n"
     "Without --config, the compiled-in configuration is used and state goes to ./lifeline-state.\n";
 
 Result<Config> LoadEffectiveConfig(const std::optional<std::string>& file) {
@@ -138,8 +146,13 @@ Status PrepareStateDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return IoError("cannot create state directory " + dir + ": " + ec.message());
-  // The journal key and the database live here: owner and group only.
-  if (chmod(dir.c_str(), 0750) != 0) return IoError("cannot set permissions on " + dir);
+  // The journal key and the database live here: owner and group at most
+  // (group for a socket inside it); a directory made tighter (the package's
+  // 0700) stays so.
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return IoError("cannot stat " + dir);
+  mode_t mode = (st.st_mode & 0770) | 0700;
+  if ((st.st_mode & 07777) != mode && chmod(dir.c_str(), mode) != 0) return IoError("cannot set permissions on " + dir);
   return Status::Ok();
 }
 
@@ -215,6 +228,56 @@ Result<std::unique_ptr<NutPowerSource>> StartPower(asio::io_context& io, const C
   return source;
 }
 
+WatchOptions WatchOptionsFrom(const Config& config) {
+  WatchOptions o;
+  o.interval = std::chrono::seconds(config.watch.interval_seconds);
+  o.retry_while_failing = std::min(o.interval, std::chrono::seconds(60));
+  o.alert_after = std::chrono::seconds(config.watch.alert_after_seconds);
+  o.temporary_contact = config.watch.temporary_contact;
+  o.agency = config.agency_name;
+  return o;
+}
+
+HookOptions HookOptionsFrom(const Config& config) {
+  HookOptions o;
+  o.program = config.hooks.program;
+  o.events.insert(config.hooks.events.begin(), config.hooks.events.end());
+  o.timeout = std::chrono::seconds(config.hooks.timeout_seconds);
+  o.max_running = static_cast<size_t>(config.hooks.max_running);
+  return o;
+}
+
+// What the metrics read of the daemon's live state: the dashboard's view of
+// the box, the engine's nearest deadline, the hooks' runs.
+LiveState LiveStateOf(const BoxHealth& h, const Config& config, const EscalationEngine& engine,
+                      const EventHooks& hooks, const AsyncStore& store, const ContactWatch& watch) {
+  LiveState l;
+  l.site_state = h.site_state;
+  l.site_reason = h.site_reason;
+  const nlohmann::json& p = h.power;
+  l.power_known = p.value("known", false);
+  l.on_battery = p.value("on_battery", false);
+  l.low_battery = p.value("low_battery", false);
+  if (p.contains("runtime_seconds") && p["runtime_seconds"].is_number()) l.battery_runtime_seconds = p["runtime_seconds"].get<double>();
+  if (p.contains("charge_percent") && p["charge_percent"].is_number()) l.battery_charge_percent = p["charge_percent"].get<double>();
+  if (!config.sms.device.empty()) {
+    auto sms = h.channels.find("sms");
+    const nlohmann::json m = sms == h.channels.end() ? nlohmann::json::object() : sms->second;
+    l.modem = LiveState::Modem{m.value("ready", false), m.value("registered", false), std::nullopt};
+    if (m.contains("signal_dbm") && m["signal_dbm"].is_number()) l.modem->signal_dbm = m["signal_dbm"].get<int>();
+  }
+  l.nearest_deadline = engine.NearestOpenDeadline();
+  l.hook_runs = hooks.runs();
+  l.store_background_failures = store.background_failures();
+  const WallTime now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  for (const ContactStatus& c : watch.Status()) {
+    std::optional<double> down;
+    if (c.failing_since) down = std::chrono::duration<double>(now - *c.failing_since).count();
+    l.contacts.push_back({c.channel, c.up, down, c.alerted});
+  }
+  return l;
+}
+
 int Fatal(const Status& s) {
   spdlog::critical("{}", s.ToString());
   return 2;
@@ -227,6 +290,7 @@ struct Inputs {
   Directory recipients;
   Templates templates;
   std::map<std::string, std::string> recipient_names;  // key -> name, real and drill, for the dashboard
+  std::vector<InternalContact> internal;               // told when a contact channel stays down
 };
 
 Result<Inputs> LoadInputs(Config config) {
@@ -240,7 +304,12 @@ Result<Inputs> LoadInputs(Config config) {
   for (const auto* set : {&recipients->recipients, &recipients->drill_recipients}) {
     for (const Recipient& r : *set) names[r.key] = r.name;
   }
-  return Inputs{std::move(config), std::move(*rules), std::move(*recipients), std::move(*templates), std::move(names)};
+  std::vector<InternalContact> internal;
+  for (const Recipient& r : recipients->recipients) {
+    if (r.role == "internal") internal.push_back({r.key, r.name, r.channels});
+  }
+  return Inputs{std::move(config),     std::move(*rules), std::move(*recipients), std::move(*templates),
+                std::move(names), std::move(internal)};
 }
 
 // The running daemon: every module is a member, declared in dependency order,
@@ -256,6 +325,7 @@ class Daemon {
         clock_(clock),
         in_(std::move(in)),
         store_(std::move(store), io_),
+        hooks_(io_, store_, clock_, HookOptionsFrom(in_.config)),
         hasher_(io_),
         api_(store_, in_.rules, clock_),
         online_(io_, store_, {std::chrono::seconds(in_.config.site.replay_interval_seconds), 8}),
@@ -263,7 +333,10 @@ class Daemon {
         phone_(io_, store_, std::chrono::seconds(std::max(1, in_.config.escalation.phone_reminder_seconds /
                                                                  in_.config.time_scale))),
         drills_(io_, store_, clock_, engine_, online_),
+        watch_(io_, store_, clock_, WatchOptionsFrom(in_.config)),
+        metrics_(store_, clock_, [this] { return LiveStateOf(api_.health(), in_.config, engine_, hooks_, store_, watch_); }),
         clock_watch_(io_),
+        service_(io_, NotifyEnvironmentFromProcess()),
         signals_(io_, SIGINT, SIGTERM) {}
 
   Status Start();
@@ -276,12 +349,15 @@ class Daemon {
   Status StartPowerSources();
   void StartConsole();
   void WatchClock();
+  void StartMetrics();
+  void StartWatch();
 
   supervisor::SupervisedClock& base_clock_;
   LegalClock& clock_;
   Inputs in_;
   asio::io_context io_;
   AsyncStore store_;
+  EventHooks hooks_;  // the site's program on journal events; the missed-deadline watch
   HashWorker hasher_;
   IntakeApi api_;
   OnlinePath online_;
@@ -289,6 +365,8 @@ class Daemon {
   PhoneRunner phone_;
   ChannelRunners runners_;
   DrillDesk drills_;
+  ContactWatch watch_;  // the agency's own contact channels (seed 001 肆.五)
+  DaemonMetrics metrics_;
   Conditions live_;  // what the engine knows of the world: the site's link and the mains
   OnlineParts online_parts_;
   std::unique_ptr<NutPowerSource> nut_;
@@ -296,6 +374,8 @@ class Daemon {
   std::unique_ptr<IntakeServer> server_;
   std::unique_ptr<ConsoleServer> console_;
   asio::steady_timer clock_watch_;
+  std::unique_ptr<MetricsServer> metrics_server_;  // loopback, when the console is disabled
+  ServiceNotifier service_;  // systemd: READY, WATCHDOG from this loop, STOPPING
   asio::signal_set signals_;
   uint64_t loop_exceptions_ = 0;
 };
@@ -306,6 +386,7 @@ Status Daemon::StartChannels() {
   LIFELINE_RETURN_IF_ERROR(lifeline::StartChannels(
       io_, clock_, in_.config, store_, runners_, [this](const std::string& kind, const nlohmann::json& e) {
         spdlog::info("{} channel: {}", kind, DumpJson(e));
+        api_.health().channels[kind] = e;
         store_.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
           return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
         });
@@ -331,6 +412,14 @@ void Daemon::WireConditions() {
     h.site_since = FormatUtcMicros(live_.site_outage ? c.failing_since : clock_.Now());
   };
   online_.on_accepted = [this](const std::string& id, int revision) {
+    // The link monitor reports changes only, and presumes the link up; a
+    // receipt is the first proof of it, so the dashboard and the metrics say
+    // up from here rather than unknown.
+    BoxHealth& h = api_.health();
+    if (h.site_state == "unknown") {
+      h.site_state = "up";
+      h.site_since = FormatUtcMicros(clock_.Now());
+    }
     engine_.OnAccepted(id, revision);
     drills_.OnAccepted(id);
   };
@@ -363,6 +452,78 @@ Status Daemon::StartPowerSources() {
   if (!supervised.ok()) return supervised.status();
   supervisor_ = std::move(*supervised);
   return Status::Ok();
+}
+
+// Metrics on the console's port (its router asks for a token) or, without a
+// console, on loopback; either failure is loud but not fatal.
+void Daemon::StartMetrics() {
+  api_.on_metrics = [this](http::Reply reply) {
+    metrics_.Render([reply](Result<std::string> text) {
+      if (!text.ok()) return reply(ResponseFromStatus(text.status()));
+      http::Response r;
+      r.headers.Add("content-type", kMetricsContentType);
+      r.body = std::move(*text);
+      reply(std::move(r));
+    });
+  };
+  store_.SetCommitObserver([latency = metrics_.commit_latency(), follow = hooks_.CommitObserver()](
+                               Store& st, std::chrono::microseconds commit) {
+    latency->Observe(commit);
+    follow(st);
+  });
+  if (in_.config.console.enabled || in_.config.metrics.loopback_port == 0) return;
+  auto server = MetricsServer::Listen(io_, "127.0.0.1", static_cast<uint16_t>(in_.config.metrics.loopback_port), metrics_);
+  if (!server.ok()) return spdlog::critical("metrics not served: {}", server.status().ToString());
+  metrics_server_ = std::move(*server);
+  spdlog::info("metrics: http://127.0.0.1:{}/metrics", metrics_server_->port());
+}
+
+// Each configured contact channel gets its check; the alerts go to the
+// dashboard's banner and, by message, to the internal recipients.
+void Daemon::StartWatch() {
+  const Config& c = in_.config;
+  if (!c.watch.enabled) return;
+  if (!c.sms.device.empty()) {
+    watch_.Add("sms", [this](std::function<void(bool, std::string)> done) {
+      auto it = api_.health().channels.find("sms");
+      if (it == api_.health().channels.end()) return done(false, "the modem has not reported its state");
+      const nlohmann::json& m = it->second;
+      if (m.value("ready", false)) return done(true, "registered");
+      done(false, m.value("problem", "").empty() ? "not registered" : m.value("problem", ""));
+    });
+  }
+  if (!c.fax.device.empty()) {
+    watch_.AddBlocking("fax", [device = c.fax.device]() -> std::pair<bool, std::string> {
+      auto line = fax::CheckLine(device, std::chrono::seconds(20));
+      if (!line.ok()) return {false, line.status().message()};
+      return {line->dial_tone, line->detail};
+    });
+  }
+  if (!c.site.base_url.empty()) {
+    watch_.Add("site", [this](std::function<void(bool, std::string)> done) {
+      const BoxHealth& h = api_.health();
+      done(h.site_state != "outage", h.site_state == "outage" ? "outage: " + h.site_reason : h.site_state);
+    });
+  }
+  if (!c.email.host.empty()) {
+    watch_.Add("email", SmtpGreetingCheck(io_, c.email.host, static_cast<uint16_t>(c.email.port),
+                                          c.email.security == "smtps", std::chrono::seconds(15)));
+  }
+  std::map<std::string, ChannelRunner*> messengers;
+  for (const auto& [kind, runner] : runners_.all) messengers[kind] = runner;
+  watch_.SetMessengers(std::move(messengers), in_.internal);
+  watch_.on_change = [this] {
+    nlohmann::json alerts = nlohmann::json::array();
+    for (const ContactStatus& s : watch_.Status()) {
+      if (!s.alerted) continue;
+      alerts.push_back({{"channel", s.channel}, {"detail", s.detail},
+                        {"failing_since", s.failing_since ? FormatUtcMicros(*s.failing_since) : ""},
+                        {"temporary_contact", in_.config.watch.temporary_contact},
+                        {"message", ContactAlertText(in_.config.agency_name, s, in_.config.watch.temporary_contact, false)}});
+    }
+    api_.health().contact_alerts = alerts;
+  };
+  watch_.Start();
 }
 
 // The console's failure to start is loud but not fatal: the box's duty (the
@@ -404,6 +565,9 @@ void Daemon::StartConsole() {
 Status Daemon::Start() {
   api_.SetRecipientNames(in_.recipient_names);
   api_.SetClockSkew(std::chrono::seconds(in_.config.clock_skew_seconds));
+  if (in_.config.site.base_url.empty()) api_.health().site_state = "not_configured";
+  StartMetrics();
+  hooks_.Start();
   LIFELINE_RETURN_IF_ERROR(StartChannels());
   WireConditions();
   auto online = StartOnline(io_, clock_, in_.config, online_);
@@ -412,6 +576,7 @@ Status Daemon::Start() {
   LIFELINE_RETURN_IF_ERROR(StartPowerSources());
   drills_.Start();
   engine_.Start();
+  StartWatch();
   auto server = IntakeServer::Listen(io_, in_.config.socket_path, in_.config.socket_group, api_);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);
@@ -419,6 +584,7 @@ Status Daemon::Start() {
   WatchClock();
   signals_.async_wait([this](const std::error_code&, int sig) {
     spdlog::info("signal {}: stopping", sig);
+    service_.Stopping();
     io_.stop();
   });
   return Status::Ok();
@@ -445,7 +611,7 @@ void Daemon::WatchClock() {
 void Daemon::Run() {
   spdlog::info("ready: rule set {} ({}), state in {}, socket {}", in_.rules.id, in_.rules.origin,
                in_.config.state_dir, in_.config.socket_path);
-  sd_notify(0, "READY=1");
+  service_.Ready("serving: rule set " + in_.rules.id + ", socket " + in_.config.socket_path);
   // No exception ends the loop: a handler that throws is logged, counted and
   // journaled, and the loop goes on with the rest of its work.
   for (;;) {
@@ -464,6 +630,8 @@ void Daemon::Run() {
 
 void Daemon::Stop() {
   clock_watch_.cancel();
+  watch_.Stop();
+  metrics_server_.reset();
   console_.reset();
   server_.reset();
   engine_.Stop();
@@ -473,7 +641,19 @@ void Daemon::Stop() {
   if (supervisor_) supervisor_->Stop();
   store_.RunInBackground("the daemon's stop",
                          [](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); });
+  store_.SetCommitObserver(nullptr);
   spdlog::info("stopped");
+}
+
+// --prepare-state (the package's postinst): the store is open, so the journal
+// key exists and every migration has run. Nothing secret is printed.
+int PreparedState(Store& store, const std::string& dir) {
+  auto version = store.SchemaVersion();
+  if (!version.ok()) return Fatal(version.status());
+  Status s = store.RecordEvent("state.prepared", "", {{"schema_version", *version}, {"pid", getpid()}});
+  if (!s.ok()) return Fatal(s);
+  std::cout << "lifelined: state in " << dir << " ready (store schema " << *version << ")\n";
+  return 0;
 }
 
 // Fatal errors before the loop runs exit with 2 (bad configuration or state).
@@ -484,7 +664,10 @@ int Run(const Args& args) {
     return 2;
   }
   umask(077);  // state files (the store with its password hashes, keys, evidence): lifeline's only
+  // A hook program that exits without reading its stdin must not end the daemon.
+  signal(SIGPIPE, SIG_IGN);
   Status s = InitLogging(config->log_level, "lifelined");
+  if (s.ok() && !config->log_dir.empty()) s = AddDailyLogFile(config->log_dir, "lifelined", config->log_retention_days);
   if (!s.ok()) {
     std::cerr << "lifelined: " << s.message() << "\n";
     return 2;
@@ -497,6 +680,7 @@ int Run(const Args& args) {
   LegalClock clock(base);            // ... with its steps absorbed and journaled
   auto store = Store::Open(StoreOptionsFor(in->config.state_dir), clock);
   if (!store.ok()) return Fatal(store.status());
+  if (args.prepare_state) return PreparedState(**store, in->config.state_dir);
   s = (*store)->RecordEvent("daemon.started", "",
                             {{"rules_id", in->rules.id}, {"rules_origin", in->rules.origin},
                              {"time_scale", in->config.time_scale}, {"pid", getpid()},

@@ -267,6 +267,47 @@ Status CheckSupervisor(const Config& c, const std::function<Status(const char*, 
   return Status::Ok();
 }
 
+void ReadAppliance(const TomlTable& t, Config* c) {
+  c->log_dir = Str(t, "daemon.log_dir");
+  c->log_retention_days = Int(t, "daemon.log_retention_days");
+  c->metrics.loopback_port = Int(t, "metrics.loopback_port");
+  c->hooks.program = Str(t, "hooks.program");
+  c->hooks.events = StrList(t, "hooks.events");
+  c->hooks.timeout_seconds = Int(t, "hooks.timeout_seconds");
+  c->hooks.max_running = Int(t, "hooks.max_running");
+  c->watch.enabled = Bool(t, "watch.enabled");
+  c->watch.interval_seconds = Int(t, "watch.interval_seconds");
+  c->watch.alert_after_seconds = Int(t, "watch.alert_after_seconds");
+  c->watch.temporary_contact = Str(t, "watch.temporary_contact");
+}
+
+// The hook events lifelined knows (daemon/hooks/hooks.h, kHookEvents).
+constexpr const char* kKnownHookEvents[] = {
+    "report_accepted", "fallback_started", "recipient_confirmed", "recipient_missed_deadline",
+    "late_submission_accepted", "outage", "recovery", "contact_channel_down", "contact_channel_restored"};
+
+Status CheckAppliance(const Config& c, const std::function<Status(const char*, const std::string&)>& bad) {
+  if (c.log_retention_days < 183 || c.log_retention_days > 3660) {
+    return bad("daemon.log_retention_days", "must be 183-3660 days (seed 001 keeps logs at least 6 months)");
+  }
+  if (!c.log_dir.empty() && c.log_dir[0] != '/') return bad("daemon.log_dir", "must be an absolute path or \"\"");
+  if (c.metrics.loopback_port < 0 || c.metrics.loopback_port > 65535) return bad("metrics.loopback_port", "must be 0-65535");
+  if (!c.hooks.program.empty() && c.hooks.program[0] != '/') return bad("hooks.program", "must be an absolute path or \"\"");
+  for (const auto& e : c.hooks.events) {
+    if (std::find_if(std::begin(kKnownHookEvents), std::end(kKnownHookEvents),
+                     [&](const char* k) { return e == k; }) == std::end(kKnownHookEvents)) {
+      return bad("hooks.events", "'" + e + "' is not an event (see the comment in config/lifeline.toml)");
+    }
+  }
+  if (c.hooks.timeout_seconds < 1 || c.hooks.timeout_seconds > 3600) return bad("hooks.timeout_seconds", "must be 1-3600");
+  if (c.hooks.max_running < 1 || c.hooks.max_running > 32) return bad("hooks.max_running", "must be 1-32");
+  if (c.watch.interval_seconds < 1 || c.watch.interval_seconds > 86400) return bad("watch.interval_seconds", "must be 1-86400");
+  if (c.watch.alert_after_seconds < 1 || c.watch.alert_after_seconds > 7 * 86400) {
+    return bad("watch.alert_after_seconds", "must be 1-604800");
+  }
+  return Status::Ok();
+}
+
 Status CheckValues(const Config& c, const TomlTable& t) {
   // The error names the file and line the value came from: the override or the defaults.
   auto bad = [&](const char* key, const std::string& why) {
@@ -302,6 +343,7 @@ Status CheckValues(const Config& c, const TomlTable& t) {
   }
   if (c.sms.retry_delay_ms < 0 || c.sms.retry_delay_ms > 600000) return bad("sms.retry_delay_ms", "must be 0-600000");
   LIFELINE_RETURN_IF_ERROR(CheckEscalationAndEmail(c, bad));
+  LIFELINE_RETURN_IF_ERROR(CheckAppliance(c, bad));
   return CheckFax(c.fax, bad);
 }
 
@@ -389,6 +431,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.sms.max_attempts_per_part = Int(t, "sms.max_attempts_per_part");
   c.sms.retry_delay_ms = Int(t, "sms.retry_delay_ms");
   LIFELINE_RETURN_IF_ERROR(ReadSecrets(t, &c));
+  ReadAppliance(t, &c);
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t));
   return c;
 }

@@ -18,6 +18,8 @@ struct Config {
   std::string socket_group;
   std::string log_level;
   int clock_skew_seconds = 300;  // stated times later than now + this are refused
+  std::string log_dir;          // "" = standard error only
+  int log_retention_days = 190;
   std::string rules_file;  // "" = compiled-in rule set
   int time_scale = 1;      // divides rule durations and escalation timings (demo, tests)
   std::string agency_name, agency_phone, agency_fax, agency_email;
@@ -75,6 +77,22 @@ struct Config {
     std::string password_file;  // where `password` came from, when it came from a file
     int port = 587, max_attempts = 3, retry_delay_ms = 10000;
   } email;
+
+  struct Metrics {
+    int loopback_port = 9469;  // with the console disabled; 0 = none
+  } metrics;
+
+  struct Hooks {
+    std::string program;
+    std::vector<std::string> events;  // empty = all
+    int timeout_seconds = 30, max_running = 4;
+  } hooks;
+
+  struct Watch {
+    bool enabled = true;
+    int interval_seconds = 900, alert_after_seconds = 3600;
+    std::string temporary_contact;
+  } watch;
 
   struct Monitor {
     int outage_after_failures = 3, outage_min_span_seconds = 60, recovered_after_successes = 2;

@@ -105,6 +105,17 @@ void ConsoleServer::Router::Handle(http::Request& req, const std::string& addres
     return reply(ErrorResponse(405, "method_not_allowed", "GET, POST or DELETE", "不支援此方法"));
   }
   if (path.rfind("/v1/", 0) == 0) return Api(req, address, std::move(reply));
+  // The metrics are for the agency's monitoring, which scrapes from another
+  // host: a bearer token of any role, never a session, and never anonymous
+  // (they tell anyone on the network when the agency is in an incident).
+  if (path == "/metrics" && req.method == "GET") {
+    const std::string auth = req.headers.GetOr("authorization", "");
+    if (auth.rfind("Bearer ", 0) == 0) return WithToken(req, auth.substr(7), std::move(reply));
+    http::Response r = ErrorResponse(401, "token_required", "send Authorization: Bearer TOKEN (lifeline token add ...)",
+                                     "請以 API 權杖存取");
+    r.headers.Add("www-authenticate", "Bearer realm=\"lifeline\"");
+    return reply(r);
+  }
   if (req.method == "GET" && IsPage(p)) return Page(req, std::move(reply));
   reply(ErrorResponse(404, "not_found", "no such page: " + path, "無此頁面"));
 }

@@ -60,12 +60,27 @@ ReportFacts FactsOf(const json& doc) {
 
 }  // namespace
 
+// One deadline of a report's schedule as the engine keeps it: the instant,
+// and the rule's words shared by every report with the same rule.
+struct EscalationEngine::DeadlineText {
+  std::string key, title, title_en, source;
+};
+struct EscalationEngine::TrackedDeadline {
+  std::shared_ptr<const DeadlineText> text;
+  WallTime at{};
+};
+
+// What the engine keeps of each report it tracks, and no more: with thousands
+// of reports open, memory must not grow with their documents and schedules.
+// `rev` keeps the revision's identity and state (its document and schedule
+// are dropped once read; a job loads the document when it is built).
 struct EscalationEngine::Tracked {
   StoredRevision rev;
+  std::vector<TrackedDeadline> deadlines;
   ReportFacts facts;
   WallTime escalate_at{}, notify_by{}, fallback_by{}, affected_by{};
   WallTime received_at{};
-  std::vector<RequiredNotice> notices;
+  std::shared_ptr<const std::vector<RequiredNotice>> notices;  // shared by reports of the same kind
   PlanState plan;
   std::set<std::string> reminders;  // "key/kind" already given
   // Before this, Remind has nothing to give: every tick would otherwise read
@@ -73,7 +88,7 @@ struct EscalationEngine::Tracked {
   WallTime next_reminder{};
   bool accepted = false;
   bool busy = false;  // a store job for this report is in flight
-  StepContext Context() const { return {&notices, fallback_by, affected_by, facts.offset()}; }
+  StepContext Context() const { return {notices.get(), fallback_by, affected_by, facts.offset()}; }
 };
 
 EscalationEngine::EscalationEngine(asio::io_context& io, AsyncStore& store, const Clock& clock, Directory directory,
@@ -112,8 +127,12 @@ void EscalationEngine::Emit(const Tracked& t, const std::string& text) {
   if (on_event) on_event({t.rev.id, t.rev.drill, text});
 }
 
-// Everything the plan needs from the store, read once at start-up.
-void EscalationEngine::Load() {
+// Everything the plan needs from the store, read at start-up a page at a
+// time (the documents stay in the store: only the facts the plan uses are
+// read), so the peak stays one page above what the engine keeps.
+void EscalationEngine::Load() { LoadPage(""); }
+
+void EscalationEngine::LoadPage(const std::string& cursor) {
   struct Loaded {
     StoredRevision rev;
     std::vector<NotificationRow> notifications;
@@ -122,11 +141,13 @@ void EscalationEngine::Load() {
     json fallback;
   };
   auto loaded = std::make_shared<std::vector<Loaded>>();
+  auto next = std::make_shared<std::string>();
   store_.Run(
-      [loaded](Store& st) -> Status {
-        auto latest = st.ListLatest();
-        if (!latest.ok()) return latest.status();
-        for (auto& r : *latest) {
+      [loaded, next, cursor](Store& st) -> Status {
+        auto page = st.ListLatestPage({cursor, 200, RevisionContent::kPlanFacts, false});
+        if (!page.ok()) return page.status();
+        *next = page->next;
+        for (auto& r : page->revisions) {
           Loaded l{std::move(r), {}, {}, {}, nullptr};
           auto n = st.Notifications(l.rev.id);
           auto a = st.Attempts(l.rev.id);
@@ -144,14 +165,22 @@ void EscalationEngine::Load() {
         }
         return Status::Ok();
       },
-      [this, loaded, alive = std::weak_ptr<int>(alive_)](Status s) {
+      [this, loaded, next, alive = std::weak_ptr<int>(alive_)](Status s) {
         if (alive.expired() || !started_) return;
         if (!s.ok()) spdlog::error("escalation: cannot load the plans from the store: {}", s.ToString());
-        for (const auto& l : *loaded) Track(l.rev, l.notifications, l.attempts, l.reminders, l.fallback);
-        // Resume what was under way when the daemon stopped, under the same attempt ids.
-        for (auto& [id, t] : reports_) {
-          for (auto [attempt, where] : t->plan.open_attempts) StartRunner(*t, where.first, where.second, attempt);
+        for (auto& l : *loaded) {
+          const std::string id = l.rev.id;
+          if (reports_.count(id)) continue;  // stored while loading: OnStored has it, newer
+          Track(std::move(l.rev), l.notifications, l.attempts, l.reminders, l.fallback);
+          // Resume what was under way when the daemon stopped, under the same attempt ids.
+          auto t = reports_.find(id);
+          if (t == reports_.end()) continue;
+          for (auto [attempt, where] : t->second->plan.open_attempts) {
+            StartRunner(*t->second, where.first, where.second, attempt);
+          }
         }
+        loaded->clear();
+        if (s.ok() && !next->empty()) return LoadPage(*next);
         Tick();
       });
 }
@@ -242,6 +271,25 @@ Status RecordOutcome(Store& st, int64_t attempt_id, bool confirmed, const Outcom
                                    {{"attempt", attempt_id}, {"summary", summary}});
 }
 
+std::shared_ptr<const EscalationEngine::DeadlineText> EscalationEngine::SharedDeadlineText(DeadlineText text) {
+  std::string key = text.key + '\x1f' + text.title + '\x1f' + text.title_en + '\x1f' + text.source;
+  auto& shared = deadline_texts_[key];
+  if (!shared) shared = std::make_shared<const DeadlineText>(std::move(text));
+  return shared;
+}
+
+// RequiredNotices depends on the report only through these, so reports of
+// the same kind share one list.
+std::shared_ptr<const std::vector<RequiredNotice>> EscalationEngine::SharedNotices(int level, bool affects_others,
+                                                                                   bool drill) {
+  auto& shared = notices_[{level, affects_others, drill}];
+  if (!shared) {
+    shared = std::make_shared<const std::vector<RequiredNotice>>(
+        RequiredNotices(directory_, options_.policy, level, affects_others, drill, level >= 3));
+  }
+  return shared;
+}
+
 void EscalationEngine::Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
                              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
                              const json& fallback) {
@@ -253,22 +301,30 @@ void EscalationEngine::Track(StoredRevision revision, const std::vector<Notifica
   t->facts = FactsOf(r.document);
   for (const auto& d : r.schedule.value("deadlines", json::array())) {
     WallTime at = ParseUtc(d.value("at", ""), WallTime{});
-    std::string key = d.value("key", "");
+    auto text = SharedDeadlineText({d.value("key", ""), d.value("title", ""), d.value("title_en", ""),
+                                    d.value("source", "")});
+    const std::string& key = text->key;
     if (key == "escalate_at") t->escalate_at = at;
     if (key == "notify_by") t->notify_by = at;
     if (key == "fallback_notify_by") t->fallback_by = at;
     if (key == "affected_agency_notify_by") t->affected_by = at;
+    t->deadlines.push_back({std::move(text), at});
   }
   if (t->fallback_by == WallTime{}) t->fallback_by = t->notify_by;
   for (const auto& key : reminders) t->reminders.insert(key);
-  t->notices = RequiredNotices(directory_, options_.policy, r.level, t->facts.affects_others, r.drill, r.level >= 3);
-  t->plan = RestorePlan(t->notices, r, notifications, attempts, fallback, clock_.Now());
+  t->notices = SharedNotices(r.level, t->facts.affects_others, r.drill);
+  t->plan = RestorePlan(*t->notices, r, notifications, attempts, fallback, clock_.Now());
   bool reminders_left = false;
-  for (const auto& d : r.schedule.value("deadlines", json::array())) {
-    std::string key = d.value("key", "");
-    if (!IsHourDeadline(key) && !t->reminders.count(key + "/due")) reminders_left = true;
+  for (const auto& d : t->deadlines) {
+    if (!IsHourDeadline(d.text->key) && !t->reminders.count(d.text->key + "/due")) reminders_left = true;
   }
   if (t->accepted && !reminders_left && t->plan.open_attempts.empty()) return;
+  t->rev.document = nullptr;  // loaded again when a job needs it (StartRunner)
+  t->rev.schedule = nullptr;
+  t->rev.idempotency_key.clear();
+  t->rev.idempotency_key.shrink_to_fit();
+  t->rev.document_sha256.clear();
+  t->rev.document_sha256.shrink_to_fit();
   reports_[r.id] = std::move(t);
 }
 
@@ -309,7 +365,7 @@ void EscalationEngine::OnStored(StoredRevision revision) {
   auto t = reports_.find(id);
   if (t != reports_.end()) {
     Emit(*t->second, "revision " + std::to_string(revision_number) + " (level " + std::to_string(level) +
-                         ") is in the plan: " + std::to_string(t->second->notices.size()) +
+                         ") is in the plan: " + std::to_string(t->second->notices->size()) +
                          " recipients if the site cannot take it");
     Examine(*t->second);
   }
@@ -342,6 +398,21 @@ Conditions EscalationEngine::ConditionsFor(const Tracked& t) const {
   return conditions_;
 }
 
+std::optional<WallTime> EscalationEngine::NearestOpenDeadline() const {
+  std::optional<WallTime> nearest;
+  for (const auto& [id, t] : reports_) {
+    if (t->accepted || t->rev.drill) continue;
+    const auto& recipients = t->plan.progress.recipients;
+    bool escalated = t->plan.progress.escalated;
+    if (escalated && std::all_of(recipients.begin(), recipients.end(), [](const auto& r) { return r.Confirmed(); })) {
+      continue;  // every recipient confirmed: the hour's duty is met
+    }
+    WallTime at = escalated ? t->fallback_by : t->notify_by;
+    if (!nearest || at < *nearest) nearest = at;
+  }
+  return nearest;
+}
+
 void EscalationEngine::Tick() {
   if (!started_) return;
   for (auto& [id, t] : reports_) Examine(*t);
@@ -357,10 +428,10 @@ void EscalationEngine::Remind(Tracked& t) {
   if (now < t.next_reminder) return;
   int offset = t.facts.offset();
   WallTime next = WallTime::max();
-  for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
-    std::string key = d.value("key", "");
+  for (const auto& d : t.deadlines) {
+    const std::string& key = d.text->key;
     if (IsHourDeadline(key)) continue;
-    WallTime at = ParseUtc(d.value("at", ""), WallTime{});
+    WallTime at = d.at;
     std::string kind;
     if (now >= at) kind = "due";
     else if (now >= at - options_.reminder_ahead) kind = "ahead";
@@ -370,10 +441,11 @@ void EscalationEngine::Remind(Tracked& t) {
     }
     if (kind.empty() || t.reminders.count(key + "/" + kind)) continue;
     t.reminders.insert(key + "/" + kind);
-    json payload = {{"title", d.value("title", "")}, {"title_en", d.value("title_en", "")},
-                    {"source", d.value("source", "")}, {"at", Stamp(at, offset)}};
-    std::string id = t.rev.id, text = (kind == "due" ? "due now: " : "coming up: ") + d.value("title_en", key) +
-                                      " by " + Stamp(at, offset) + " (" + d.value("source", "") + ")";
+    json payload = {{"title", d.text->title}, {"title_en", d.text->title_en}, {"source", d.text->source},
+                    {"at", Stamp(at, offset)}};
+    std::string id = t.rev.id, text = (kind == "due" ? "due now: " : "coming up: ") +
+                                      (d.text->title_en.empty() ? key : d.text->title_en) + " by " +
+                                      Stamp(at, offset) + " (" + d.text->source + ")";
     int revision = t.rev.revision;
     store_.RunInBackground("the reminder " + key + "/" + kind + " of report " + id,
                            [id, revision, key, kind, payload](Store& st) {
@@ -391,7 +463,7 @@ void EscalationEngine::Examine(Tracked& t) {
   WallTime now = clock_.Now();
   Conditions c = ConditionsFor(t);
   EscalationTiming timing = t.plan.frozen ? *t.plan.frozen
-                                          : WhenToEscalate(t.escalate_at, t.notify_by, c, t.notices, options_.policy, now);
+                                          : WhenToEscalate(t.escalate_at, t.notify_by, c, *t.notices, options_.policy, now);
   // Filed late with the site apparently up: the designated method gets its chance first.
   if (!t.plan.frozen && timing.late && !c.site_outage && now < t.received_at + options_.late_site_grace) return;
   auto actions = Decide(t.plan.progress, timing, t.fallback_by, options_.policy, now);
@@ -474,16 +546,15 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
   job.revision = t.rev.revision;
   job.drill = t.rev.drill;
   job.recipient_key = rp.key;
-  for (const auto& n : t.notices) {
+  for (const auto& n : *t.notices) {
     if (n.recipient->key == rp.key) job.recipient_name = n.recipient->name;
   }
   job.address = rp.channels[ci].channel;
-  job.report = t.rev.document;
   job.reason_zh = t.plan.fallback.value("reason_zh", "");
   int offset = t.facts.offset();
   job.due_at = Stamp(t.fallback_by, offset);
-  for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
-    if (d.value("key", "") == "fallback_notify_by") job.rule_label = d.value("title", "");
+  for (const auto& d : t.deadlines) {
+    if (d.text->key == "fallback_notify_by") job.rule_label = d.text->title;
   }
   auto values = TemplateValues(t);
   auto render = [&](const char* kind, const char* lang) {
@@ -515,8 +586,36 @@ void EscalationEngine::StartRunner(Tracked& t, size_t ri, size_t ci, int64_t att
     });
     return;
   }
+  // The document is read from the store for the job (the fax renders the
+  // form from it); the attempt may have been cancelled meanwhile.
+  auto loaded = std::make_shared<NoticeJob>(std::move(job));
+  store_.Run(
+      [loaded](Store& st) -> Status {
+        auto revisions = st.GetReport(loaded->report_id);
+        if (!revisions.ok()) return revisions.status();
+        for (auto& r : *revisions) {
+          if (r.revision == loaded->revision) loaded->report = std::move(r.document);
+        }
+        return Status::Ok();
+      },
+      [this, loaded, runner, alive = std::weak_ptr<int>(alive_)](Status s) {
+        if (alive.expired() || !started_) return;
+        auto it = reports_.find(loaded->report_id);
+        if (it == reports_.end() || it->second->rev.revision != loaded->revision ||
+            !it->second->plan.open_attempts.count(loaded->attempt_id)) {
+          return;  // cancelled or superseded while the document was read
+        }
+        if (!s.ok()) spdlog::error("escalation: report {}: document not read for attempt {}: {}", loaded->report_id,
+                                   loaded->attempt_id, s.ToString());
+        HandToRunner(*runner, *loaded);
+      });
+}
+
+void EscalationEngine::HandToRunner(ChannelRunner& runner, const NoticeJob& job) {
+  const std::string id = job.report_id;
+  const int64_t attempt_id = job.attempt_id;
   auto weak = std::weak_ptr<int>(alive_);
-  runner->Start(
+  runner.Start(
       job,
       [this, id, attempt_id, weak](const std::string& summary, const json& evidence) {
         if (weak.expired()) return;

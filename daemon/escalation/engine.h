@@ -17,8 +17,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "daemon/core/clock.h"
 #include "daemon/channels/runner/channel_runner.h"
@@ -70,10 +72,21 @@ class EscalationEngine {
 
   std::function<void(const EngineEvent&)> on_event;
 
+  // For the metrics: the nearest hour deadline among real (not drill) reports
+  // the site has not accepted: notify_by, or fallback_notify_by once fallen
+  // back while a recipient is unconfirmed. nullopt when none is open.
+  std::optional<WallTime> NearestOpenDeadline() const;
+
  private:
   struct Tracked;
+  struct DeadlineText;
+  struct TrackedDeadline;
   void Tick();
   void Load();
+  void LoadPage(const std::string& cursor);
+  std::shared_ptr<const DeadlineText> SharedDeadlineText(DeadlineText text);
+  std::shared_ptr<const std::vector<RequiredNotice>> SharedNotices(int level, bool affects_others, bool drill);
+  void HandToRunner(ChannelRunner& runner, const NoticeJob& job);
   void Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
              const nlohmann::json& fallback);
@@ -100,6 +113,8 @@ class EscalationEngine {
   Conditions conditions_;
   std::map<std::string, WallTime> drill_outage_until_;
   std::map<std::string, std::unique_ptr<Tracked>> reports_;  // by report id: the latest revision
+  std::map<std::string, std::shared_ptr<const DeadlineText>> deadline_texts_;  // the rules' words, once each
+  std::map<std::tuple<int, bool, bool>, std::shared_ptr<const std::vector<RequiredNotice>>> notices_;
   asio::steady_timer timer_;
   bool started_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -16,6 +16,7 @@
 #include "daemon/core/time_format.h"
 #include "daemon/evidence/device_key.h"
 #include "daemon/evidence/manifest.h"
+#include "daemon/evidence/ustar.h"  // the archive format, also used by backups
 
 namespace lifeline::evidence {
 

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <memory>
 
 #include "daemon/core/log.h"
@@ -95,8 +96,9 @@ void IntakeApi::Handle(const http::Request& req, const Principal& who, Reply rep
     return reply(Json(200, {{"status", "ok"}, {"rules_id", rules_.id}}));
   }
   if (p == std::vector<std::string>{"v1", "dashboard"} && req.method == "GET") return Dashboard(reply);
+  if (p == std::vector<std::string>{"metrics"} && req.method == "GET" && on_metrics) return on_metrics(reply);
   if (reports && p.size() == 2 && req.method == "POST") return FileReport(req.body, "", who, reply);
-  if (reports && p.size() == 2 && req.method == "GET") return ListReports(reply);
+  if (reports && p.size() == 2 && req.method == "GET") return ListReports(req, reply);
   if (reports && p.size() == 3 && req.method == "GET") return GetReport(p[2], reply);
   if (reports && p.size() == 4 && p[3] == "revisions" && req.method == "POST") {
     return FileReport(req.body, p[2], who, reply);
@@ -177,19 +179,38 @@ void IntakeApi::GetReport(const std::string& id, Reply reply) {
       });
 }
 
-void IntakeApi::ListReports(Reply reply) {
-  auto latest = std::make_shared<std::vector<StoredRevision>>();
+// A page at a time (?limit=1-1000, default 100; ?after=the previous page's
+// "next"; ?state=open for what the site has not accepted), so neither the
+// daemon nor a client holds the whole store for a listing.
+void IntakeApi::ListReports(const http::Request& req, Reply reply) {
+  PageQuery q;
+  q.cursor = req.Query("after").value_or("");
+  if (q.cursor.size() > 19 || q.cursor.find_first_not_of("0123456789") != std::string::npos) {
+    return reply(Error(400, "bad_after", "after must be the previous page's \"next\" value", "after 須為上一頁的 next 值"));
+  }
+  q.open_only = req.Query("state").value_or("") == "open";
+  if (auto limit = req.Query("limit")) {
+    char* end = nullptr;
+    long n = std::strtol(limit->c_str(), &end, 10);
+    if (limit->empty() || *end != '\0' || n < 1 || n > static_cast<long>(kMaxPageSize)) {
+      return reply(Error(400, "bad_limit", "limit must be 1-" + std::to_string(kMaxPageSize), "每頁筆數須為 1 至 1000"));
+    }
+    q.limit = static_cast<size_t>(n);
+  }
+  auto page = std::make_shared<RevisionPage>();
   store_.Run(
-      [latest](Store& s) {
-        auto r = s.ListLatest();
-        if (r.ok()) *latest = std::move(*r);
+      [q, page](Store& s) {
+        auto r = s.ListLatestPage(q);
+        if (r.ok()) *page = std::move(*r);
         return r.status();
       },
-      [latest, reply](Status s) {
+      [page, reply](Status s) {
         if (!s.ok()) return reply(FromStatus(s));
         json list = json::array();
-        for (const auto& r : *latest) list.push_back(RevisionToJson(r, false));
-        reply(Json(200, {{"reports", list}}));
+        for (const auto& r : page->revisions) list.push_back(RevisionToJson(r, false));
+        json body = {{"reports", std::move(list)}};
+        if (!page->next.empty()) body["next"] = page->next;
+        reply(Json(200, body));
       });
 }
 

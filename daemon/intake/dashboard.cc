@@ -80,7 +80,8 @@ void IntakeApi::Dashboard(Reply reply) {
         for (const auto& r : *reports) list.push_back(ReportToJson(r, recipient_names_));
         json box = {{"site", {{"state", health_.site_state}, {"reason", health_.site_reason}, {"since", health_.site_since}}},
                     {"power", health_.power},
-                    {"channels", channels}};
+                    {"channels", channels},
+                    {"contact_alerts", health_.contact_alerts}};
         reply(JsonResponse(200, {{"now", FormatUtcMicros(now)},
                                  {"outage", health_.site_state == "outage"},
                                  {"box", box},

@@ -35,6 +35,9 @@ struct BoxHealth {
   std::string site_since;              // RFC 3339: when the current state began
   nlohmann::json power = nlohmann::json::object();     // {known, on_battery, runtime_seconds, ...}
   std::map<std::string, nlohmann::json> channels;     // "sms" -> modem health, "fax" -> {...}
+  // The agency's own contact channels down longer than allowed, each
+  // {channel, detail, failing_since, temporary_contact, message}: the banner.
+  nlohmann::json contact_alerts = nlohmann::json::array();
 };
 
 class IntakeApi {
@@ -50,6 +53,8 @@ class IntakeApi {
 
   // Called on the io thread for each revision stored for the first time (after its commit).
   std::function<void(StoredRevision)> on_stored;
+  // GET /metrics (Prometheus' text format) for any principal; 404 while unset.
+  std::function<void(Reply)> on_metrics;
 
   // The dashboard's view of the box (GET /v1/dashboard), updated by the wiring.
   BoxHealth& health() { return health_; }
@@ -68,7 +73,7 @@ class IntakeApi {
   void GetReport(const std::string& id, Reply reply);
   // 403 for a role that may not make this request; OK otherwise.
   static Status Authorize(const Principal& who, const http::Request& request, const std::vector<std::string>& path);
-  void ListReports(Reply reply);
+  void ListReports(const http::Request& request, Reply reply);
 
   void Dashboard(Reply reply);
 

@@ -135,17 +135,29 @@ class OnlinePath::Snapshot final : public PendingSubmissions {
   OnlinePath& path_;
 };
 
+namespace {
+
+// Revisions a drain lists and sends at once: the replay holds a batch, not
+// the whole backlog, so memory stays flat however long the outage was.
+constexpr size_t kDrainBatch = 256;
+
+}  // namespace
+
 void OnlinePath::Drain() {
   if (!client_) return;
   if (replayer_ && replayer_->draining()) {
     drain_again_ = true;  // one drain at a time; go again when this one ends
     return;
   }
+  DrainFrom({});
+}
+
+void OnlinePath::DrainFrom(UnacknowledgedAfter after) {
   auto pending = std::make_shared<std::vector<StoredRevision>>();
   auto evidence = std::make_shared<std::vector<std::optional<FallbackEvidence>>>();
   store_.Run(
-      [pending, evidence](Store& st) {
-        auto r = st.ListUnacknowledged();
+      [pending, evidence, after](Store& st) {
+        auto r = st.ListUnacknowledged(after, kDrainBatch);
         if (!r.ok()) return r.status();
         *pending = std::move(*r);
         for (const auto& rev : *pending) {
@@ -158,6 +170,16 @@ void OnlinePath::Drain() {
       [this, pending, evidence, alive = std::weak_ptr<int>(alive_)](Status s) {
         if (alive.expired()) return;
         if (!s.ok()) return spdlog::warn("cannot list unacknowledged reports: {}", s.ToString());
+        next_batch_.reset();
+        if (pending->size() == kDrainBatch) {
+          const StoredRevision& last = pending->back();
+          auto aware = ParseRfc3339(last.aware_at);
+          if (aware.ok()) {
+            next_batch_ = UnacknowledgedAfter{
+                std::chrono::duration_cast<std::chrono::microseconds>(aware->instant.time_since_epoch()).count(),
+                last.id, last.revision};
+          }
+        }
         std::vector<Submission> subs;
         for (size_t i = 0; i < pending->size(); ++i) {
           const auto& r = (*pending)[i];
@@ -169,7 +191,9 @@ void OnlinePath::Drain() {
           auto sub = SubmissionFor(r, (*evidence)[i]);
           if (sub.ok() && !in_flight_.count(sub->idempotency_key)) subs.push_back(std::move(*sub));
         }
-        if (!subs.empty()) StartReplay(std::move(subs));
+        pending->clear();
+        if (!subs.empty()) return StartReplay(std::move(subs));
+        if (next_batch_) DrainFrom(*std::exchange(next_batch_, std::nullopt));
       });
 }
 
@@ -196,6 +220,13 @@ void OnlinePath::StartReplay(std::vector<Submission> pending) {
                  }
                  spdlog::info("replay: {} listed, {} acknowledged, {} failed, {} not started", summary.listed,
                               summary.acknowledged, summary.failed, summary.not_started);
+                 // The next batch of this drain while the link holds; else the next drain starts over.
+                 auto next = std::exchange(next_batch_, std::nullopt);
+                 if (next && link_ == LinkState::kUp) {
+                   return asio::post(io_, [this, alive, after = *next] {
+                     if (!alive.expired() && client_) DrainFrom(after);
+                   });
+                 }
                  if (std::exchange(drain_again_, false)) asio::post(io_, [this, alive] { if (!alive.expired()) Drain(); });
                });
              });

@@ -59,6 +59,7 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   void OnLinkChange(const LinkChange& change) override;
 
  private:
+  void DrainFrom(UnacknowledgedAfter after);
   void Send(Submission s);
   void Acknowledge(const Submission& s, const SiteReceipt& receipt);
   void ScheduleReplay();
@@ -75,6 +76,7 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   std::unique_ptr<Snapshot> snapshot_;
   std::unique_ptr<Replayer> replayer_;
   bool drain_again_ = false;
+  std::optional<UnacknowledgedAfter> next_batch_;  // where the drain in progress goes on
 
   // Idempotency key -> report id of what is being sent, so a drain does not
   // send it twice and attempts are journaled under their report.

@@ -48,9 +48,15 @@ void AsyncStore::RunInBackground(std::string what, Job job) {
   });
 }
 
+void AsyncStore::SetCommitObserver(CommitObserver observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observer_ = observer ? std::make_shared<const CommitObserver>(std::move(observer)) : nullptr;
+}
+
 void AsyncStore::WorkerLoop() {
   for (;;) {
     std::vector<Pending> batch;
+    std::shared_ptr<const CommitObserver> observer;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -60,12 +66,13 @@ void AsyncStore::WorkerLoop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      observer = observer_;
     }
-    RunBatch(batch);
+    RunBatch(batch, observer.get());
   }
 }
 
-void AsyncStore::RunBatch(std::vector<Pending>& batch) {
+void AsyncStore::RunBatch(std::vector<Pending>& batch, const CommitObserver* observer) {
   std::vector<Status> results(batch.size());
   Status begun = store_->Begin();
   if (!begun.ok()) {
@@ -78,12 +85,17 @@ void AsyncStore::RunBatch(std::vector<Pending>& batch) {
       else store_->RollbackSavepoint();
       results[i] = s;
     }
+    const auto commit_start = std::chrono::steady_clock::now();
     Status committed = store_->Commit();
+    const auto commit_time =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - commit_start);
     // A job that succeeded inside a batch whose commit failed did not succeed.
     if (!committed.ok()) {
       for (auto& r : results) {
         if (r.ok()) r = committed;
       }
+    } else if (observer) {
+      (*observer)(*store_, commit_time);
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -3,6 +3,9 @@
 
 #include <mbedtls/md.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "daemon/store/compact_schedule.h"
 #include "daemon/store/migrations.h"
 
@@ -35,11 +38,32 @@ StoredRevision ReadRevision(const sql::Stmt& st) {
   return r;
 }
 
+// What a listing reads in the document's place (RevisionContent): the
+// document, nothing, or the few facts the escalation plan needs, picked out
+// by SQLite so no whole document is parsed for them.
+const char* DocumentColumn(RevisionContent content) {
+  switch (content) {
+    case RevisionContent::kNoDocument:
+      return "'null'";
+    case RevisionContent::kPlanFacts:
+      return "json_object('agency', json_object('name', json_extract(document, '$.agency.name')),"
+             " 'category', json_extract(document, '$.category'),"
+             " 'reporter', json_object('phone', json_extract(document, '$.reporter.phone')),"
+             " 'aware_at', json_extract(document, '$.aware_at'),"
+             " 'affects_others', json_object('affected', CASE WHEN json_extract(document,"
+             " '$.affects_others.affected') = 1 THEN json('true') ELSE json('false') END))";
+    case RevisionContent::kWhole:
+      break;
+  }
+  return "document";
+}
+
 // Columns 13 and 14 are empty for a schedule stored whole (before schema version 4).
-std::string RevisionColumns(bool compact_schedules) {
+std::string RevisionColumns(bool compact_schedules, RevisionContent content = RevisionContent::kWhole) {
   return std::string(
              "report_id, revision, level, drill, state, aware_at, received_at, idempotency_key,"
-             " document_sha256, COALESCE(site_receipt, ''), rules_id, schedule, document, ") +
+             " document_sha256, COALESCE(site_receipt, ''), rules_id, schedule, ") +
+         DocumentColumn(content) + ", " +
          (compact_schedules ? "COALESCE((SELECT s.shape FROM schedule_shapes s WHERE s.sha256 = schedule_shape), ''),"
                               " COALESCE(schedule_times, '')"
                             : "'', ''");
@@ -287,6 +311,40 @@ Result<std::vector<StoredRevision>> Store::ListLatest() {
                         nullptr);
 }
 
+// Pages by rowid, the order of receipt: a range of the table's own b-tree,
+// so a page costs its rows and not a scan and sort of every report (there is
+// no index by awareness; see migration 4). A report appears once, at the row
+// of its latest revision.
+Result<RevisionPage> Store::ListLatestPage(const PageQuery& q) {
+  int64_t after = 0;
+  if (!q.cursor.empty()) {
+    char* end = nullptr;
+    after = std::strtoll(q.cursor.c_str(), &end, 10);
+    if (*end != '\0' || after < 0) return InvalidArgument("not a page cursor: '" + q.cursor + "'");
+  }
+  const size_t limit = std::clamp<size_t>(q.limit, 1, kMaxPageSize);
+  auto st = db_->Prepare("SELECT " + RevisionColumns(compact_schedules_, q.content) +
+                         ", rowid FROM reports r WHERE rowid > ?1 AND revision = (SELECT MAX(revision) FROM reports"
+                         " WHERE report_id = r.report_id)" +
+                         (q.open_only ? " AND state IN ('queued','fallback')" : "") + " ORDER BY rowid LIMIT " +
+                         std::to_string(limit + 1));
+  if (!st.ok()) return st.status();
+  st->Bind(1, after);
+  RevisionPage page;
+  int64_t last = after;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return page;
+    if (page.revisions.size() == limit) {
+      page.next = std::to_string(last);
+      return page;
+    }
+    page.revisions.push_back(ReadRevision(*st));
+    last = st->Int(15);
+  }
+}
+
 Result<std::vector<StoredRevision>> Store::OpenReports(WallTime since, size_t limit) {
   const int64_t since_us = std::chrono::duration_cast<std::chrono::microseconds>(since.time_since_epoch()).count();
   return QueryRevisions(*db_, compact_schedules_,
@@ -300,6 +358,21 @@ Result<std::vector<StoredRevision>> Store::OpenReports(WallTime since, size_t li
 Result<std::vector<StoredRevision>> Store::ListUnacknowledged() {
   return QueryRevisions(*db_, compact_schedules_, "FROM reports WHERE site_receipt IS NULL ORDER BY aware_at_us, report_id, revision",
                         nullptr);
+}
+
+Result<std::vector<StoredRevision>> Store::ListUnacknowledged(const UnacknowledgedAfter& after, size_t limit) {
+  auto st = db_->Prepare("SELECT " + RevisionColumns(compact_schedules_) +
+                         " FROM reports WHERE site_receipt IS NULL AND (aware_at_us, report_id, revision) > (?1, ?2, ?3)"
+                         " ORDER BY aware_at_us, report_id, revision LIMIT " + std::to_string(limit));
+  if (!st.ok()) return st.status();
+  st->Bind(1, after.aware_at_us).Bind(2, after.report_id).Bind(3, after.revision);
+  std::vector<StoredRevision> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadRevision(*st));
+  }
 }
 
 Status Store::RecordEvent(std::string_view type, std::string_view report_id,

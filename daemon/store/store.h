@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -72,6 +74,32 @@ struct StoredRevision {
   std::string rules_id;
   nlohmann::json schedule;  // the deadlines as computed at receipt
   nlohmann::json document;
+};
+
+// What a listing reads of each revision in the document's place: the whole
+// document, nothing (null), or only the facts the escalation plan needs
+// ({agency: {name}, category, reporter: {phone}, aware_at, affects_others: {affected}}).
+enum class RevisionContent { kWhole, kNoDocument, kPlanFacts };
+
+inline constexpr size_t kMaxPageSize = 1000;
+
+struct PageQuery {
+  std::string cursor;  // "" = the first page, else the previous page's `next`
+  size_t limit = 100;  // 1 to kMaxPageSize
+  RevisionContent content = RevisionContent::kNoDocument;
+  bool open_only = false;  // only what the site has not accepted (queued, fallback)
+};
+
+// Where a batch of ListUnacknowledged ends: the last revision it listed.
+struct UnacknowledgedAfter {
+  int64_t aware_at_us = INT64_MIN;
+  std::string report_id;
+  int revision = 0;
+};
+
+struct RevisionPage {
+  std::vector<StoredRevision> revisions;
+  std::string next;  // "" when this was the last page
 };
 
 struct SubmitResult {
@@ -165,6 +193,16 @@ struct TokenRow {
   bool disabled = false;
 };
 
+// What the store holds, counted for the metrics (store_counts.cc).
+struct StoreCounts {
+  std::map<std::pair<std::string, bool>, int64_t> reports;              // (state, drill) of the latest revisions
+  std::map<std::string, int64_t> notifications;                         // by state
+  std::map<std::pair<std::string, std::string>, int64_t> attempts;      // (channel, outcome; "open" while open)
+  int64_t journal_entries = 0;
+  int64_t phone_tasks_open = 0;
+  std::optional<int64_t> oldest_unaccepted_aware_at_us;  // revisions without a site receipt, drills aside
+};
+
 struct DrillRow {
   std::string id, report_id, name, scenario, started_at, outage_until, ended_at;
 };
@@ -179,12 +217,17 @@ class Store {
   Result<std::vector<StoredRevision>> GetReport(const std::string& id);
   // The latest revision of every report, newest awareness last.
   Result<std::vector<StoredRevision>> ListLatest();
+  // The latest revision of every report a page at a time, in the order they
+  // were stored, so memory holds one page however large the store grows.
+  Result<RevisionPage> ListLatestPage(const PageQuery& query);
   // The latest revision of the reports still in hand: not accepted by the
   // site, or aware of since `since` (their later deadlines run); newest
   // awareness first, at most `limit`.
   Result<std::vector<StoredRevision>> OpenReports(WallTime since, size_t limit);
   // Every revision the national site has not acknowledged yet (no receipt), oldest awareness first.
   Result<std::vector<StoredRevision>> ListUnacknowledged();
+  // The same a batch at a time: at most `limit` after `after`, in that order.
+  Result<std::vector<StoredRevision>> ListUnacknowledged(const UnacknowledgedAfter& after, size_t limit);
   Status TransitionReport(const std::string& id, int revision, ReportState to,
                           const nlohmann::json& detail);
   Status SetSiteReceipt(const std::string& id, int revision, const std::string& receipt);
@@ -257,6 +300,10 @@ class Store {
   // A fact with no state change (daemon start/stop, clock step...), journaled.
   Status RecordEvent(std::string_view type, std::string_view report_id, const nlohmann::json& payload);
 
+  Result<StoreCounts> Counts();
+  // Notifications not yet confirmed or cancelled, of every report, with whether it is a drill's.
+  Result<std::vector<std::pair<NotificationRow, bool>>> OpenNotifications();
+
   // "ok" or SQLite's list of problems.
   Result<std::string> IntegrityCheck();
   JournalVerdict VerifyJournal();
@@ -315,6 +362,11 @@ class Store {
   std::map<std::string, KnownShape> shapes_;  // DescribeSchedule's shape_key -> the shape (a pure function's memo)
 };
 
+// A consistent copy of the database at `db_path`, taken while lifelined may
+// be writing it (SQLite's online backup), into the new file `out_path` (mode
+// 0600, no WAL: one self-contained file). The journal key is not in it.
+Status BackupDatabase(const std::string& db_path, const std::string& out_path);
+
 // Runs a Store on its own worker thread. Jobs queued while a commit is in
 // progress are committed together (group commit); each job runs in its own
 // savepoint so one failure does not fail its neighbours. Completions are
@@ -335,6 +387,11 @@ class AsyncStore {
   void RunInBackground(std::string what, Job job);
   // Failed background jobs since start, for metrics and tests.
   uint64_t background_failures() const { return background_failures_->load(); }
+  // Runs on the worker after each batch that committed, with how long its
+  // COMMIT took: the metrics' latency histogram and the hooks' journal
+  // follower. It must be quick and must not throw; it may read the store.
+  using CommitObserver = std::function<void(Store&, std::chrono::microseconds commit)>;
+  void SetCommitObserver(CommitObserver observer);
 
  private:
   struct Pending {
@@ -342,7 +399,7 @@ class AsyncStore {
     Done done;
   };
   void WorkerLoop();
-  void RunBatch(std::vector<Pending>& batch);
+  void RunBatch(std::vector<Pending>& batch, const CommitObserver* observer);
 
   std::unique_ptr<Store> store_;
   asio::io_context& io_;
@@ -350,6 +407,7 @@ class AsyncStore {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+  std::shared_ptr<const CommitObserver> observer_;  // guarded by mu_; the worker takes a copy per batch
   // Shared with the completions, which may outlive this object in a stopped io_context's queue.
   std::shared_ptr<std::atomic<uint64_t>> background_failures_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::thread worker_;

@@ -1,6 +1,7 @@
 #include "tools/lifeline/commands.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -39,8 +40,22 @@ Result<RuleSet> LoadRules(const Context& ctx) {
   return ScaleRuleSet(std::move(*rules), config->time_scale);
 }
 
+// Without --config: $LIFELINE_CONFIG, else the installed CLI (/usr/bin/lifeline)
+// reads the installed configuration, so on a box `lifeline user add` finds
+// lifelined as the README says; a build tree's CLI keeps the compiled-in defaults.
+std::string DefaultConfigFile() {
+  if (const char* env = std::getenv("LIFELINE_CONFIG"); env && *env) return env;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec && exe == LIFELINE_INSTALLED_CLI && std::filesystem::exists(LIFELINE_INSTALLED_CONFIG, ec)) {
+    return LIFELINE_INSTALLED_CONFIG;
+  }
+  return "";
+}
+
 Result<Config> LoadCliConfig(const Context& ctx) {
-  auto c = ctx.config_file.empty() ? LoadConfig(std::nullopt, "") : LoadConfigFile(ctx.config_file);
+  const std::string file = ctx.config_file.empty() ? DefaultConfigFile() : ctx.config_file;
+  auto c = file.empty() ? LoadConfig(std::nullopt, "") : LoadConfigFile(file);
   if (!c.ok()) return c;
   if (!ctx.state_dir.empty()) {
     c->socket_path = (std::filesystem::path(ctx.state_dir) / "lifelined.sock").string();
@@ -118,17 +133,27 @@ int ReportSubmit(const Context& ctx, const std::string& file, bool revision) {
   return 0;
 }
 
-int ReportList(const Context& ctx) {
-  auto r = Call(ctx, "GET", "/v1/reports", "");
-  if (!r.ok()) return EnvError(r.status());
-  if (r->status != 200) return PrintApiError(*r);
-  auto reports = r->body.value("reports", nlohmann::json::array());
-  std::cout << reports.size() << " report(s) 件通報\n";
-  for (const auto& rep : reports) {
-    std::cout << "  " << rep.value("id", "") << "  r" << rep.value("revision", 0) << "  level "
-              << rep.value("level", 0) << "  " << rep.value("state", "") << "  aware "
-              << rep.value("aware_at", "") << (rep.value("drill", false) ? "  DRILL" : "") << "\n";
-  }
+// Page by page as lifelined gives them, printed as they come, so a store of
+// any size is listed in bounded memory on both sides.
+int ReportList(const Context& ctx, const ListOptions& options) {
+  std::string after;
+  size_t shown = 0;
+  do {
+    std::string path = "/v1/reports?limit=" + std::to_string(options.page_size) + (options.open_only ? "&state=open" : "");
+    if (!after.empty()) path += "&after=" + after;
+    auto r = Call(ctx, "GET", path, "");
+    if (!r.ok()) return EnvError(r.status());
+    if (r->status != 200) return PrintApiError(*r);
+    for (const auto& rep : r->body.value("reports", nlohmann::json::array())) {
+      if (options.limit && shown == options.limit) break;
+      std::cout << "  " << rep.value("id", "") << "  r" << rep.value("revision", 0) << "  level "
+                << rep.value("level", 0) << "  " << rep.value("state", "") << "  aware "
+                << rep.value("aware_at", "") << (rep.value("drill", false) ? "  DRILL" : "") << "\n";
+      ++shown;
+    }
+    after = r->body.value("next", "");
+  } while (!after.empty() && (!options.limit || shown < options.limit));
+  std::cout << shown << " report(s) 件通報" << (after.empty() ? "" : " (more with a higher --limit)") << "\n";
   return 0;
 }
 

@@ -52,7 +52,12 @@ int ReportValidate(const Context& ctx, const std::string& file);
 int StageValidate(const Context& ctx, const std::string& file, const std::string& stage,
                   const std::string& report_file);
 int ReportSubmit(const Context& ctx, const std::string& file, bool revision);
-int ReportList(const Context& ctx);
+struct ListOptions {
+  size_t limit = 0;        // 0 = every report
+  size_t page_size = 200;  // reports per request
+  bool open_only = false;  // only what the site has not accepted
+};
+int ReportList(const Context& ctx, const ListOptions& options);
 int ReportShow(const Context& ctx, const std::string& id);
 int RulesShow(const Context& ctx, const std::string& report_file);
 int JournalVerify(const Context& ctx);
@@ -72,6 +77,12 @@ int SmsTest(const Context& ctx, const std::string& number, const std::string& te
 // With `retry`, failed calls are retried as fax.* in the configuration says (DecideRetry).
 int FaxTest(const Context& ctx, const std::string& number, const std::string& report, const std::string& device,
             bool retry);
+
+// The state directory in one archive (mode 0600), the database copied while
+// lifelined runs; its journal verified before writing. Restore refuses while
+// lifelined runs, and over an existing database unless `replace`.
+int Backup(const Context& ctx, const std::string& out);
+int Restore(const Context& ctx, const std::string& file, bool replace);
 
 // Console accounts and API tokens, through lifelined's socket; passwords from stdin.
 int UserAdd(const Context& ctx, const std::string& name, const std::string& role);

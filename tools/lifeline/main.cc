@@ -34,7 +34,10 @@ int Run(int argc, char** argv) {
   submit->add_option("FILE", file, "report JSON (revision 1)")->required();
   auto* revise = report->add_subcommand("revise", "file a new revision of a report (level change, 續行通報)");
   revise->add_option("FILE", file, "report JSON with the same id and the next revision")->required();
-  auto* list = report->add_subcommand("list", "the latest revision of every stored report");
+  auto* list = report->add_subcommand("list", "the latest revision of every stored report, in the order stored");
+  ListOptions list_options;
+  list->add_option("--limit", list_options.limit, "at most this many (default: all, fetched a page at a time)");
+  list->add_flag("--open", list_options.open_only, "only reports the site has not accepted");
   auto* show = report->add_subcommand("show", "every revision of one report, with its deadlines");
   show->add_option("ID", id, "report id")->required();
   int follow_report = 0;
@@ -125,6 +128,13 @@ int Run(int argc, char** argv) {
   auto* token_list = token->add_subcommand("list", "every token's name and role");
   auto* token_disable = token->add_subcommand("disable", "revoke a token");
   token_disable->add_option("NAME", user_name)->required();
+  std::string backup_out;
+  bool replace = false;
+  auto* backup = app.add_subcommand("backup", "copy the state (database, journal key, device keys) while lifelined runs");
+  backup->add_option("--out", backup_out, "archive to write (mode 0600; must not exist)")->required();
+  auto* restore = app.add_subcommand("restore", "put a backup back into the state directory (lifelined stopped)");
+  restore->add_option("FILE", file, "archive from `lifeline backup`")->required();
+  restore->add_flag("--replace", replace, "move an existing database aside (*.before-restore) instead of refusing");
   auto* console = app.add_subcommand("console", "the HTTPS console")->require_subcommand(1);
   auto* console_fp = console->add_subcommand("fingerprint", "the certificate's SHA-256, to trust it on first use");
 
@@ -138,7 +148,7 @@ int Run(int argc, char** argv) {
   if (*validate) return ReportValidate(ctx, file);
   if (*submit) return ReportSubmit(ctx, file, /*revision=*/false);
   if (*revise) return ReportSubmit(ctx, file, /*revision=*/true);
-  if (*list) return ReportList(ctx);
+  if (*list) return ReportList(ctx, list_options);
   if (*show) return ReportShow(ctx, id);
   if (*timeline) return ReportTimeline(ctx, id, follow_report);
   if (*rules_show) return RulesShow(ctx, report_file);
@@ -153,6 +163,8 @@ int Run(int argc, char** argv) {
   if (*token_list) return TokenList(ctx);
   if (*token_disable) return TokenDisable(ctx, user_name);
   if (*console_fp) return ConsoleFingerprint(ctx);
+  if (*backup) return Backup(ctx, backup_out);
+  if (*restore) return Restore(ctx, file, replace);
   if (*evidence_verify) return EvidenceVerify(ctx, file, bundle_key);
   if (*jshow) return JournalShow(ctx, journal_report);
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports, message_id);

@@ -78,6 +78,15 @@ struct FaxSendOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// The line's state for the contact watch: the modem answers and the line
+// has dial tone (ATDT; returns OK), or why not. Blocking, a few seconds;
+// never dials a number. Fails only for errors of the call itself.
+struct LineCheck {
+  bool dial_tone = false;
+  std::string detail;  // "dial tone", "NO DIALTONE", "cannot open modem ..."
+};
+Result<LineCheck> CheckLine(const std::string& device, std::chrono::seconds timeout);
+
 // How the dialling ended (the modem's final result to ATD).
 enum class DialResult { kAnswered, kBusy, kNoAnswer, kNoCarrier, kNoDialtone, kModemError };
 std::string_view DialResultName(DialResult r);

@@ -53,8 +53,10 @@ const Console = (function () {
     function draw() {
       if (!last) return;
       const banner = document.getElementById("banner");
-      banner.hidden = !last.outage;
-      banner.textContent = last.outage ? I18n.t("outage.banner") + " (" + (last.box.site.reason || "") + ")" : "";
+      const contactAlerts = (last.box && last.box.contact_alerts) || [];
+      banner.hidden = !last.outage && contactAlerts.length === 0;
+      banner.textContent = (last.outage ? I18n.t("outage.banner") + " (" + (last.box.site.reason || "") + ") " : "") +
+        contactAlerts.map((a) => a.message).join(" ");
       main.replaceChildren(healthPanel(last.box), reportsPanel(last.reports, last.phone_tasks_open));
     }
     refresh();
