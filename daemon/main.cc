@@ -297,6 +297,7 @@ Status Daemon::StartChannels() {
   LIFELINE_RETURN_IF_ERROR(lifeline::StartChannels(
       io_, clock_, in_.config, store_, runners_, [this](const std::string& kind, const nlohmann::json& e) {
         spdlog::info("{} channel: {}", kind, e.dump());
+        api_.health().channels[kind] = e;  // the dashboard shows the latest
         store_.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
           return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
         });
@@ -305,7 +306,10 @@ Status Daemon::StartChannels() {
     engine_.SetRunner(kind, runner);
     if (!api_.health().channels.count(kind)) api_.health().channels[kind] = {{"configured", true}};
   }
+  if (runners_.all.count("fax")) api_.health().channels["fax"]["device"] = in_.config.fax.device;
   AddDrillRoutes(api_, drills_, clock_);
+  AddDrillScenarioRoutes(api_, in_.config.console.drill_scenarios, in_.config.time_scale);
+  AddRecordRoutes(api_, store_, in_.config.state_dir);
   AddAccountRoutes(api_, store_, hasher_);
   return Status::Ok();
 }

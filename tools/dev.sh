@@ -21,6 +21,7 @@ PACKAGES=(
   python3 python3-jsonschema python3-gammu gammu python3-aiosmtpd efax libfiu-dev fiu-utils
   nut-server iproute2 curl openssl libssl-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  chromium
 )
 
 install_missing() {
@@ -28,11 +29,17 @@ install_missing() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # The browser tests run on Node.js 20 or later (playwright-core's engines):
+  # this machine's own when it has one, else Debian's nodejs and npm.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then echo "!! Node.js $(node --version 2>/dev/null) is older than 20: the browser tests need 20 or later" >&2; fi
 }
 
 # The Release configuration: the one the package ships.
@@ -133,12 +140,17 @@ retry_delay_ms = 500
 device = "$state/fax-modem"
 [escalation]
 tick_ms = 250
+[console]
+listen = "127.0.0.1"
+port = ${LIFELINE_DEMO_CONSOLE_PORT:-0}
+drill_scenarios = "$ROOT/config/drills"
 TOML
   cli="$cli --config $state/demo.toml"
   echo "== lifelined (state in $state)"
   "$BUILD/daemon/lifelined" --config "$state/demo.toml" >"$state/lifelined.log" 2>&1 &
   DEMO_PIDS="$DEMO_PIDS $!"
   wait_for "test -S '$state/lifelined.sock' && $cli report list" 10 || { cat "$state/lifelined.log"; exit 1; }
+  demo_console "$state"
 
   # Reports made from config/sample-report.json, aware now, so their hour runs now.
   fresh_report() {
@@ -192,7 +204,25 @@ PY
   echo
   echo "== the journal (every fact, HMAC-chained)"
   $cli journal verify
+  if [ -t 0 ]; then
+    read -r -p "== the console stays up until Enter: " _ || true
+  fi
   echo "== stopping"
+}
+
+# The console for following the story in a browser: its URL (127.0.0.1, the
+# port in the log and in console.url), the device certificate's fingerprint
+# to compare on first use, and an operator made through the socket API with a
+# random password that lasts as long as this demo's state (wiped each run).
+demo_console() {
+  local state=$1 url password
+  wait_for "test -s '$state/console.url'" 10 || { echo "!! the console did not start" >&2; return 0; }
+  url=$(cat "$state/console.url")
+  password=$(openssl rand -base64 15 | tr -d '/+=' | cut -c1-16)
+  printf '%s\n' "$password" | $cli user add demo --role operator >/dev/null
+  echo "== the console: $url  (user demo, password $password: random, made for this run only)"
+  echo "   certificate SHA-256 $($cli console fingerprint 2>/dev/null | tail -1)"
+  echo "   open it now to follow the story below in a browser; the demo waits for Enter at the end"
 }
 
 # Seconds since the epoch, for the phase times printed at the end.

@@ -1,0 +1,295 @@
+// The console in a real browser (Debian's Chromium, headless, driven by
+// playwright-core) against a real lifelined with site-sim, modem-sim and
+// fax-line on a 60-second "hour": log in (keyboard only); file a report with
+// mistakes and see each at its field, file it right; revise it (level
+// change); cut the site and see the outage banner and the countdowns; see the
+// SMS and the fax confirmed on the report's page (the fax page as sent);
+// confirm the phone task; see the late submission once the site is back;
+// a drill from the library; the sign-off placeholder; English and a phone's
+// screen; log out. Text from reports carries markup in every free-text field
+// and must show as text everywhere. Screenshots of every page go to
+// <out>/screenshots. Waits are bounded; nothing here asserts a duration.
+//
+// node tests/browser/run.mjs --build BUILD_DIR --source SOURCE_DIR --out OUT_DIR
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import { Box, until } from "./box.mjs";
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) =>
+  (v.startsWith("--") ? [...a, [v.slice(2), all[i + 1]]] : a), []));
+const build = path.resolve(args.build || "build");
+const source = path.resolve(args.source || ".");
+const out = path.resolve(args.out || path.join(build, "tests/browser"));
+const shots = path.join(out, "screenshots");
+const require = createRequire(path.join(out, "package.json"));
+const { chromium } = require("playwright-core");
+
+const WAIT = 20000;      // an ordinary page change
+const STORY_WAIT = 90000; // a step of the outage story (escalation, fax at 8x, replay)
+
+// Markup in every free-text field: it must come back as text, never as HTML.
+const XSS = '<img src=x data-xss="1" onerror="window.__xss=1"><script data-xss="1">window.__xss=2</script>';
+
+let step = "start";
+function check(cond, message) {
+  if (!cond) throw new Error("[" + step + "] " + message);
+}
+
+async function shot(page, name, opts = {}) {
+  await page.screenshot({ path: path.join(shots, name + ".png"), fullPage: opts.fullPage !== false });
+}
+
+// No markup from a report ran or became an element, on whatever page is open.
+async function expectEscaped(page) {
+  const injected = await page.evaluate(() => ({ ran: window.__xss || 0,
+                                                 elements: document.querySelectorAll("[data-xss]").length }));
+  check(injected.ran === 0 && injected.elements === 0, "report text was parsed as HTML: " + JSON.stringify(injected));
+}
+
+async function login(page, box, user, password) {
+  step = "login";
+  await page.goto(box.url + "/");
+  await page.waitForURL(/\/login/, { timeout: WAIT });
+  await shot(page, "01-login");
+  check(await page.evaluate(() => document.activeElement.id) === "user", "the user field has the focus");
+  await page.keyboard.type(user);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("wrong password!");
+  await page.keyboard.press("Enter");
+  await page.locator("#login-error").filter({ hasText: /帳號或密碼錯誤/ }).waitFor({ timeout: WAIT });
+  await page.keyboard.type(password);  // the page put the focus back on the emptied password
+  await page.keyboard.press("Enter");
+  await page.waitForURL(box.url + "/", { timeout: WAIT });
+  await page.locator("#health-site").waitFor({ timeout: WAIT });
+  await page.keyboard.press("Tab");
+  check(await page.evaluate(() => document.activeElement.classList.contains("skip")), "the skip link comes first");
+}
+
+const id = (p) => "#f" + p.replace(/[^a-z0-9]+/gi, "-");
+
+// Fills the stage-1 form; `mistakes` leaves a required field empty and
+// writes an address that is no e-mail address.
+async function fillReport(page, { availability, mistakes }) {
+  await page.locator(id("/agency/name")).waitFor({ timeout: WAIT });
+  await page.fill(id("/agency/name"), "測試機關 " + XSS);
+  await page.fill(id("/agency/reviewing_agency"), "上級機關 " + XSS);
+  await page.fill(id("/reporter/name"), "王小明 " + XSS);
+  await page.fill(id("/reporter/phone"), "07-5550000#12");
+  await page.fill(id("/reporter/email"), mistakes ? "not-an-address" : "it@example.gov.tw");
+  await page.check(id("/on_behalf_of") + "-false");
+  await page.check(id("/soc") + "-outsourced");
+  await page.fill(id("/soc/vendor"), "SOC 廠商 " + XSS);
+  await page.fill(id("/maintenance_vendor"), mistakes ? "" : "維護廠商 " + XSS);
+  await page.check(id("/category") + "-intrusion");
+  await page.check(id("/anomalies") + "-malware_implanted");
+  await page.check(id("/anomalies") + "-abnormal_connection");
+  await page.fill(id("/description"), "伺服器遭植入後門 " + XSS);
+  await page.check(id("/affects_others") + "-false");
+  await page.check(id("/source") + "-self-discovered");
+  await page.check(id("/impact/confidentiality") + "-2");
+  await page.check(id("/impact/integrity") + "-none");
+  await page.check(id("/impact/availability") + "-" + availability);
+  await page.check(id("/support") + "-true");
+  await page.fill(id("/support/content"), "請協助分析 " + XSS);
+}
+
+async function fieldError(page, pointer) {
+  const e = page.locator('[data-path="' + pointer + '"] > .field-error');
+  await e.waitFor({ state: "visible", timeout: WAIT });
+  return e.innerText();
+}
+
+async function reportCount(box) {
+  const r = await box.call("GET", "/v1/reports");
+  return r.body.reports.length;
+}
+
+async function fileReports(page, box) {
+  step = "file a report with mistakes";
+  await page.click('nav a[href="/reports/new"]');
+  await fillReport(page, { availability: 3, mistakes: true });
+  await page.click("#submit");
+  const email = await fieldError(page, "/reporter/email");
+  const vendor = await fieldError(page, "/maintenance_vendor");
+  check(/@/.test(email) || /e-mail|電子郵件|格式|pattern/i.test(email), "the e-mail problem is named: " + email);
+  check(vendor.length > 0, "the missing vendor is named");
+  check(await page.locator(".error-summary li").count() >= 2, "the summary lists every problem");
+  check(await reportCount(box) === 0, "nothing was stored");
+  await shot(page, "02-report-form-errors");
+
+  step = "file it right";
+  await page.fill(id("/reporter/email"), "it@example.gov.tw");
+  await page.fill(id("/maintenance_vendor"), "維護廠商 " + XSS);
+  await page.click("#submit");
+  await page.waitForURL(/\/reports\/[0-9a-f-]{36}\?stored=1/, { timeout: WAIT });
+  const reportId = /\/reports\/([0-9a-f-]{36})/.exec(page.url())[1];
+  await page.locator('#site tr[data-state="accepted"] .receipt').filter({ hasText: /\S/ }).waitFor({ timeout: STORY_WAIT });
+  await page.locator("#document").waitFor({ timeout: WAIT });
+  check((await page.locator("#document").innerText()).includes('<script data-xss="1">'), "the markup shows as text");
+  await expectEscaped(page);
+  await shot(page, "03-report-accepted");
+
+  step = "revise with a mistake, then right";
+  await page.click('a[href$="/revise"]');
+  await page.locator(id("/reporter/name")).waitFor({ timeout: WAIT });
+  check(await page.inputValue(id("/description")) === "伺服器遭植入後門 " + XSS, "the revision starts from the stored text");
+  await page.fill(id("/reporter/name"), "");
+  await page.check(id("/impact/availability") + "-4");
+  await page.click("#submit");
+  await fieldError(page, "/reporter/name");
+  check((await box.call("GET", "/v1/reports/" + reportId)).body.revisions.length === 1, "no revision was stored");
+  await page.fill(id("/reporter/name"), "王小明");
+  await page.click("#submit");
+  await page.waitForURL(/\?stored=2/, { timeout: WAIT });
+  await page.locator('#site tr[data-revision="2"]').waitFor({ timeout: WAIT });
+  check((await page.locator(".facts .level").innerText()).trim() === "4", "revision 2 is level 4");
+  return reportId;
+}
+
+async function outageStory(page, box) {
+  step = "cut the site";
+  await box.siteFault({ refuse: true });
+  await page.goto(box.url + "/");
+  await page.locator("#banner").filter({ hasText: /通報應變網站無法使用/ }).waitFor({ timeout: STORY_WAIT });
+  step = "file during the outage";
+  await page.goto(box.url + "/reports/new");
+  await fillReport(page, { availability: 3, mistakes: false });
+  await page.click("#submit");
+  await page.waitForURL(/\?stored=1/, { timeout: WAIT });
+  const reportId = /\/reports\/([0-9a-f-]{36})/.exec(page.url())[1];
+
+  step = "the dashboard in the outage";
+  await page.goto(box.url + "/");
+  const card = page.locator('article[data-report="' + reportId + '"]');
+  await card.locator(".countdown").first().waitFor({ timeout: WAIT });
+  await page.locator("#phone-banner a").waitFor({ timeout: STORY_WAIT });
+  await card.locator('[data-recipient="superior"]').waitFor({ timeout: STORY_WAIT });
+  check(await page.locator("#health-site .bad").count() === 1, "the site's link shows its outage");
+  await expectEscaped(page);
+  await shot(page, "04-dashboard-outage");
+
+  step = "confirm the phone task";
+  await page.click("#phone-banner a");
+  const task = page.locator("article.call-card").first();
+  await task.waitFor({ timeout: WAIT });
+  await expectEscaped(page);
+  await shot(page, "05-phone-task");
+  const taskId = await task.getAttribute("data-task");
+  await task.locator('button[type="submit"]').click();
+  await fieldError(page, "/answered_by");
+  check((await box.call("GET", "/v1/phone-tasks/" + taskId)).body.state === "open", "the bad confirmation changed nothing");
+  await task.locator('input[name="answered_by"]').focus();
+  await page.keyboard.type("林值班（上級機關資安窗口）");
+  await page.keyboard.press("Enter");
+  await page.locator("#phone-status").filter({ hasText: /林值班/ }).waitFor({ timeout: WAIT });
+  check((await box.call("GET", "/v1/phone-tasks/" + taskId)).body.state === "confirmed", "the task is confirmed");
+
+  step = "SMS and fax confirmed on the report's page";
+  await page.goto(box.url + "/reports/" + reportId);
+  await page.locator('#sms h3[data-outcome="confirmed"]').waitFor({ timeout: STORY_WAIT });
+  await page.locator('#sms tr[data-delivery="delivered"]').first().waitFor({ timeout: WAIT });
+  await page.locator('#fax h3[data-outcome="confirmed"]').first().waitFor({ timeout: STORY_WAIT });
+  const img = page.locator("#fax figure.fax-page img").first();
+  await img.scrollIntoViewIfNeeded();
+  await until("the fax page's picture", WAIT, () => img.evaluate((i) => i.complete && i.naturalWidth === 1728));
+  check(await page.locator('#fax figure[data-response="MCF"]').count() >= 1, "a page confirmed by MCF");
+  check(await page.locator('#phone tr[data-state="confirmed"]').count() === 1, "the phone confirmation is shown");
+  await expectEscaped(page);
+  await shot(page, "06-report-evidence");
+
+  step = "the late submission";
+  await box.siteFault(null);
+  await page.locator('#site tr[data-state="accepted_late"] .receipt').filter({ hasText: /\S/ }).waitFor({ timeout: STORY_WAIT });
+  await page.locator('#timeline tr[data-type="report.site_receipt"]').first().waitFor({ timeout: WAIT });
+  await shot(page, "07-report-late-submission");
+  return reportId;
+}
+
+async function drills(page, box) {
+  step = "a drill from the library";
+  await page.goto(box.url + "/drills");
+  const scenario = page.locator('article[data-scenario="network-loss"]');
+  await scenario.waitFor({ timeout: WAIT });
+  await shot(page, "08-drills");
+  const before = (await box.call("GET", "/v1/drills")).body.drills.length;
+  await scenario.locator('input[name="name"]').fill("");
+  await scenario.locator('button[type="submit"]').click();
+  await scenario.locator('[data-path="/name"] > .field-error').waitFor({ state: "visible", timeout: WAIT });
+  check((await box.call("GET", "/v1/drills")).body.drills.length === before, "the bad drill started nothing");
+  await scenario.locator('input[name="name"]').fill("網路中斷演練 " + XSS);
+  await scenario.locator('button[type="submit"]').click();
+  await page.waitForURL(/\/drills\?drill=/, { timeout: WAIT });
+  await page.locator('#main tr[data-type="drill.start"]').waitFor({ timeout: WAIT });
+  await expectEscaped(page);
+  await shot(page, "09-drill-timeline");
+}
+
+async function lastPages(page, box, reportId) {
+  step = "the sign-off placeholder";
+  await page.goto(box.url + "/reports/" + reportId + "/signoff");
+  await page.locator("#signoff-placeholder").waitFor({ timeout: WAIT });
+  await shot(page, "10-signoff-placeholder");
+
+  step = "English on a phone's screen";
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(box.url + "/");
+  await page.click("#lang-toggle");
+  await page.locator("#health-h").filter({ hasText: "The box" }).waitFor({ timeout: WAIT });
+  await expectEscaped(page);
+  await shot(page, "11-dashboard-english-phone");
+  await page.click("#lang-toggle");
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  step = "log out";
+  await page.click("#logout");
+  await page.waitForURL(/\/login\?logged_out=1/, { timeout: WAIT });
+  await page.locator("#login-status").filter({ hasText: "已登出" }).waitFor({ timeout: WAIT });
+  await shot(page, "12-logged-out");
+  await page.goto(box.url + "/reports/" + reportId);
+  await page.waitForURL(/\/login\?next=/, { timeout: WAIT });
+  const api = await page.evaluate(async () => (await fetch("/v1/dashboard")).status);
+  check(api === 401, "the API refuses the ended session: " + api);
+}
+
+async function main() {
+  fs.mkdirSync(shots, { recursive: true });
+  const box = new Box({ build, source, dir: path.join(out, "run") });
+  let browser = null;
+  let page = null;
+  const started = Date.now();
+  try {
+    await box.start();
+    const password = await box.addUser("operator", "operator");
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium", headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--ignore-certificate-errors-spki-list=" + box.spki()],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-TW",
+                                               timezoneId: "UTC" });
+    page = await context.newPage();
+    const problems = [];
+    page.on("pageerror", (e) => problems.push("page error: " + e.message));
+    page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+    await login(page, box, "operator", password);
+    const first = await fileReports(page, box);
+    await outageStory(page, box);
+    await drills(page, box);
+    await lastPages(page, box, first);
+    step = "the page's own errors";
+    const real = problems.filter((p) => !/status of 401|Failed to load resource.*401/.test(p));
+    check(real.length === 0, "no script error or CSP refusal: " + real.join(" | "));
+    console.log("browser story passed in " + Math.round((Date.now() - started) / 1000) + " s; screenshots in " + shots);
+  } catch (e) {
+    console.error("FAILED: " + e.message);
+    if (page) await shot(page, "failure").catch(() => {});
+    console.error("--- lifelined (last 60 lines) ---\n" + box.log().split("\n").slice(-60).join("\n"));
+    process.exitCode = 1;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await box.stop();
+  }
+}
+
+main();
