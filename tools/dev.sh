@@ -2,6 +2,8 @@
 # The two set-up commands of the README, for a fresh Debian 12 machine (as root):
 #   bash tools/dev.sh demo   install what is missing, build, run the main job
 #   bash tools/dev.sh test   install what is missing, build, run every test
+#   bash tools/dev.sh deps   install what is missing only (Debian packages, playwright-core)
+#   bash tools/dev.sh screenshots   the browser story, its README pictures into docs/screenshots
 # Idempotent: packages already present are skipped, the build is incremental.
 set -euo pipefail
 
@@ -40,6 +42,12 @@ install_missing() {
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
   if [ "$major" -lt 20 ]; then echo "!! Node.js $(node --version 2>/dev/null) is older than 20: the browser tests need 20 or later" >&2; fi
+  # playwright-core for the browser tests, at package-lock.json's version, into
+  # tests/browser/node_modules (ignored by git); only when it is not there yet.
+  if ! node "$ROOT/tests/browser/check-deps.mjs" >/dev/null 2>&1; then
+    echo "== installing playwright-core into tests/browser/node_modules (npm ci)"
+    npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund --loglevel=error
+  fi
 }
 
 # The Release configuration: the one the package ships.
@@ -267,5 +275,13 @@ case "${1:-}" in
     run_tests
     echo "== total $(($(now) - start)) s"
     ;;
-  *) echo "usage: bash tools/dev.sh demo|test" >&2; exit 2 ;;
+  deps) install_missing ;;
+  # The browser story once more, copying the README's pictures into docs/screenshots.
+  screenshots)
+    install_missing
+    build
+    node "$ROOT/tests/browser/run.mjs" --build "$BUILD" --source "$ROOT" --out "$BUILD/tests/browser" \
+      --screenshots "$ROOT/docs/screenshots"
+    ;;
+  *) echo "usage: bash tools/dev.sh demo|test|deps|screenshots" >&2; exit 2 ;;
 esac

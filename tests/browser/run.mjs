@@ -9,11 +9,16 @@
 // screen; log out. Text from reports carries markup in every free-text field
 // and must show as text everywhere. Screenshots of every page go to
 // <out>/screenshots. Waits are bounded; nothing here asserts a duration.
+// Every HTTP answer of 400 or more the page receives fails the run unless the
+// step that caused it expects it (a 422 for a mistake made on purpose).
 //
-// node tests/browser/run.mjs --build BUILD_DIR --source SOURCE_DIR --out OUT_DIR
+// node tests/browser/run.mjs --build BUILD_DIR --source SOURCE_DIR --out OUT_DIR [--screenshots DIR]
+// --screenshots DIR also copies the screenshots the README shows into DIR
+// (docs/screenshots: `bash tools/dev.sh screenshots`).
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Box, until } from "./box.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) =>
@@ -22,8 +27,25 @@ const build = path.resolve(args.build || "build");
 const source = path.resolve(args.source || ".");
 const out = path.resolve(args.out || path.join(build, "tests/browser"));
 const shots = path.join(out, "screenshots");
-const require = createRequire(path.join(out, "package.json"));
-const { chromium } = require("playwright-core");
+const readmeShots = args.screenshots ? path.resolve(args.screenshots) : null;
+// The README's pictures, by the name the test gives them.
+const README_SHOTS = ["01-login", "02-report-form-errors", "04-dashboard-outage", "05-phone-task",
+                      "06-report-evidence", "11-dashboard-english-phone"];
+
+// playwright-core from tests/browser/node_modules (npm ci there; tools/dev.sh does it).
+const here = path.dirname(fileURLToPath(import.meta.url));
+let chromium;
+try {
+  ({ chromium } = createRequire(path.join(here, "package.json"))("playwright-core"));
+} catch (e) {
+  console.error("FAILED: playwright-core is not installed in " + here + "/node_modules: run " +
+                "`npm ci --prefix " + here + "` (tools/dev.sh does)\n" + e.message);
+  process.exit(1);
+}
+if (!fs.existsSync("/usr/bin/chromium")) {
+  console.error("FAILED: /usr/bin/chromium is missing: apt-get install chromium (tools/dev.sh does)");
+  process.exit(1);
+}
 
 const WAIT = 20000;      // an ordinary page change
 const STORY_WAIT = 90000; // a step of the outage story (escalation, fax at 8x, replay)
@@ -34,6 +56,18 @@ const XSS = '<img src=x data-xss="1" onerror="window.__xss=1"><script data-xss="
 let step = "start";
 function check(cond, message) {
   if (!cond) throw new Error("[" + step + "] " + message);
+}
+
+// HTTP answers of 400 or more the page got, and those the current step
+// expects (set by expectHttp, cleared at each step's end by expectHttp()).
+const httpFailures = [];
+let expectedStatuses = new Set();
+function expectHttp(...statuses) { expectedStatuses = new Set(statuses); }
+function watchHttp(page) {
+  page.on("response", (r) => {
+    if (r.status() < 400 || expectedStatuses.has(r.status())) return;
+    httpFailures.push("[" + step + "] " + r.request().method() + " " + new URL(r.url()).pathname + " -> " + r.status());
+  });
 }
 
 async function shot(page, name, opts = {}) {
@@ -56,8 +90,10 @@ async function login(page, box, user, password) {
   await page.keyboard.type(user);
   await page.keyboard.press("Tab");
   await page.keyboard.type("wrong password!");
+  expectHttp(401);
   await page.keyboard.press("Enter");
   await page.locator("#login-error").filter({ hasText: /帳號或密碼錯誤/ }).waitFor({ timeout: WAIT });
+  expectHttp();
   await page.keyboard.type(password);  // the page put the focus back on the emptied password
   await page.keyboard.press("Enter");
   await page.waitForURL(box.url + "/", { timeout: WAIT });
@@ -109,9 +145,11 @@ async function fileReports(page, box) {
   step = "file a report with mistakes";
   await page.click('nav a[href="/reports/new"]');
   await fillReport(page, { availability: 3, mistakes: true });
+  expectHttp(422);
   await page.click("#submit");
   const email = await fieldError(page, "/reporter/email");
   const vendor = await fieldError(page, "/maintenance_vendor");
+  expectHttp();
   check(/@/.test(email) || /e-mail|電子郵件|格式|pattern/i.test(email), "the e-mail problem is named: " + email);
   check(vendor.length > 0, "the missing vendor is named");
   check(await page.locator(".error-summary li").count() >= 2, "the summary lists every problem");
@@ -136,8 +174,10 @@ async function fileReports(page, box) {
   check(await page.inputValue(id("/description")) === "伺服器遭植入後門 " + XSS, "the revision starts from the stored text");
   await page.fill(id("/reporter/name"), "");
   await page.check(id("/impact/availability") + "-4");
+  expectHttp(422);
   await page.click("#submit");
   await fieldError(page, "/reporter/name");
+  expectHttp();
   check((await box.call("GET", "/v1/reports/" + reportId)).body.revisions.length === 1, "no revision was stored");
   await page.fill(id("/reporter/name"), "王小明");
   await page.click("#submit");
@@ -176,8 +216,10 @@ async function outageStory(page, box) {
   await expectEscaped(page);
   await shot(page, "05-phone-task");
   const taskId = await task.getAttribute("data-task");
+  expectHttp(422);
   await task.locator('button[type="submit"]').click();
   await fieldError(page, "/answered_by");
+  expectHttp();
   check((await box.call("GET", "/v1/phone-tasks/" + taskId)).body.state === "open", "the bad confirmation changed nothing");
   await task.locator('input[name="answered_by"]').focus();
   await page.keyboard.type("林值班（上級機關資安窗口）");
@@ -214,8 +256,10 @@ async function drills(page, box) {
   await shot(page, "08-drills");
   const before = (await box.call("GET", "/v1/drills")).body.drills.length;
   await scenario.locator('input[name="name"]').fill("");
+  expectHttp(422);
   await scenario.locator('button[type="submit"]').click();
   await scenario.locator('[data-path="/name"] > .field-error').waitFor({ state: "visible", timeout: WAIT });
+  expectHttp();
   check((await box.call("GET", "/v1/drills")).body.drills.length === before, "the bad drill started nothing");
   await scenario.locator('input[name="name"]').fill("網路中斷演練 " + XSS);
   await scenario.locator('button[type="submit"]').click();
@@ -242,6 +286,7 @@ async function lastPages(page, box, reportId) {
   await page.setViewportSize({ width: 1280, height: 900 });
 
   step = "log out";
+  expectHttp(401);  // the page's own polls, and the check below, after the session ended
   await page.click("#logout");
   await page.waitForURL(/\/login\?logged_out=1/, { timeout: WAIT });
   await page.locator("#login-status").filter({ hasText: "已登出" }).waitFor({ timeout: WAIT });
@@ -253,6 +298,7 @@ async function lastPages(page, box, reportId) {
 }
 
 async function main() {
+  fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
   const box = new Box({ build, source, dir: path.join(out, "run") });
   let browser = null;
@@ -271,15 +317,26 @@ async function main() {
     page = await context.newPage();
     const problems = [];
     page.on("pageerror", (e) => problems.push("page error: " + e.message));
-    page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+    // Chromium logs every 4xx as a console error; those are judged by watchHttp.
+    page.on("console", (m) => {
+      if (m.type() === "error" && !/^Failed to load resource: the server responded/.test(m.text())) {
+        problems.push("console: " + m.text());
+      }
+    });
+    watchHttp(page);
     await login(page, box, "operator", password);
     const first = await fileReports(page, box);
     await outageStory(page, box);
     await drills(page, box);
     await lastPages(page, box, first);
     step = "the page's own errors";
-    const real = problems.filter((p) => !/status of 401|Failed to load resource.*401/.test(p));
-    check(real.length === 0, "no script error or CSP refusal: " + real.join(" | "));
+    check(problems.length === 0, "no script error or CSP refusal: " + problems.join(" | "));
+    check(httpFailures.length === 0, "no unexpected HTTP error: " + httpFailures.join(" | "));
+    if (readmeShots) {
+      fs.mkdirSync(readmeShots, { recursive: true });
+      for (const name of README_SHOTS) fs.copyFileSync(path.join(shots, name + ".png"), path.join(readmeShots, name + ".png"));
+      console.log("README screenshots copied to " + readmeShots);
+    }
     console.log("browser story passed in " + Math.round((Date.now() - started) / 1000) + " s; screenshots in " + shots);
   } catch (e) {
     console.error("FAILED: " + e.message);
