@@ -220,16 +220,18 @@ PY
 
 # The console for following the story in a browser: its URL (127.0.0.1, the
 # port in the log and in console.url), the device certificate's fingerprint
-# to compare on first use, and an operator made through the socket API with a
-# random password that lasts as long as this demo's state (wiped each run).
+# to compare on first use, and an account "admin" (role ciso: all an operator
+# does, and approving and signing) made through the socket API with a random
+# one-time password: the demo's state, accounts included, is wiped each run.
 demo_console() {
   local state=$1 url password
-  wait_for "test -s '$state/console.url'" 10 || { echo "!! the console did not start" >&2; return 0; }
+  wait_for "test -s '$state/console.url'" 10 || { echo "!! the console did not start" >&2; exit 1; }
   url=$(cat "$state/console.url")
-  password=$(openssl rand -base64 15 | tr -d '/+=' | cut -c1-16)
-  printf '%s\n' "$password" | $cli user add demo --role operator >/dev/null
-  echo "== the console: $url  (user demo, password $password: random, made for this run only)"
-  echo "   certificate SHA-256 $($cli console fingerprint 2>/dev/null | tail -1)"
+  password=$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)
+  printf '%s\n' "$password" | $cli user add admin --role ciso >/dev/null
+  echo "== the console: $url"
+  echo "   log in as admin, one-time password $password (made for this run only)"
+  echo "   certificate $($cli console fingerprint 2>/dev/null | grep "^SHA-256"): compare it when the browser asks"
   echo "   open it now to follow the story below in a browser; the demo waits for Enter at the end"
 }
 

@@ -339,7 +339,7 @@ async function main() {
     }
     console.log("browser story passed in " + Math.round((Date.now() - started) / 1000) + " s; screenshots in " + shots);
   } catch (e) {
-    console.error("FAILED: " + e.message);
+    console.error("FAILED [" + step + "]: " + e.message);
     if (page) await shot(page, "failure").catch(() => {});
     console.error("--- lifelined (last 60 lines) ---\n" + box.log().split("\n").slice(-60).join("\n"));
     process.exitCode = 1;
