@@ -141,6 +141,28 @@ async function reportCount(box) {
   return r.body.reports.length;
 }
 
+// The report's page lists every deadline of its latest revision, as the API
+// has them (times in +08:00), each with a running countdown; one far enough
+// ahead that it cannot run out during the check reads as time left.
+function agencyTime(iso) {
+  const shifted = new Date(Date.parse(iso) + 480 * 60000).toISOString();
+  return shifted.slice(0, 10) + " " + shifted.slice(11, 19) + " +08:00";
+}
+async function expectDeadlines(page, box, reportId) {
+  const report = (await box.call("GET", "/v1/reports/" + reportId)).body;
+  const latest = report.revisions[report.revisions.length - 1];
+  const wanted = (latest.schedule || {}).deadlines || [];
+  check(wanted.length > 0, "the API gives the report deadlines");
+  const rows = page.locator("table.deadlines tbody tr");
+  await until("the deadlines of revision " + latest.revision, WAIT, async () => (await rows.count()) === wanted.length);
+  for (let i = 0; i < wanted.length; ++i) {
+    const cells = await rows.nth(i).locator("td").allInnerTexts();
+    check(cells[1] === agencyTime(wanted[i].at), "deadline " + i + " at " + agencyTime(wanted[i].at) + ", shown " + cells[1]);
+    check(/^\d+:\d\d:\d\d /.test(cells[2]) || /\d+:\d\d:\d\d$/.test(cells[2]), "deadline " + i + " counts down: " + cells[2]);
+    if (Date.parse(wanted[i].at) - Date.now() > 120000) check(cells[2].includes("剩餘"), "deadline " + i + " has time left: " + cells[2]);
+  }
+}
+
 async function fileReports(page, box) {
   step = "file a report with mistakes";
   await page.click('nav a[href="/reports/new"]');
@@ -165,6 +187,7 @@ async function fileReports(page, box) {
   await page.locator('#site tr[data-state="accepted"] .receipt').filter({ hasText: /\S/ }).waitFor({ timeout: STORY_WAIT });
   await page.locator("#document").waitFor({ timeout: WAIT });
   check((await page.locator("#document").innerText()).includes('<script data-xss="1">'), "the markup shows as text");
+  await expectDeadlines(page, box, reportId);
   await expectEscaped(page);
   await shot(page, "03-report-accepted");
 
@@ -184,6 +207,7 @@ async function fileReports(page, box) {
   await page.waitForURL(/\?stored=2/, { timeout: WAIT });
   await page.locator('#site tr[data-revision="2"]').waitFor({ timeout: WAIT });
   check((await page.locator(".facts .level").innerText()).trim() === "4", "revision 2 is level 4");
+  await expectDeadlines(page, box, reportId);
   return reportId;
 }
 
@@ -237,6 +261,7 @@ async function outageStory(page, box) {
   await until("the fax page's picture", WAIT, () => img.evaluate((i) => i.complete && i.naturalWidth === 1728));
   check(await page.locator('#fax figure[data-response="MCF"]').count() >= 1, "a page confirmed by MCF");
   check(await page.locator('#phone tr[data-state="confirmed"]').count() === 1, "the phone confirmation is shown");
+  await expectDeadlines(page, box, reportId);
   await expectEscaped(page);
   await shot(page, "06-report-evidence");
 
