@@ -37,7 +37,10 @@ void CheckConfirmation(const std::string& by, const std::string& at, const std::
   if (!when.ok()) {
     problem("/answered_at", "須為含時區之時間，例如 2026-11-21T10:05:00+08:00",
             "must be a time with its offset, e.g. 2026-11-21T10:05:00+08:00");
-  } else if (when->instant > std::chrono::system_clock::now() + std::chrono::minutes(5)) {
+  } else if (when->instant > std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()) +
+                                 std::chrono::minutes(5)) {
+    // Compared in microseconds, the stored times' unit: in the system clock's
+    // nanoseconds a time after 2262 would overflow and pass as the past.
     problem("/answered_at", "不可晚於現在：請填寫實際接聽時間", "is in the future: give the time the call was answered");
   }
   if (note.size() > 2000) problem("/note", "至多 2000 字", "at most 2000 characters");
