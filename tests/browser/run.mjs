@@ -5,8 +5,8 @@
 // change); cut the site and see the outage banner and the countdowns; see the
 // SMS and the fax confirmed on the report's page (the fax page as sent);
 // confirm the phone task; see the late submission once the site is back;
-// a drill from the library; the sign-off placeholder; English and a phone's
-// screen; log out. Text from reports carries markup in every free-text field
+// a drill from the library; an auditor who can read but not change; the
+// sign-off placeholder; English and a phone's screen; log out. Text from reports carries markup in every free-text field
 // and must show as text everywhere. Screenshots of every page go to
 // <out>/screenshots. Waits are bounded; nothing here asserts a duration.
 // Every HTTP answer of 400 or more the page receives fails the run unless the
@@ -294,6 +294,43 @@ async function drills(page, box) {
   await shot(page, "09-drill-timeline");
 }
 
+// An auditor reads everything and changes nothing: no form is offered (a
+// read-only note instead) and the API refuses its POST with 403, CSRF token
+// and all.
+async function auditor(browser, box, reportId, password) {
+  step = "an auditor reads only";
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-TW", timezoneId: "UTC" });
+  const page = await context.newPage();
+  watchHttp(page);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(box.url + "/login");
+  await page.fill("#user", "auditor");
+  await page.fill("#password", password);
+  await page.press("#password", "Enter");
+  await page.waitForURL(box.url + "/", { timeout: WAIT });
+  await page.locator("article[data-report]").first().waitFor({ timeout: WAIT });
+  check(await page.locator('nav a[href="/reports/new"]').count() === 0, "no 'file a report' in the auditor's menu");
+  check(await page.locator('#main a[href$="/revise"]').count() === 0, "no revise link on the auditor's dashboard");
+  await page.goto(box.url + "/reports/" + reportId);
+  await page.locator("table.deadlines tbody tr").first().waitFor({ timeout: WAIT });
+  check(await page.locator('#main a[href$="/revise"]').count() === 0, "no revise link on the auditor's record page");
+  await page.goto(box.url + "/reports/new");
+  await page.locator("#read-only").waitFor({ timeout: WAIT });
+  check(await page.locator("#report-form").count() === 0, "no report form for an auditor");
+  await shot(page, "13-auditor-read-only");
+  const before = await reportCount(box);
+  expectHttp(403);
+  const status = await page.evaluate(async () => (await fetch("/v1/reports", {
+    method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": sessionStorage.getItem("csrf") || "" },
+    body: "{}" })).status);
+  expectHttp();
+  check(status === 403, "the auditor's POST is refused with 403: " + status);
+  check(await reportCount(box) === before, "the auditor's POST stored nothing");
+  check(errors.length === 0, "no script error on the auditor's pages: " + errors.join(" | "));
+  await context.close();
+}
+
 async function lastPages(page, box, reportId) {
   step = "the sign-off placeholder";
   await page.goto(box.url + "/reports/" + reportId + "/signoff");
@@ -334,6 +371,7 @@ async function main() {
   try {
     await box.start();
     const password = await box.addUser("operator", "operator");
+    const auditorPassword = await box.addUser("auditor", "auditor");
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium", headless: true,
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -355,6 +393,7 @@ async function main() {
     const first = await fileReports(page, box);
     await outageStory(page, box);
     await drills(page, box);
+    await auditor(browser, box, first, auditorPassword);
     await lastPages(page, box, first);
     step = "the page's own errors";
     check(problems.length === 0, "no script error or CSP refusal: " + problems.join(" | "));

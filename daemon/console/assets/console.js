@@ -1,12 +1,18 @@
 // The console's core: the API client, DOM building, times in the agency's
 // offset, live countdowns, the problems of a 422 put at their fields, and the
 // page table. Each page is one view registered with Console.page({path, nav,
-// view}); app.html is the one shell and the view is chosen from
-// location.pathname. Text from reports and from outside is only ever set with
+// view, changes}); app.html is the one shell and the view is chosen from
+// location.pathname; a page marked `changes` is left out of the menu and
+// replaced by a read-only note for a role that may not change state. Text from reports and from outside is only ever set with
 // textContent or as text nodes, never parsed as HTML.
 "use strict";
 const Console = (function () {
   const csrf = () => sessionStorage.getItem("csrf") || "";
+  // The logged-in person ({user, role, csrf}); an auditor reads and exports
+  // only, so the pages leave out what would change state (the API refuses it
+  // anyway: 403).
+  let session = null;
+  const canChange = () => !!session && session.role !== "auditor";
   // Taiwan keeps +08:00 all year; a report's own offset wins where it has one.
   const AGENCY_OFFSET_MINUTES = 480;
 
@@ -222,7 +228,7 @@ const Console = (function () {
   function buildNav() {
     const nav = document.getElementById("nav");
     const path = location.pathname;
-    for (const p of pages.filter((p) => p.nav)) {
+    for (const p of pages.filter((p) => p.nav && (!p.changes || canChange()))) {
       const a = el("a", { href: p.path }, T(p.nav));
       if (match(p.path, path)) a.setAttribute("aria-current", "page");
       nav.append(a);
@@ -238,14 +244,22 @@ const Console = (function () {
     }, (d) => Console.banners(d));
   }
 
+  // A page that changes state, opened by someone whose role may not.
+  function readOnly(main) {
+    main.replaceChildren(el("h1", {}, T("readonly.title")),
+      el("p", { class: "panel", id: "read-only", role: "note" }, T("readonly.text")),
+      el("p", {}, el("a", { href: "/" }, T("nav.dashboard"))));
+  }
+
   async function start() {
-    buildNav();
-    I18n.apply(document);
     const who = await api("GET", "/v1/session").catch(() => null);
     if (who && who.ok) {
+      session = who.data;
       sessionStorage.setItem("csrf", who.data.csrf);
       document.getElementById("who").textContent = who.data.user + " (" + who.data.role + ")";
     }
+    buildNav();
+    I18n.apply(document);
     document.getElementById("logout").addEventListener("click", async () => {
       await api("DELETE", "/v1/session").catch(() => null);
       sessionStorage.removeItem("csrf");
@@ -259,6 +273,7 @@ const Console = (function () {
       if (params) {
         document.body.dataset.page = p.name || p.path;
         if (!p.ownBanners && Console.banners) watchBanners();
+        if (p.changes && !canChange()) return readOnly(main);
         return p.view(main, params);
       }
     }
@@ -266,5 +281,5 @@ const Console = (function () {
   }
   document.addEventListener("DOMContentLoaded", start);
   return { api, el, append, T, P, offsetOf, localTime, nowLocalInput, fromLocalInput, toLocalInput, countdown,
-           redraw, poll, clearProblems, showProblems, errorOf, page };
+           redraw, poll, clearProblems, showProblems, errorOf, page, canChange };
 })();

@@ -131,8 +131,8 @@
             T("state." + r.state)),
          r.site_receipt ? el("span", {}, " · ", T("report.receipt"), " ", r.site_receipt) : ""),
       deadlineRows(r), recipientRows(r, now),
-      el("p", { class: "actions" },
-         el("a", { href: "/reports/" + r.id + "/revise", dataset: { key: "revise-" + r.id } }, T("report.revise"))));
+      Console.canChange() ? el("p", { class: "actions" },
+         el("a", { href: "/reports/" + r.id + "/revise", dataset: { key: "revise-" + r.id } }, T("report.revise"))) : "");
   }
 
   function phonePanel(d) {

@@ -61,7 +61,7 @@
       desk.error ? el("p", { class: "bad" }, T("drills.cannot"), ": ", desk.error)
                  : [el("p", {}, T("drills.outage", { s: desk.outage_seconds })),
                     list("drills.approximated", desk.approximated), list("drills.not_simulated", desk.not_simulated),
-                    startForm(s)]);
+                    Console.canChange() ? startForm(s) : ""]);
   }
 
   async function library() {

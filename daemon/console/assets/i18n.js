@@ -173,6 +173,9 @@ const I18n = (function () {
     "rec.outcome": ["結果", "outcome"],
     "rec.due": ["期限", "due"],
 
+    "readonly.title": ["僅供檢視", "Read only"],
+    "readonly.text": ["您的角色（稽核人員）僅能檢視與匯出：不能填寫或變更通報、確認電話或啟動演練。",
+                      "Your role (auditor) reads and exports only: it cannot file or change reports, confirm calls or start drills."],
     "signoff.title": ["簽核與證據匯出", "Sign-off and evidence export"],
     "signoff.placeholder": ["此頁將隨「紀錄核定與簽章」功能提供：資通安全長核定等級、通報人員、通報主管與資通安全長三方簽章，以及可離線驗證之證據包匯出。後端 API 尚在開發中，目前此頁不提供任何操作。",
                            "This page arrives with the record's approval and signatures: the CISO's approval of the level, the signatures of the reporter, their supervisor and the CISO, and the export of an evidence bundle verifiable offline. Its API is being built; nothing can be done here yet."],

@@ -55,7 +55,8 @@
         el("dt", {}, T("phone.report")), el("dd", {}, el("a", { href: "/reports/" + task.report_id }, task.report_id)),
         task.reminders ? [el("dt", {}, ""), el("dd", { class: "warn" }, T("phone.reminders", { n: task.reminders }))] : []),
       el("h3", {}, T("phone.script")), el("p", { class: "script" }, task.script),
-      el("h3", {}, T("phone.confirm")), confirmForm(task, onDone));
+      Console.canChange() ? [el("h3", {}, T("phone.confirm")), confirmForm(task, onDone)]
+                          : el("p", { class: "muted read-only" }, T("readonly.text")));
   }
 
   function doneList(tasks) {

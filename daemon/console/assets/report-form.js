@@ -310,6 +310,6 @@
          el("a", { href: "/reports/" + encodeURIComponent(id) }, T("report.open_page"))), form);
   }
 
-  Console.page({ path: "/reports/new", name: "report-new", nav: "nav.file", view: newView });
-  Console.page({ path: "/reports/:id/revise", name: "report-revise", view: reviseView });
+  Console.page({ path: "/reports/new", name: "report-new", nav: "nav.file", changes: true, view: newView });
+  Console.page({ path: "/reports/:id/revise", name: "report-revise", changes: true, view: reviseView });
 })();

@@ -33,7 +33,8 @@
         el("tr", {}, el("td", {}, P(d.title, d.title_en)), el("td", {}, localTime(d.at, off)),
            el("td", {}, Console.countdown(d.at))))),
       el("p", { class: "actions" },
-        el("a", { href: "/reports/" + rec.id + "/revise", dataset: { key: "revise" } }, T("report.revise")), " · ",
+        Console.canChange() ? [el("a", { href: "/reports/" + rec.id + "/revise", dataset: { key: "revise" } },
+                                  T("report.revise")), " · "] : "",
         el("a", { href: "/reports/" + rec.id + "/signoff", dataset: { key: "signoff" } }, T("report.signoff"))));
   }
 
