@@ -346,6 +346,22 @@ async function lastPages(page, box, reportId) {
   const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(wide <= 0, "the dashboard fits a phone's width (" + wide + " px too wide)");
   await shot(page, "11-dashboard-english-phone", { fullPage: false });
+  // Every page fits the phone's width (wide tables scroll inside their own box).
+  for (const [where, ready] of [["/reports/new", id("/agency/name")], ["/reports/" + reportId, "table.deadlines tbody tr"],
+                                ["/phone", "#done"], ["/drills", "#library"]]) {
+    await page.goto(box.url + where);
+    await page.locator(ready).first().waitFor({ timeout: WAIT });
+    const over = await page.evaluate(() => {
+      const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + String(e.className).split(" ").join(".") : "");
+      // The outermost elements that stick out: those whose parent fits.
+      const sticksOut = (e) => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+      const wide = [...document.querySelectorAll("body *")].filter((e) => sticksOut(e) && !sticksOut(e.parentElement));
+      return { px: document.documentElement.scrollWidth - window.innerWidth, wide: wide.slice(0, 4).map(name) };
+    });
+    check(over.px <= 0, where + " fits a phone's width (" + over.px + " px too wide: " + over.wide.join(", ") + ")");
+  }
+  await page.goto(box.url + "/");
+  await page.locator("#health-h").waitFor({ timeout: WAIT });
   await page.click("#lang-toggle");
   await page.setViewportSize({ width: 1280, height: 900 });
 
