@@ -6,7 +6,8 @@
 // SMS and the fax confirmed on the report's page (the fax page as sent);
 // confirm the phone task; see the late submission once the site is back;
 // a drill from the library; an auditor who can read but not change; the
-// sign-off placeholder; English and a phone's screen; log out. Text from reports carries markup in every free-text field
+// sign-off placeholder; the dashboard following a change made elsewhere;
+// English and a phone's screen; log out. Text from reports carries markup in every free-text field
 // and must show as text everywhere. Screenshots of every page go to
 // <out>/screenshots. Waits are bounded; nothing here asserts a duration.
 // Every HTTP answer of 400 or more the page receives fails the run unless the
@@ -336,6 +337,17 @@ async function lastPages(page, box, reportId) {
   await page.goto(box.url + "/reports/" + reportId + "/signoff");
   await page.locator("#signoff-placeholder").waitFor({ timeout: WAIT });
   await shot(page, "10-signoff-placeholder");
+
+  step = "the dashboard follows a change by itself";
+  await page.goto(box.url + "/");
+  const card = page.locator('article[data-report="' + reportId + '"]');
+  await card.waitFor({ timeout: WAIT });
+  const stored = (await box.call("GET", "/v1/reports/" + reportId)).body;
+  const next = stored.revisions.length + 1;
+  const doc = { ...stored.revisions[stored.revisions.length - 1].document, revision: next };
+  const posted = await box.call("POST", "/v1/reports/" + reportId + "/revisions", doc);
+  check(posted.status === 201, "revision " + next + " through the API: " + JSON.stringify(posted.body));
+  await card.locator(".meta").filter({ hasText: "第 " + next + " 版" }).waitFor({ timeout: WAIT });
 
   step = "English on a phone's screen";
   await page.setViewportSize({ width: 390, height: 844 });
