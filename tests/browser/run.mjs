@@ -7,7 +7,8 @@
 // confirm the phone task; see the late submission once the site is back;
 // a drill from the library; an auditor who can read but not change; the
 // sign-off placeholder; the dashboard following a change made elsewhere;
-// English and a phone's screen; log out. Text from reports carries markup in every free-text field
+// English and a phone's screen; the cookie's flags and 403 without the CSRF
+// token; log out. Text from reports carries markup in every free-text field
 // and must show as text everywhere. Screenshots of every page go to
 // <out>/screenshots. Waits are bounded; nothing here asserts a duration.
 // Every HTTP answer of 400 or more the page receives fails the run unless the
@@ -376,6 +377,23 @@ async function lastPages(page, box, reportId) {
   await page.locator("#health-h").waitFor({ timeout: WAIT });
   await page.click("#lang-toggle");
   await page.setViewportSize({ width: 1280, height: 900 });
+
+  step = "the session's cookie and CSRF token, as the browser holds them";
+  const cookies = await page.context().cookies(box.url);
+  check(cookies.length === 1, "one cookie: " + cookies.map((c) => c.name).join(", "));
+  check(cookies[0].httpOnly && cookies[0].secure && cookies[0].sameSite === "Strict",
+        "the session cookie is HttpOnly, Secure, SameSite=Strict: " + JSON.stringify(cookies[0]));
+  check(await page.evaluate(() => document.cookie) === "", "page scripts cannot read the session cookie");
+  const before = await reportCount(box);
+  expectHttp(403);
+  const refused = await page.evaluate(async () => {
+    const post = (headers) => fetch("/v1/reports", { method: "POST", body: "{}",
+                                                     headers: { "Content-Type": "application/json", ...headers } });
+    return [(await post({})).status, (await post({ "X-CSRF-Token": "not-the-token" })).status];
+  });
+  expectHttp();
+  check(refused[0] === 403 && refused[1] === 403, "without or with a wrong CSRF token a POST gets 403: " + refused);
+  check(await reportCount(box) === before, "the refused POSTs stored nothing");
 
   step = "log out";
   expectHttp(401);  // the page's own polls, and the check below, after the session ended
