@@ -395,7 +395,10 @@ Status Daemon::StartChannels() {
     engine_.SetRunner(kind, runner);
     if (!api_.health().channels.count(kind)) api_.health().channels[kind] = {{"configured", true}};
   }
+  if (runners_.all.count("fax")) api_.health().channels["fax"]["device"] = in_.config.fax.device;
   AddDrillRoutes(api_, drills_, clock_);
+  AddDrillScenarioRoutes(api_, in_.config.console.drill_scenarios, in_.config.time_scale);
+  AddRecordRoutes(api_, store_, in_.config.state_dir);
   AddAccountRoutes(api_, store_, hasher_);
   return Status::Ok();
 }

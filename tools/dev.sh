@@ -2,6 +2,8 @@
 # The two set-up commands of the README, for a fresh Debian 12 machine (as root):
 #   bash tools/dev.sh demo   install what is missing, build, run the main job
 #   bash tools/dev.sh test   install what is missing, build, run every test
+#   bash tools/dev.sh deps   install what is missing only (Debian packages, playwright-core)
+#   bash tools/dev.sh screenshots   the browser story, its README pictures into docs/screenshots
 # Idempotent: packages already present are skipped, the build is incremental.
 set -euo pipefail
 
@@ -21,6 +23,7 @@ PACKAGES=(
   python3 python3-jsonschema python3-gammu gammu python3-aiosmtpd efax libfiu-dev fiu-utils
   nut-server iproute2 curl openssl libssl-dev libfaketime
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  chromium
 )
 
 install_missing() {
@@ -28,10 +31,22 @@ install_missing() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # The browser tests run on Node.js 20 or later (playwright-core's engines):
+  # this machine's own when it has one, else Debian's nodejs and npm.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then echo "!! Node.js $(node --version 2>/dev/null) is older than 20: the browser tests need 20 or later" >&2; fi
+  # playwright-core for the browser tests, at package-lock.json's version, into
+  # tests/browser/node_modules (ignored by git); only when it is not there yet.
+  if ! node "$ROOT/tests/browser/check-deps.mjs" >/dev/null 2>&1; then
+    echo "== installing playwright-core into tests/browser/node_modules (npm ci)"
+    npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund --loglevel=error
   fi
 }
 
@@ -133,12 +148,17 @@ retry_delay_ms = 500
 device = "$state/fax-modem"
 [escalation]
 tick_ms = 250
+[console]
+listen = "127.0.0.1"
+port = ${LIFELINE_DEMO_CONSOLE_PORT:-0}
+drill_scenarios = "$ROOT/config/drills"
 TOML
   cli="$cli --config $state/demo.toml"
   echo "== lifelined (state in $state)"
   "$BUILD/daemon/lifelined" --config "$state/demo.toml" >"$state/lifelined.log" 2>&1 &
   DEMO_PIDS="$DEMO_PIDS $!"
   wait_for "test -S '$state/lifelined.sock' && $cli report list" 10 || { cat "$state/lifelined.log"; exit 1; }
+  demo_console "$state"
 
   # Reports made from config/sample-report.json, aware now, so their hour runs now.
   fresh_report() {
@@ -192,7 +212,27 @@ PY
   echo
   echo "== the journal (every fact, HMAC-chained)"
   $cli journal verify
+  if [ -t 0 ]; then
+    read -r -p "== the console stays up until Enter: " _ || true
+  fi
   echo "== stopping"
+}
+
+# The console for following the story in a browser: its URL (127.0.0.1, the
+# port in the log and in console.url), the device certificate's fingerprint
+# to compare on first use, and an account "admin" (role ciso: all an operator
+# does, and approving and signing) made through the socket API with a random
+# one-time password: the demo's state, accounts included, is wiped each run.
+demo_console() {
+  local state=$1 url password
+  wait_for "test -s '$state/console.url'" 10 || { echo "!! the console did not start" >&2; exit 1; }
+  url=$(cat "$state/console.url")
+  password=$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)
+  printf '%s\n' "$password" | $cli user add admin --role ciso >/dev/null
+  echo "== the console: $url"
+  echo "   log in as admin, one-time password $password (made for this run only)"
+  echo "   certificate $($cli console fingerprint 2>/dev/null | grep "^SHA-256"): compare it when the browser asks"
+  echo "   open it now to follow the story below in a browser; the demo waits for Enter at the end"
 }
 
 # Seconds since the epoch, for the phase times printed at the end.
@@ -237,5 +277,13 @@ case "${1:-}" in
     run_tests
     echo "== total $(($(now) - start)) s"
     ;;
-  *) echo "usage: bash tools/dev.sh demo|test" >&2; exit 2 ;;
+  deps) install_missing ;;
+  # The browser story once more, copying the README's pictures into docs/screenshots.
+  screenshots)
+    install_missing
+    build
+    node "$ROOT/tests/browser/run.mjs" --build "$BUILD" --source "$ROOT" --out "$BUILD/tests/browser" \
+      --screenshots "$ROOT/docs/screenshots"
+    ;;
+  *) echo "usage: bash tools/dev.sh demo|test|deps|screenshots" >&2; exit 2 ;;
 esac

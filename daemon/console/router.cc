@@ -12,6 +12,11 @@ extern const std::string_view console_css;
 extern const std::string_view console_js;
 extern const std::string_view console_login_js;
 extern const std::string_view console_i18n_js;
+extern const std::string_view console_dashboard_js;
+extern const std::string_view console_report_form_js;
+extern const std::string_view console_report_js;
+extern const std::string_view console_phone_js;
+extern const std::string_view console_drills_js;
 }  // namespace embedded
 
 namespace {
@@ -25,11 +30,19 @@ struct Asset {
   const std::string_view* bytes;
 };
 
-const std::array<Asset, 4> kAssets = {{
+// Every asset a page loads; a page for a new API adds its view's script here,
+// in the embed list of CMakeLists.txt and in app.html.
+constexpr std::string_view kJs = "text/javascript; charset=utf-8";
+const std::array<Asset, 9> kAssets = {{
     {"/assets/console.css", "text/css; charset=utf-8", &embedded::console_css},
-    {"/assets/console.js", "text/javascript; charset=utf-8", &embedded::console_js},
-    {"/assets/login.js", "text/javascript; charset=utf-8", &embedded::console_login_js},
-    {"/assets/i18n.js", "text/javascript; charset=utf-8", &embedded::console_i18n_js},
+    {"/assets/console.js", kJs, &embedded::console_js},
+    {"/assets/login.js", kJs, &embedded::console_login_js},
+    {"/assets/i18n.js", kJs, &embedded::console_i18n_js},
+    {"/assets/dashboard.js", kJs, &embedded::console_dashboard_js},
+    {"/assets/report-form.js", kJs, &embedded::console_report_form_js},
+    {"/assets/report.js", kJs, &embedded::console_report_js},
+    {"/assets/phone.js", kJs, &embedded::console_phone_js},
+    {"/assets/drills.js", kJs, &embedded::console_drills_js},
 }};
 
 // The pages of the console (app.html draws each from its path).

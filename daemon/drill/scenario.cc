@@ -342,6 +342,38 @@ std::chrono::seconds SiteLossFromStart(const Scenario& s) {
   return end;
 }
 
+namespace {
+
+std::string FaultWords(const Fault& f) {
+  return std::string(FaultKindName(f.kind)) + " (" + std::string(FaultKindLabelZh(f.kind)) + ") +" +
+         std::to_string(f.start.count()) + " s for " + std::to_string(f.duration.count()) + " s";
+}
+
+}  // namespace
+
+Result<DeskPlan> PlanForDesk(const Scenario& s, int time_scale) {
+  const auto span = SiteLossFromStart(s);
+  if (span.count() == 0) {
+    return FailedPrecondition(s.origin + ": lifelined's drill desk simulates the loss of the national site from "
+                              "the drill's start, and this scenario has none");
+  }
+  DeskPlan p;
+  // The first format's outage is wall-clock seconds; the library's are on the legal clock.
+  const int64_t scale = s.legacy ? 1 : std::max(1, time_scale);
+  p.outage_seconds = std::max<int64_t>(1, (span.count() + scale - 1) / scale);
+  for (const auto& f : s.faults) {
+    const bool in_span = BlocksSite(f.kind) && f.end() <= span;
+    if (!in_span || f.kind == FaultKind::kSiteAndMainsLost) {
+      p.not_simulated.push_back(FaultWords(f) + (in_span ? ": the mains part" : ""));
+    }
+    if (in_span && f.kind != FaultKind::kSiteUnreachable) {
+      p.approximated.push_back(FaultWords(f) + ": simulated as the site unreachable");
+    }
+  }
+  if (p.outage_seconds > 86400) return FailedPrecondition(s.origin + ": the site loss is longer than a day");
+  return p;
+}
+
 json ScenarioToJson(const Scenario& s) {
   json faults = json::array();
   for (const auto& f : s.faults) {

@@ -91,6 +91,17 @@ std::chrono::seconds SiteLossFromStart(const Scenario& s);
 // resolved_by, duration_minutes, faults:[{kind, start_seconds, duration_seconds, ...}]}.
 nlohmann::json ScenarioToJson(const Scenario& s);
 
+// What today's drill desk can do with a scenario: hold the report back from
+// the site from the start for `outage_seconds` (on lifelined's clock, so the
+// library's legal-clock span is divided by `time_scale`). Faults it simulates
+// only as that loss, and faults it cannot simulate, are listed in words.
+// FailedPrecondition when the scenario loses no site from its start.
+struct DeskPlan {
+  int64_t outage_seconds = 0;
+  std::vector<std::string> approximated, not_simulated;
+};
+Result<DeskPlan> PlanForDesk(const Scenario& s, int time_scale);
+
 // Hex SHA-256 of bytes.
 std::string Sha256Hex(std::string_view bytes);
 

@@ -97,6 +97,14 @@ void IntakeApi::Handle(const http::Request& req, const Principal& who, Reply rep
   }
   if (p == std::vector<std::string>{"v1", "dashboard"} && req.method == "GET") return Dashboard(reply);
   if (p == std::vector<std::string>{"metrics"} && req.method == "GET" && on_metrics) return on_metrics(reply);
+  if (p == std::vector<std::string>{"v1", "schema", "report"} && req.method == "GET") {
+    // The contract itself, labels and all: the console builds its form from it.
+    http::Response r;
+    r.status = 200;
+    r.headers.Add("content-type", "application/schema+json; charset=utf-8");
+    r.body = std::string(ReportSchemaText());
+    return reply(r);
+  }
   if (reports && p.size() == 2 && req.method == "POST") return FileReport(req.body, "", who, reply);
   if (reports && p.size() == 2 && req.method == "GET") return ListReports(req, reply);
   if (reports && p.size() == 3 && req.method == "GET") return GetReport(p[2], reply);

@@ -53,7 +53,7 @@ json ReportToJson(const InHand& r, const std::map<std::string, std::string>& nam
 
 void IntakeApi::Dashboard(Reply reply) {
   auto reports = std::make_shared<std::vector<InHand>>();
-  auto tasks = std::make_shared<size_t>(0);
+  auto tasks = std::make_shared<std::vector<PhoneTask>>();
   const WallTime now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   const WallTime since = now - std::chrono::hours(24 * 35);
   store_.Run(
@@ -69,7 +69,7 @@ void IntakeApi::Dashboard(Reply reply) {
         }
         auto open_tasks = st.PhoneTasks(true);
         if (!open_tasks.ok()) return open_tasks.status();
-        *tasks = open_tasks->size();
+        *tasks = std::move(*open_tasks);
         return Status::Ok();
       },
       [this, reports, tasks, now, reply](Status s) {
@@ -82,11 +82,17 @@ void IntakeApi::Dashboard(Reply reply) {
                     {"power", health_.power},
                     {"channels", channels},
                     {"contact_alerts", health_.contact_alerts}};
+        json open_tasks = json::array();
+        for (const auto& t : *tasks) {
+          open_tasks.push_back({{"id", t.id}, {"report_id", t.report_id}, {"recipient_name", t.recipient_name},
+                                {"number", t.number}, {"due_at", t.due_at}, {"drill", t.drill}});
+        }
         reply(JsonResponse(200, {{"now", FormatUtcMicros(now)},
                                  {"outage", health_.site_state == "outage"},
                                  {"box", box},
                                  {"reports", list},
-                                 {"phone_tasks_open", *tasks}}));
+                                 {"phone_tasks_open", tasks->size()},
+                                 {"phone_tasks", open_tasks}}));
       });
 }
 

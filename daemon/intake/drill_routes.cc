@@ -1,9 +1,15 @@
 // /v1/drills: start a drill (its report filed through the intake, the site
 // simulated lost for it by the drill desk), list drills, show one with its
-// timeline (proto/console-api.yaml).
+// timeline; /v1/drill-scenarios: the scenario library the drills page starts
+// them from (proto/console-api.yaml).
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "daemon/core/text.h"
 #include "daemon/core/log.h"
 #include "daemon/core/uuid.h"
+#include "daemon/drill/scenario.h"
 #include "daemon/intake/intake.h"
 
 namespace lifeline {
@@ -115,7 +121,51 @@ void ShowDrill(DrillDesk& desk, const std::string& id, http::Reply reply) {
   });
 }
 
+// One scenario as the drills page needs it to start a drill the way `lifeline
+// drill start` does: the report to file, the file's text, the desk's plan.
+json ScenarioEntry(const drill::Scenario& s, int time_scale) {
+  json j = drill::ScenarioToJson(s);
+  j["description"] = s.description;
+  j["file"] = std::filesystem::path(s.origin).filename().string();
+  j["sha256"] = s.sha256;
+  j["report"] = s.report;
+  std::ifstream in(s.origin, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  j["text"] = text.str();
+  auto plan = drill::PlanForDesk(s, time_scale);
+  if (plan.ok()) {
+    j["desk"] = {{"outage_seconds", plan->outage_seconds}, {"approximated", plan->approximated},
+                 {"not_simulated", plan->not_simulated}};
+  } else {
+    j["desk"] = {{"error", plan.status().message()}};
+  }
+  return j;
+}
+
+// A few small files, read on the io thread when the drills page asks.
+void ListScenarios(const std::string& dir, int time_scale, http::Reply reply) {
+  if (dir.empty()) return reply(JsonResponse(200, {{"configured", false}, {"scenarios", json::array()}}));
+  auto library = drill::LoadScenarioLibrary(dir);
+  if (!library.ok()) {
+    return reply(ErrorResponse(500, "scenario_library", library.status().message(),
+                               "演練情境庫有誤：" + library.status().message()));
+  }
+  json list = json::array();
+  for (const auto& s : *library) list.push_back(ScenarioEntry(s, time_scale));
+  reply(JsonResponse(200, {{"configured", true}, {"time_scale", time_scale}, {"scenarios", list}}));
+}
+
 }  // namespace
+
+void AddDrillScenarioRoutes(IntakeApi& api, std::string dir, int time_scale) {
+  api.AddCollection("drill-scenarios", [dir = std::move(dir), time_scale](const http::Request& req,
+                                                                          const std::vector<std::string>& p,
+                                                                          const Principal&, http::Reply reply) {
+    if (p.size() == 2 && req.method == "GET") return ListScenarios(dir, time_scale, std::move(reply));
+    reply(ErrorResponse(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));
+  });
+}
 
 void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock) {
   api.AddCollection("drills", [&api, &desk, &clock](const http::Request& req, const std::vector<std::string>& p,

@@ -62,6 +62,7 @@ class IntakeApi {
   void SetRecipientNames(std::map<std::string, std::string> names) { recipient_names_ = std::move(names); }
   // How far ahead of the box's clock a stated time may be ([daemon] clock_skew_seconds).
   void SetClockSkew(std::chrono::seconds skew) { clock_skew_ = skew; }
+  const std::map<std::string, std::string>& recipient_names() const { return recipient_names_; }
 
   // Another module's endpoints under /v1/<collection>[/...]; `path` is the
   // split path ("v1", collection, ...).
@@ -99,6 +100,21 @@ void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner);
 // The drills' endpoints: POST /v1/drills {name, scenario, outage_seconds,
 // report}; GET /v1/drills; GET /v1/drills/{id} with the timeline.
 void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock);
+// The scenario library for the drills page: GET /v1/drill-scenarios lists
+// every scenario of `dir` (config/drills/*.toml) with its report, its text
+// and what the drill desk can simulate of it on a clock scaled by
+// `time_scale`; "" = no library configured.
+void AddDrillScenarioRoutes(IntakeApi& api, std::string dir, int time_scale);
+// A report's page: GET /v1/reports/{id}/record (its journal, notifications,
+// attempts with evidence, phone tasks, fallbacks) and GET
+// /v1/attempts/{id}/fax/{page}.png (a page of the TIFF-F copy a fax attempt
+// sent, which must lie inside <state_dir>/fax).
+void AddRecordRoutes(IntakeApi& api, AsyncStore& store, const std::string& state_dir);
+// The TIFF-F copy an attempt's evidence ({summary, evidence: {tiff}}) names,
+// canonical, when it is a file inside `fax_dir`; PermissionDenied for a path
+// that leaves it (through "..", a symbolic link or an absolute path
+// elsewhere), NotFound when there is none.
+Result<std::string> FaxCopyInside(const nlohmann::json& evidence, const std::string& fax_dir);
 // Accounts and API tokens (the local socket only): GET/POST /v1/users,
 // POST /v1/users/{name}/disable|enable|password; GET/POST /v1/tokens,
 // POST /v1/tokens/{name}/disable. Passwords are hashed on `hasher`.

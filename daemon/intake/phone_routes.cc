@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "daemon/core/time_format.h"
+
 namespace lifeline {
 namespace {
 
@@ -21,6 +23,27 @@ std::optional<int64_t> ParseTaskId(const std::string& text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
   return v;
+}
+
+// The fields' own checks, each named, so the console shows every problem at
+// its field; the runner checks the same again before it records anything.
+void CheckConfirmation(const std::string& by, const std::string& at, const std::string& note, json* problems) {
+  auto problem = [&](const char* path, const std::string& zh, const std::string& en) {
+    problems->push_back({{"path", path}, {"zh", zh}, {"en", en}});
+  };
+  if (by.size() > 200) problem("/answered_by", "至多 200 字", "at most 200 characters");
+  if (by.find_first_not_of(" \t") == std::string::npos) problem("/answered_by", "請填寫接聽者姓名", "who answered is required");
+  auto when = ParseRfc3339(at);
+  if (!when.ok()) {
+    problem("/answered_at", "須為含時區之時間，例如 2026-11-21T10:05:00+08:00",
+            "must be a time with its offset, e.g. 2026-11-21T10:05:00+08:00");
+  } else if (when->instant > std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()) +
+                                 std::chrono::minutes(5)) {
+    // Compared in microseconds, the stored times' unit: in the system clock's
+    // nanoseconds a time after 2262 would overflow and pass as the past.
+    problem("/answered_at", "不可晚於現在：請填寫實際接聽時間", "is in the future: give the time the call was answered");
+  }
+  if (note.size() > 2000) problem("/note", "至多 2000 字", "at most 2000 characters");
 }
 
 void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, const Principal& who, http::Reply reply) {
@@ -43,6 +66,13 @@ void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, cons
     return reply(Problems(json::array({{{"path", ""}, {"zh", "須為 JSON 物件"}, {"en", "must be a JSON object"}}})));
   }
   std::string by = field("answered_by", true), at = field("answered_at", true), note = field("note", false);
+  json checks = json::array();
+  CheckConfirmation(by, at, note, &checks);
+  for (const auto& c : checks) {  // a field already missing needs no second problem
+    bool named = false;
+    for (const auto& p : problems) named = named || p["path"] == c["path"];
+    if (!named) problems.push_back(c);
+  }
   if (!problems.empty()) return reply(Problems(problems));
   runner.Confirm(id, by, at, note, who.name, [reply](Result<PhoneTask> r) {
     if (!r.ok()) return reply(ResponseFromStatus(r.status()));

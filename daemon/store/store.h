@@ -250,6 +250,8 @@ class Store {
   Status MarkNotificationLoud(int64_t notification_id, const std::string& why);
   // Every attempt for the report's notifications, oldest first.
   Result<std::vector<AttemptRow>> Attempts(const std::string& id);
+  // One attempt by its id, with the report it belongs to; NotFound when none.
+  Result<std::pair<AttemptRow, std::string>> GetAttempt(int64_t attempt_id);
   // Progress on an open attempt (an SMS accepted by the network, a fax to be retried).
   Status NoteAttempt(int64_t attempt_id, const std::string& summary, const nlohmann::json& evidence);
 

@@ -123,6 +123,21 @@ Result<std::vector<AttemptRow>> Store::Attempts(const std::string& id) {
   }
 }
 
+Result<std::pair<AttemptRow, std::string>> Store::GetAttempt(int64_t attempt_id) {
+  auto st = db_->Prepare(
+      "SELECT a.id, a.notification_id, a.channel, a.address, a.started_at, COALESCE(a.ended_at,''),"
+      " COALESCE(a.outcome,''), COALESCE(a.evidence,''), n.report_id FROM attempts a"
+      " JOIN notifications n ON n.id = a.notification_id WHERE a.id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, attempt_id);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no attempt " + std::to_string(attempt_id));
+  AttemptRow a{st->Int(0), st->Int(1), st->Text(2), st->Text(3), st->Text(4), st->Text(5), st->Text(6),
+               ParseOrNull(st->Text(7))};
+  return std::pair<AttemptRow, std::string>{std::move(a), st->Text(8)};
+}
+
 Status Store::NoteAttempt(int64_t attempt, const std::string& summary, const json& evidence) {
   return InTransaction([&]() -> Status {
     auto st = db_->Prepare(

@@ -41,42 +41,6 @@ int PhoneConfirm(const Context& ctx, const std::string& task, const std::string&
 
 namespace {
 
-// What today's drill desk can do with a scenario: hold the report back from the
-// site from the start for `outage_seconds` (on lifelined's clock). Faults it
-// simulates only as that loss, and faults it cannot simulate, are listed.
-struct DeskPlan {
-  int64_t outage_seconds = 0;
-  std::vector<std::string> approximated, not_simulated;
-};
-
-std::string FaultWords(const drill::Fault& f) {
-  return std::string(drill::FaultKindName(f.kind)) + " (" + std::string(drill::FaultKindLabelZh(f.kind)) + ") +" +
-         std::to_string(f.start.count()) + " s for " + std::to_string(f.duration.count()) + " s";
-}
-
-Result<DeskPlan> PlanForDesk(const drill::Scenario& s, int time_scale) {
-  const auto span = drill::SiteLossFromStart(s);
-  if (span.count() == 0) {
-    return FailedPrecondition(s.origin + ": lifelined's drill desk simulates the loss of the national site from "
-                              "the drill's start, and this scenario has none");
-  }
-  DeskPlan p;
-  // The first format's outage is wall-clock seconds; the library's are on the legal clock.
-  const int64_t scale = s.legacy ? 1 : std::max(1, time_scale);
-  p.outage_seconds = std::max<int64_t>(1, (span.count() + scale - 1) / scale);
-  for (const auto& f : s.faults) {
-    const bool in_span = drill::BlocksSite(f.kind) && f.end() <= span;
-    if (!in_span || f.kind == drill::FaultKind::kSiteAndMainsLost) {
-      p.not_simulated.push_back(FaultWords(f) + (in_span ? ": the mains part" : ""));
-    }
-    if (in_span && f.kind != drill::FaultKind::kSiteUnreachable) {
-      p.approximated.push_back(FaultWords(f) + ": simulated as the site unreachable");
-    }
-  }
-  if (p.outage_seconds > 86400) return FailedPrecondition(s.origin + ": the site loss is longer than a day");
-  return p;
-}
-
 // Prints the steps not printed yet; true when the drill is complete.
 bool PrintNewSteps(const json& drill, std::set<int64_t>& printed) {
   for (const auto& step : drill.value("timeline", json::array())) {
@@ -94,7 +58,7 @@ int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow
   if (!scenario.ok()) return EnvError(scenario.status());
   auto config = LoadCliConfig(ctx);
   if (!config.ok()) return EnvError(config.status());
-  auto desk = PlanForDesk(*scenario, config->time_scale);
+  auto desk = drill::PlanForDesk(*scenario, config->time_scale);
   if (!desk.ok()) return EnvError(desk.status());
   for (const auto& a : desk->approximated) std::cout << "  note: " << a << "\n";
   for (const auto& n : desk->not_simulated) std::cout << "  not simulated by this lifelined: " << n << "\n";

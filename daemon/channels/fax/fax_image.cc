@@ -125,25 +125,41 @@ Result<std::vector<FaxPage>> ReadTiffPages(const std::string& path) {
   return pages;
 }
 
-Status WritePngPreview(const std::vector<FaxPage>& pages, Resolution res, const std::string& path) {
+Result<Resolution> ReadTiffResolution(const std::string& path) {
+  TiffPtr t = OpenTiff(path, "r");
+  if (!t) return NotFound("cannot open TIFF " + path);
+  float y_dpi = 0;
+  uint16_t unit = RESUNIT_INCH;
+  if (TIFFGetField(t.get(), TIFFTAG_YRESOLUTION, &y_dpi) != 1) return Resolution::kFine;
+  TIFFGetFieldDefaulted(t.get(), TIFFTAG_RESOLUTIONUNIT, &unit);
+  if (unit == RESUNIT_CENTIMETER) y_dpi *= 2.54f;
+  return y_dpi < 150 ? Resolution::kStandard : Resolution::kFine;
+}
+
+namespace {
+
+void AppendPngBytes(png_structp png, png_bytep data, png_size_t length) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), length);
+}
+
+}  // namespace
+
+Result<std::string> EncodePngPreview(const std::vector<FaxPage>& pages, Resolution res, int gap) {
   if (pages.empty()) return InvalidArgument("no pages to preview");
   const int repeat = res == Resolution::kStandard ? 2 : 1;
-  const int gap = 24;
   int width = 0, height = 0;
   for (const auto& p : pages) {
     width = std::max(width, p.width);
     height += p.height * repeat + gap;
   }
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return IoError("cannot create PNG " + path);
+  std::string out;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (png == nullptr || info == nullptr || setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
-    std::fclose(f);
-    return IoError("PNG encoding failed for " + path);
+    return Internal("PNG encoding failed");
   }
-  png_init_io(png, f);
+  png_set_write_fn(png, &out, AppendPngBytes, nullptr);
   png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
@@ -158,7 +174,17 @@ Status WritePngPreview(const std::vector<FaxPage>& pages, Resolution res, const 
   }
   png_write_end(png, info);
   png_destroy_write_struct(&png, &info);
-  return std::fclose(f) == 0 ? Status::Ok() : IoError("cannot close PNG " + path);
+  return out;
+}
+
+Status WritePngPreview(const std::vector<FaxPage>& pages, Resolution res, const std::string& path) {
+  auto bytes = EncodePngPreview(pages, res, 24);
+  if (!bytes.ok()) return bytes.status();
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return IoError("cannot create PNG " + path);
+  const bool written = std::fwrite(bytes->data(), 1, bytes->size(), f) == bytes->size();
+  const bool closed = std::fclose(f) == 0;
+  return written && closed ? Status::Ok() : IoError("cannot write PNG " + path);
 }
 
 }  // namespace lifeline::fax

@@ -45,5 +45,10 @@ Result<std::vector<FaxPage>> ReadTiffPages(const std::string& path);
 // The pages one under another, grey between them; standard-resolution rows are
 // doubled so that the preview has the paper's proportions.
 Status WritePngPreview(const std::vector<FaxPage>& pages, Resolution res, const std::string& path);
+// The same preview in memory, `gap` grey rows after each page (0 for one page
+// shown on its own, as the console does).
+Result<std::string> EncodePngPreview(const std::vector<FaxPage>& pages, Resolution res, int gap);
+// The first page's vertical resolution (fine when the file does not say).
+Result<Resolution> ReadTiffResolution(const std::string& path);
 
 }  // namespace lifeline::fax

@@ -35,5 +35,10 @@
     form.password.value = "";
     form.password.focus();
   });
+  if (new URLSearchParams(location.search).get("logged_out")) {
+    const done = document.getElementById("login-status");
+    done.hidden = false;
+    done.dataset.t = "login.logged_out";
+  }
   I18n.apply(document);
 })();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sys/wait.h>
 
 #include "tests/support/daemon_harness.h"
@@ -95,6 +96,60 @@ TEST_F(IntakeApiTest, UnknownPathsMethodsAndReports) {
   EXPECT_EQ(Call("GET", "/v1/reports/00000000-0000-4000-8000-000000000000").status, 404);
   EXPECT_EQ(Call("POST", "/v1/reports", "not json").status, 422);
   EXPECT_EQ(Call("GET", "/v1/health").body["rules_id"], "tw-2021");
+}
+
+// What the console's pages read: the schema the form is built from, a
+// report's record, the fax pages and the drill library; a bad path or an
+// unknown id is a 404 or 405, never a crash, and changes nothing.
+TEST_F(IntakeApiTest, TheConsolesReadEndpointsAnswerBadRequestsWithErrors) {
+  auto schema = Call("GET", "/v1/schema/report");
+  ASSERT_EQ(schema.status, 200);
+  EXPECT_TRUE(schema.body.contains("$defs")) << "the contract itself, labels and all";
+  auto doc = NewDocument();
+  ASSERT_EQ(Call("POST", "/v1/reports", doc.dump()).status, 201);
+  const std::string id = doc["id"];
+  auto record = Call("GET", "/v1/reports/" + id + "/record");
+  ASSERT_EQ(record.status, 200) << record.body.dump();
+  EXPECT_EQ(record.body["id"], id);
+  EXPECT_EQ(record.body["offset_minutes"], 480) << "the report's own offset, +08:00";
+  ASSERT_EQ(record.body["revisions"].size(), 1u);
+  ASSERT_FALSE(record.body["timeline"].empty());
+  const std::string first_at = record.body["timeline"][0]["at_local"];
+  EXPECT_TRUE(first_at.ends_with("+08:00")) << first_at;
+  EXPECT_EQ(Call("GET", "/v1/reports/00000000-0000-4000-8000-000000000000/record").status, 404);
+  EXPECT_EQ(Call("POST", "/v1/reports/" + id + "/record", "{}").status, 405);
+  EXPECT_EQ(Call("GET", "/v1/reports/" + id + "/nothing").status, 404);
+  for (const char* path : {"/v1/attempts/abc/fax/1.png", "/v1/attempts/1/fax/0.png", "/v1/attempts/1/fax/x.png",
+                           "/v1/attempts/-1/fax/1.png", "/v1/attempts/99999/fax/1.png", "/v1/attempts/1/fax/1",
+                           "/v1/attempts/18446744073709551616/fax/1.png", "/v1/attempts"}) {
+    EXPECT_EQ(Call("GET", path).status, 404) << path;
+  }
+  auto library = Call("GET", "/v1/drill-scenarios");
+  ASSERT_EQ(library.status, 200);
+  EXPECT_EQ(library.body["configured"], false) << "this daemon's configuration names no library";
+  EXPECT_EQ(Call("POST", "/v1/drill-scenarios", "{}").status, 405);
+  EXPECT_EQ(Call("GET", "/v1/reports").body["reports"].size(), 1u);
+}
+
+// A phone confirmation's fields are each checked, and every problem is named
+// at its field before the task is looked up.
+TEST_F(IntakeApiTest, APhoneConfirmationNamesEachBadField) {
+  auto r = Call("POST", "/v1/phone-tasks/1/confirm",
+                nlohmann::json{{"answered_by", "  "}, {"answered_at", "2999-01-01T00:00:00+08:00"},
+                               {"note", std::string(2001, 'x')}}.dump());
+  ASSERT_EQ(r.status, 422) << r.body.dump();
+  std::set<std::string> paths;
+  for (const auto& p : r.body["problems"]) {
+    paths.insert(p["path"].get<std::string>());
+    EXPECT_FALSE(p["zh"].get<std::string>().empty());
+    EXPECT_FALSE(p["en"].get<std::string>().empty());
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{"/answered_by", "/answered_at", "/note"}));
+  auto bad_time = Call("POST", "/v1/phone-tasks/1/confirm",
+                       nlohmann::json{{"answered_by", "王小明"}, {"answered_at", "yesterday"}}.dump());
+  ASSERT_EQ(bad_time.status, 422);
+  ASSERT_EQ(bad_time.body["problems"].size(), 1u) << bad_time.body.dump();
+  EXPECT_EQ(bad_time.body["problems"][0]["path"], "/answered_at");
 }
 
 TEST_F(IntakeApiTest, SocketIsOwnerAndGroupOnly) {

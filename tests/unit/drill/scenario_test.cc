@@ -170,6 +170,24 @@ TEST(Scenario, SiteLossMergesSiteFaultsFromTheStart) {
   EXPECT_EQ(SiteLossFromStart(s), seconds(0));
 }
 
+// What the desk does with a scenario: the library's span is on the legal
+// clock, so a 60-second "hour" divides it; faults other than the site's loss
+// are named, never silently dropped.
+TEST(Scenario, DeskPlanScalesTheSpanAndNamesWhatIsNotSimulated) {
+  auto s = Parse(kValid);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto plan = PlanForDesk(*s, 60);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->outage_seconds, 30) << "1800 s of site_5xx on a 60-second hour";
+  ASSERT_EQ(plan->approximated.size(), 1u);
+  EXPECT_THAT(plan->approximated[0], HasSubstr("site_5xx"));
+  ASSERT_EQ(plan->not_simulated.size(), 1u);
+  EXPECT_THAT(plan->not_simulated[0], HasSubstr("fax_busy"));
+  EXPECT_EQ(PlanForDesk(*s, 1)->outage_seconds, 1800);
+  s->faults = {{FaultKind::kSmsFailing, std::chrono::seconds(0), std::chrono::seconds(60)}};
+  EXPECT_EQ(PlanForDesk(*s, 1).status().code(), StatusCode::kFailedPrecondition) << "no site loss: nothing to run";
+}
+
 TEST(ScenarioLibrary, CheckNamesWhatIsMissing) {
   Scenario a;
   a.level = 2;

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <png.h>
 
 #include <filesystem>
 #include <fstream>
@@ -110,6 +111,49 @@ TEST(Render, TiffRoundTripIsPixelExactAndPngIsWritten) {
   ASSERT_TRUE(back.ok());
   ASSERT_EQ(back->size(), pages->size());
   for (size_t i = 0; i < pages->size(); ++i) EXPECT_EQ((*back)[i].pixels, (*pages)[i].pixels);
+}
+
+// Decodes a PNG (8-bit grey) into rows of bytes, with libpng's simplified API.
+bool DecodeGreyPng(const std::string& bytes, int* width, int* height, std::vector<uint8_t>* pixels) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) return false;
+  image.format = PNG_FORMAT_GRAY;
+  pixels->resize(PNG_IMAGE_SIZE(image));
+  *width = static_cast<int>(image.width);
+  *height = static_cast<int>(image.height);
+  return png_image_finish_read(&image, nullptr, pixels->data(), 0, nullptr) != 0;
+}
+
+// The console's page preview: one page, black where the page is black, and
+// standard resolution doubled to the paper's proportions.
+TEST(Render, OnePagePngIsThePageAsSent) {
+  const std::string tiff = TmpDir() + "/preview.tif";
+  auto pages = RenderForm(SampleReport(), SampleNotice(), {});
+  ASSERT_TRUE(pages.ok());
+  ASSERT_TRUE(WriteTiffF(*pages, Resolution::kFine, tiff).ok());
+  EXPECT_EQ(ReadTiffResolution(tiff).value(), Resolution::kFine);
+  const FaxPage& page = (*pages)[1];
+  auto png = EncodePngPreview({page}, Resolution::kFine, 0);
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  int w = 0, h = 0;
+  std::vector<uint8_t> grey;
+  ASSERT_TRUE(DecodeGreyPng(*png, &w, &h, &grey));
+  ASSERT_EQ(w, page.width);
+  ASSERT_EQ(h, page.height);
+  int differ = 0;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) differ += (grey[static_cast<size_t>(y) * w + x] == 0) != page.Black(x, y);
+  }
+  EXPECT_EQ(differ, 0);
+  const std::string standard = TmpDir() + "/standard.tif";
+  ASSERT_TRUE(WriteTiffF({page}, Resolution::kStandard, standard).ok());
+  EXPECT_EQ(ReadTiffResolution(standard).value(), Resolution::kStandard);
+  auto tall = EncodePngPreview({page}, Resolution::kStandard, 0);
+  ASSERT_TRUE(DecodeGreyPng(*tall, &w, &h, &grey));
+  EXPECT_EQ(h, 2 * page.height);
+  EXPECT_FALSE(EncodePngPreview({}, Resolution::kFine, 0).ok());
+  EXPECT_FALSE(ReadTiffResolution("/nonexistent.tif").ok());
 }
 
 TEST(Render, BadInputGivesErrorsNotCrashes) {

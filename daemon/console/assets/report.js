@@ -1,0 +1,202 @@
+// A report's page (/reports/{id}): what was filed, every revision with the
+// site's receipt or the fallback's reason and the late submission, each
+// recipient's notification with its evidence (the SMS parts and their status
+// reports, the fax pages as sent with the T.30 result per page, the phone
+// confirmations), and the journal's timeline in the report's own offset.
+// Polls the record every two seconds. Also the sign-off placeholder.
+"use strict";
+(function () {
+  const { el, T, P, api, localTime } = Console;
+  let schemaPromise = null;
+  const schema = () => (schemaPromise = schemaPromise || api("GET", "/v1/schema/report").then((r) => r.data));
+
+  const outcomeClass = (o) => (o === "confirmed" ? "ok" : o === "failed" ? "bad" : "warn");
+
+  function table(cls, heads, rows) {
+    return el("div", { class: "table-wrap" }, el("table", { class: cls },
+      el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, typeof h === "string" ? T(h) : h)))),
+      el("tbody", {}, rows)));
+  }
+
+  function summary(doc, latest, rec) {
+    const off = rec.offset_minutes;
+    return el("section", { class: "panel", "aria-labelledby": "sum-h" }, el("h2", { id: "sum-h" }, T("rec.summary")),
+      el("dl", { class: "facts" },
+        el("dt", {}, T("rec.aware")), el("dd", {}, localTime(latest.aware_at, off)),
+        el("dt", {}, T("rec.level")), el("dd", { class: "level" }, String(latest.level)),
+        el("dt", {}, T("rec.revision")), el("dd", {}, String(latest.revision)),
+        el("dt", {}, T("rec.state")),
+        el("dd", { class: "report-state", dataset: { state: latest.state } }, T("state." + latest.state)),
+        latest.site_receipt ? [el("dt", {}, T("report.receipt")), el("dd", { id: "receipt" }, latest.site_receipt)] : []),
+      el("h3", {}, T("report.deadlines")),
+      table("deadlines", ["rec.what", "rec.due", "rec.time"], ((latest.schedule || {}).deadlines || []).map((d) =>
+        el("tr", {}, el("td", {}, P(d.title, d.title_en)), el("td", {}, localTime(d.at, off)),
+           el("td", {}, Console.countdown(d.at))))),
+      el("p", { class: "actions" },
+        Console.canChange() ? [el("a", { href: "/reports/" + rec.id + "/revise", dataset: { key: "revise" } },
+                                  T("report.revise")), " · "] : "",
+        el("a", { href: "/reports/" + rec.id + "/signoff", dataset: { key: "signoff" } }, T("report.signoff"))));
+  }
+
+  function revisions(rec) {
+    const off = rec.offset_minutes;
+    return el("section", { class: "panel", id: "site", "aria-labelledby": "site-h" },
+      el("h2", { id: "site-h" }, T("rec.revisions")),
+      table("revisions", ["rec.revision", "rec.state", "report.receipt", "rec.fallback"], rec.revisions.map((r) => {
+        const f = r.fallback;
+        return el("tr", { dataset: { revision: String(r.revision), state: r.state } },
+          el("td", {}, String(r.revision), " (", T("report.level", { n: r.level }), ")"),
+          el("td", { class: r.state === "fallback" ? "warn" : "ok" }, T("state." + r.state),
+             r.state === "accepted_late" ? el("div", { class: "late" }, T("rec.late")) : ""),
+          el("td", { class: "receipt" }, r.site_receipt || "—"),
+          el("td", {}, f ? [P(f.reason_zh, f.reason), el("div", { class: "muted" }, f.why || "", " ",
+                                                            f.escalated_at ? localTime(f.escalated_at, off) : "")]
+                         : "—"));
+      })));
+  }
+
+  function smsParts(a) {
+    const parts = ((a.evidence || {}).parts) || [];
+    if (!parts.length) return el("p", { class: "muted" }, a.summary || T("outcome.open"));
+    return table("sms-parts", ["rec.part", "rec.tp_mr", "rec.sent_at", "rec.delivery", "rec.discharge"], parts.map((p) =>
+      el("tr", { dataset: { part: String(p.index), delivery: p.delivery || "" } },
+        el("td", {}, p.index + "/" + parts.length), el("td", {}, p.message_ref === undefined ? "—" : String(p.message_ref)),
+        el("td", {}, p.sent_at ? localTime(p.sent_at) : p.state),
+        el("td", { class: p.delivery === "delivered" ? "ok" : p.delivery === "failed" ? "bad" : "warn" },
+           p.delivery ? p.delivery + " (TP-ST " + p.tp_st + ")" : "—", p.error ? el("div", { class: "bad" }, p.error) : ""),
+        el("td", {}, p.discharge_time ? localTime(p.discharge_time) : "—"))));
+  }
+
+  function faxCalls(a) {
+    const calls = ((a.evidence || {}).attempts) || [];
+    return el("ol", { class: "fax-calls" }, calls.map((c) =>
+      el("li", {}, T("rec.call"), " ", c.number, ": ", c.dial, " ", c.modem_result ? "(" + c.modem_result + ")" : "",
+         " · ", T("rec.t30"), " ", String(c.t30_code), " ", c.t30_text || "", c.remote_csi ? [" · ", T("rec.remote_csi"),
+         " '", c.remote_csi, "'"] : "", c.bit_rate ? " · " + c.bit_rate + " bps" : "", c.coding ? " · " + c.coding : "",
+         c.ecm ? " · ECM" : "", c.error ? el("div", { class: "bad" }, c.error) : "")));
+  }
+
+  function faxPages(a) {
+    return el("div", { class: "fax-pages" }, (a.fax_pages || []).map((p) =>
+      el("figure", { class: "fax-page", dataset: { page: String(p.page), response: p.response } },
+        el("img", { src: p.png, alt: I18n.t("rec.page_alt", { n: p.page }), loading: "lazy", width: "432",
+                    height: "560" }),
+        el("figcaption", {}, T("rec.page", { n: p.page }), " — ", T("rec.t30"), " ",
+           el("strong", { class: p.confirmed ? "ok" : "bad" }, p.response)))));
+  }
+
+  function attemptHead(a, names) {
+    return el("h3", { dataset: { attempt: String(a.id), outcome: a.outcome || "open" } },
+      names[a.recipient] || a.recipient, " — ", a.channel, " ", a.address, " — ",
+      el("span", { class: outcomeClass(a.outcome) }, T("outcome." + (a.ended_at ? a.outcome : "open"))));
+  }
+
+  function channelSection(id, title, attempts, names, body) {
+    return el("section", { class: "panel", id, "aria-labelledby": id + "-h" }, el("h2", { id: id + "-h" }, T(title)),
+      attempts.length ? attempts.map((a) => el("article", { class: "attempt" }, attemptHead(a, names),
+        a.summary ? el("p", { class: "summary" }, a.summary) : "", body(a)))
+                      : el("p", { class: "muted" }, T("rec.none")));
+  }
+
+  function notifications(rec) {
+    return el("section", { class: "panel", id: "notifications", "aria-labelledby": "n-h" },
+      el("h2", { id: "n-h" }, T("rec.notifications")),
+      table("recipients", ["report.recipients", "rec.state", "rec.due", "rec.revision"], rec.notifications.map((n) =>
+        el("tr", { dataset: { recipient: n.recipient, state: n.state } }, el("td", {}, n.name),
+          el("td", { class: outcomeClass(n.state) }, T("state." + n.state)), el("td", {}, localTime(n.due_at, rec.offset_minutes)),
+          el("td", {}, String(n.revision))))));
+  }
+
+  function phoneSection(rec) {
+    return el("section", { class: "panel", id: "phone", "aria-labelledby": "phone-h" },
+      el("h2", { id: "phone-h" }, T("rec.phone")),
+      rec.phone_tasks.length ? table("phone-tasks", ["rec.address", "rec.outcome", "rec.answered_by", "rec.answered_at", "rec.note"],
+        rec.phone_tasks.map((t) => el("tr", { dataset: { task: String(t.id), state: t.state } },
+          el("td", {}, t.number, el("div", { class: "muted" }, t.recipient_name || t.recipient)),
+          el("td", { class: t.state === "confirmed" ? "ok" : t.state === "open" ? "bad" : "muted" },
+             t.state === "open" ? el("a", { href: "/phone#task-" + t.id }, T("state.open")) : T("state." + t.state)),
+          el("td", {}, t.answered_by || "—"), el("td", {}, t.answered_at ? localTime(t.answered_at, rec.offset_minutes) : "—"),
+          el("td", {}, t.note || ""))))
+        : el("p", { class: "muted" }, T("rec.none")));
+  }
+
+  function timeline(rec) {
+    return el("section", { class: "panel", id: "timeline", "aria-labelledby": "tl-h" },
+      el("h2", { id: "tl-h" }, T("rec.timeline")),
+      table("timeline", ["rec.time", "rec.what", "rec.who"], rec.timeline.map((e) =>
+        el("tr", { dataset: { seq: String(e.seq), type: e.type } },
+          el("td", { class: "nowrap" }, (e.at_local || "").replace("T", " ").slice(0, 19)),
+          el("td", {}, el("code", {}, e.type), " ", e.text.replace(/^(\S+)\s+\S+\s+/, "$1  ")),
+          el("td", {}, typeof e.by === "string" ? e.by : "")))));
+  }
+
+  // The document as filed, every field with its form label; values as text.
+  function documentSection(s, doc) {
+    const labels = s.$defs.labels;
+    const lab = (group, v) => (labels[group] && labels[group][v] ? P(labels[group][v].zh, labels[group][v].en) : String(v));
+    const rows = [];
+    const walk = (node, value, path) => {
+      if (value === undefined || value === null) return;
+      const title = node && node.title ? node.title : path;
+      if (node && node.properties && typeof value === "object" && !Array.isArray(value)) {
+        for (const [k, v] of Object.entries(value)) walk(node.properties[k], v, path + "/" + k);
+        return;
+      }
+      let shown = value;
+      if (node && node["x-labels"]) shown = lab(node["x-labels"], value);
+      else if (Array.isArray(value)) shown = value.map((v) => lab(node.items && node.items["x-labels"], v)).flatMap((x, i) => (i ? [", ", x] : [x]));
+      else if (typeof value === "boolean") shown = T(value ? "yes" : "no");
+      else if (path.endsWith("_at")) shown = localTime(value, Console.offsetOf(value)) + " (" + value + ")";
+      rows.push(el("dt", {}, title), el("dd", { dataset: { path } }, shown));
+    };
+    walk(s, doc, "");
+    return el("section", { class: "panel", id: "document", "aria-labelledby": "doc-h" },
+      el("h2", { id: "doc-h" }, T("rec.document")), el("dl", { class: "facts document" }, rows));
+  }
+
+  function draw(main, s, report, rec) {
+    const latest = report.revisions[report.revisions.length - 1];
+    const doc = latest.document;
+    const names = {};
+    for (const n of rec.notifications) names[n.recipient] = n.name;
+    const of = (c) => rec.attempts.filter((a) => a.channel === c);
+    const stored = new URLSearchParams(location.search).get("stored");
+    Console.redraw(main, [
+      el("h1", {}, T("rec.title"), ": ", doc.agency ? doc.agency.name : "", " — ",
+         P(s.$defs.labels.categories[doc.category].zh, s.$defs.labels.categories[doc.category].en),
+         latest.drill ? el("span", { class: "badge drill" }, T("drill.badge")) : ""),
+      stored ? el("p", { class: "ok notice", role: "status" }, T("form.stored"), " — ", T("report.revision", { n: stored })) : "",
+      summary(doc, latest, rec), revisions(rec), notifications(rec),
+      channelSection("sms", "rec.sms", of("sms"), names, smsParts),
+      channelSection("fax", "rec.fax", of("fax"), names, (a) => [faxCalls(a), faxPages(a)]),
+      phoneSection(rec),
+      of("email").length ? channelSection("email", "rec.email", of("email"), names, () => "") : "",
+      timeline(rec), documentSection(s, doc)]);
+  }
+
+  async function view(main, { id }) {
+    const s = await schema();
+    const path = "/v1/reports/" + encodeURIComponent(id);
+    let report = null;
+    Console.poll(2000, async () => {
+      const [r, rec] = await Promise.all([api("GET", path), api("GET", path + "/record")]);
+      if (!r.ok || !rec.ok) return { error: Console.errorOf(r.ok ? rec : r) };
+      report = r.data;
+      return rec.data;
+    }, (rec) => {
+      if (rec.error) return main.replaceChildren(el("h1", {}, T("not_found")), el("p", { class: "bad" }, P(rec.error.zh, rec.error.en)));
+      draw(main, s, report, rec);
+    });
+  }
+
+  // A clearly marked placeholder until the record's approval and signatures exist.
+  function signoff(main, { id }) {
+    main.replaceChildren(el("h1", {}, T("signoff.title")),
+      el("section", { class: "panel placeholder", id: "signoff-placeholder", role: "note" },
+        el("p", { class: "badge warn" }, T("signoff.marker")), el("p", {}, T("signoff.placeholder"))),
+      el("p", {}, el("a", { href: "/reports/" + encodeURIComponent(id) }, T("signoff.back"))));
+  }
+
+  Console.page({ path: "/reports/:id", name: "report", view });
+  Console.page({ path: "/reports/:id/signoff", name: "signoff", view: signoff });
+})();
