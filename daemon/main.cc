@@ -307,6 +307,9 @@ Status Daemon::StartChannels() {
   }
   AddDrillRoutes(api_, drills_, clock_);
   AddAccountRoutes(api_, store_, hasher_);
+  AddStageRoutes(api_, store_);
+  AddSignoffRoutes(api_, store_, hasher_);
+  AddExportRoutes(api_, store_, in_.config.state_dir);
   return Status::Ok();
 }
 
@@ -328,6 +331,10 @@ void Daemon::WireConditions() {
   api_.on_stored = [this](StoredRevision r) {
     online_.Submit(r);
     engine_.OnStored(std::move(r));
+  };
+  api_.on_stage_stored = [this](StoredStage s) {
+    online_.SubmitStage(s);
+    engine_.OnScheduleChanged(s.report_id, s.schedule);
   };
 }
 

@@ -23,6 +23,7 @@ bool IsHourDeadline(const std::string& key) {
 ChannelState StateOfAttempt(const AttemptRow& a) {
   if (a.ended_at.empty()) return ChannelState::kInProgress;
   if (a.outcome == "cancelled") return ChannelState::kCancelled;
+  if (a.outcome == "sent") return ChannelState::kSent;
   return a.outcome == "confirmed" ? ChannelState::kConfirmed : ChannelState::kFailed;
 }
 
@@ -132,6 +133,9 @@ void EscalationEngine::Load() {
           auto a = st.Attempts(l.rev.id);
           auto m = st.RemindersGiven(l.rev.id, l.rev.revision);
           auto f = st.FallbackOf(l.rev.id, l.rev.revision);
+          auto schedule = st.CurrentSchedule(l.rev.id);  // with what the record has met since
+          if (schedule.ok() && schedule->is_object()) l.rev.schedule = std::move(*schedule);
+          if (!schedule.ok()) return schedule.status();
           if (!n.ok()) return n.status();
           if (!a.ok()) return a.status();
           if (!m.ok()) return m.status();
@@ -161,7 +165,7 @@ PlanState RestorePlan(const std::vector<RequiredNotice>& notices, const StoredRe
                       const json& fallback, WallTime now) {
   PlanState plan;
   plan.progress = InitialProgress(notices);
-  plan.progress.accepted_by_site = r.state == "accepted" || r.state == "accepted_late";
+  plan.progress.accepted_by_site = r.state == "accepted" || r.state == "accepted_late" || r.state == "closed";
   if (r.state == "fallback" || r.state == "accepted_late") {
     plan.progress.escalated = true;
     plan.fallback = fallback.is_object() ? fallback : json::object();
@@ -235,8 +239,13 @@ Status RecordStep(Store& st, const std::string& id, int revision, const Step& st
 
 Status RecordOutcome(Store& st, int64_t attempt_id, bool confirmed, const OutcomeEffect& effect,
                      const std::string& summary, const json& evidence) {
+  return RecordOutcome(st, attempt_id, std::string_view(confirmed ? "confirmed" : "failed"), effect, summary, evidence);
+}
+
+Status RecordOutcome(Store& st, int64_t attempt_id, std::string_view outcome, const OutcomeEffect& effect,
+                     const std::string& summary, const json& evidence) {
   json e = {{"summary", summary}, {"evidence", evidence}};
-  LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(attempt_id, confirmed ? "confirmed" : "failed", e));
+  LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(attempt_id, std::string(outcome), e));
   if (!effect.confirm_notification) return Status::Ok();
   return st.TransitionNotification(effect.notification_id, NotificationState::kConfirmed,
                                    {{"attempt", attempt_id}, {"summary", summary}});
@@ -248,7 +257,7 @@ void EscalationEngine::Track(StoredRevision revision, const std::vector<Notifica
   auto t = std::make_unique<Tracked>();
   t->rev = std::move(revision);
   const StoredRevision& r = t->rev;  // stays put: *t lives on the heap
-  t->accepted = r.state == "accepted" || r.state == "accepted_late";
+  t->accepted = r.state == "accepted" || r.state == "accepted_late" || r.state == "closed";
   t->received_at = ParseUtc(r.received_at, clock_.Now());
   t->facts = FactsOf(r.document);
   for (const auto& d : r.schedule.value("deadlines", json::array())) {
@@ -266,7 +275,7 @@ void EscalationEngine::Track(StoredRevision revision, const std::vector<Notifica
   bool reminders_left = false;
   for (const auto& d : r.schedule.value("deadlines", json::array())) {
     std::string key = d.value("key", "");
-    if (!IsHourDeadline(key) && !t->reminders.count(key + "/due")) reminders_left = true;
+    if (!IsHourDeadline(key) && !d.value("met", false) && !t->reminders.count(key + "/due")) reminders_left = true;
   }
   if (t->accepted && !reminders_left && t->plan.open_attempts.empty()) return;
   reports_[r.id] = std::move(t);
@@ -328,6 +337,13 @@ void EscalationEngine::OnAccepted(const std::string& report_id, int revision) {
   }
 }
 
+void EscalationEngine::OnScheduleChanged(const std::string& report_id, json schedule) {
+  auto it = reports_.find(report_id);
+  if (it == reports_.end() || !schedule.is_object()) return;
+  it->second->rev.schedule = std::move(schedule);
+  it->second->next_reminder = WallTime{};  // look again at the next tick
+}
+
 Conditions EscalationEngine::ConditionsFor(const Tracked& t) const {
   if (t.rev.drill) {
     auto it = drill_outage_until_.find(t.rev.id);
@@ -359,7 +375,7 @@ void EscalationEngine::Remind(Tracked& t) {
   WallTime next = WallTime::max();
   for (const auto& d : t.rev.schedule.value("deadlines", json::array())) {
     std::string key = d.value("key", "");
-    if (IsHourDeadline(key)) continue;
+    if (IsHourDeadline(key) || d.value("met", false)) continue;  // met on the record: nothing to remind
     WallTime at = ParseUtc(d.value("at", ""), WallTime{});
     std::string kind;
     if (now >= at) kind = "due";
@@ -532,22 +548,29 @@ void EscalationEngine::StartRunner(Tracked& t, size_t ri, size_t ci, int64_t att
       });
 }
 
+// A "sent" outcome (an e-mail a relay took) ends the attempt without
+// confirming the recipient: the plan moves on to the next channel.
 void EscalationEngine::Finish(const std::string& report_id, int64_t attempt_id, const NoticeOutcome& outcome) {
   bool confirmed = outcome.kind == NoticeOutcome::Kind::kConfirmed;
+  bool sent = outcome.kind == NoticeOutcome::Kind::kSent;
   auto it = reports_.find(report_id);
   Tracked* t = it == reports_.end() ? nullptr : it->second.get();
   OutcomeEffect effect;
-  if (t) effect = ApplyOutcome(t->plan, attempt_id, confirmed);
+  if (t) {
+    effect = ApplyOutcome(t->plan, attempt_id,
+                          confirmed ? ChannelState::kConfirmed : sent ? ChannelState::kSent : ChannelState::kFailed);
+  }
+  std::string_view name = confirmed ? "confirmed" : sent ? "sent" : "failed";
   store_.Run(
-      [attempt_id, confirmed, effect, summary = outcome.summary, evidence = outcome.evidence](Store& st) {
-        return RecordOutcome(st, attempt_id, confirmed, effect, summary, evidence);
+      [attempt_id, name, effect, summary = outcome.summary, evidence = outcome.evidence](Store& st) {
+        return RecordOutcome(st, attempt_id, name, effect, summary, evidence);
       },
       [attempt_id](Status s) {
         if (!s.ok()) spdlog::error("escalation: outcome of attempt {} not stored: {}", attempt_id, s.ToString());
       });
   if (t) {
     Emit(*t, (effect.recipient.empty() ? "" : effect.recipient + ": ") + "attempt " + std::to_string(attempt_id) +
-                 " " + (confirmed ? "CONFIRMED" : "failed") + ": " + outcome.summary);
+                 " " + (confirmed ? "CONFIRMED" : sent ? "sent, not confirmed" : "failed") + ": " + outcome.summary);
   }
 }
 

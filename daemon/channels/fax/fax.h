@@ -49,6 +49,15 @@ Result<int> RenderFormTiff(const Report& report, const FaxNotice& notice,
 Result<std::string> RenderFormToFiles(const Report& report, const FaxNotice& notice,
                                       const RenderOptions& options, const std::string& tiff_path);
 
+// Stage 2 or 3 of the form (the report's category's pages P20-P35), as a fax
+// sends it or the post takes it when the site cannot: pages in memory, and
+// for `lifeline fax render --stage` a TIFF-F with its PNG preview (returned).
+Result<std::vector<FaxPage>> RenderStageForm(Stage stage, const Report& report, const nlohmann::json& document,
+                                             const FaxNotice& notice, const RenderOptions& options);
+Result<std::string> RenderStageToFiles(Stage stage, const Report& report, const nlohmann::json& document,
+                                       const FaxNotice& notice, const RenderOptions& options,
+                                       const std::string& tiff_path);
+
 // ---- Sending through a Class 1 modem -------------------------------------------------
 
 // The best image coding the sender offers; the call uses the best one the
