@@ -38,6 +38,10 @@ bool SplitReportPath(std::string_view path, std::string* id, std::string* tail) 
          *tail == "stages/closing";
 }
 
+bool IsTime(const json& j) {
+  return j.is_string() && lifeline::ParseRfc3339(j.get<std::string>()).ok();
+}
+
 bool IsStage(const std::string& kind) { return kind == "damage-control" || kind == "closing"; }
 
 // Returns "" when a stage body matches the contract, else why not.
@@ -51,10 +55,6 @@ std::string CheckStageBody(const json& b) {
   if (!b.contains("recorded_at") || !IsTime(b["recorded_at"])) return "recorded_at must be RFC 3339";
   if (!b.contains("document") || !b["document"].is_object()) return "document must be an object";
   return "";
-}
-
-bool IsTime(const json& j) {
-  return j.is_string() && lifeline::ParseRfc3339(j.get<std::string>()).ok();
 }
 
 bool IsKey(const std::string& k) {
