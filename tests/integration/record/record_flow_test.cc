@@ -6,6 +6,7 @@
 // bundle exported, verified on a copy and rejected once a byte changes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -236,6 +237,22 @@ TEST_F(RecordFlowTest, AStageStoredDuringAnOutageReachesTheSiteAfterIt) {
   ASSERT_EQ(dc.exit_code, 0) << dc.output;
   EXPECT_EQ(StageReceipt("damage-control"), "");
   ASSERT_TRUE(sim_->SetFaults(nullptr));
+  ASSERT_TRUE(WaitFor([&] { return !StageReceipt("damage-control").empty(); })) << daemon_->log();
+  EXPECT_EQ(sim_->CountStage(id_, "damage-control"), 1);
+}
+
+// Durable before acknowledged, and one record at the site: a stage stored in
+// an outage survives kill -9 and goes to the site once after the restart.
+TEST_F(RecordFlowTest, AStageStoredInAnOutageSurvivesKillNineAndReachesTheSiteOnce) {
+  ASSERT_TRUE(sim_->SetFaults({{"refuse", true}}));
+  CommandResult dc = Cli("report damage-control " + id_ + " " +
+                         StageFile("damage-control", Fixture("damage-control", "intrusion_minimal.json")));
+  ASSERT_EQ(dc.exit_code, 0) << dc.output;
+  daemon_->Kill(SIGKILL);
+  ASSERT_TRUE(sim_->SetFaults(nullptr));
+  daemon_ = std::make_unique<DaemonProcess>(dir_ + "/state", std::vector<std::string>{}, sim_->DaemonConfig());
+  ASSERT_TRUE(daemon_->Start()) << daemon_->log();
+  ASSERT_EQ(Record()["stages"].size(), 1u) << "the stage was durable before the answer";
   ASSERT_TRUE(WaitFor([&] { return !StageReceipt("damage-control").empty(); })) << daemon_->log();
   EXPECT_EQ(sim_->CountStage(id_, "damage-control"), 1);
 }
