@@ -400,6 +400,9 @@ Status Daemon::StartChannels() {
   AddDrillScenarioRoutes(api_, in_.config.console.drill_scenarios, in_.config.time_scale);
   AddRecordRoutes(api_, store_, in_.config.state_dir);
   AddAccountRoutes(api_, store_, hasher_);
+  AddStageRoutes(api_, store_);
+  AddSignoffRoutes(api_, store_, hasher_);
+  AddExportRoutes(api_, store_, in_.config.state_dir);
   return Status::Ok();
 }
 
@@ -429,6 +432,10 @@ void Daemon::WireConditions() {
   api_.on_stored = [this](StoredRevision r) {
     online_.Submit(r);
     engine_.OnStored(std::move(r));
+  };
+  api_.on_stage_stored = [this](StoredStage s) {
+    online_.SubmitStage(s);
+    engine_.OnScheduleChanged(s.report_id, s.schedule);
   };
 }
 

@@ -171,6 +171,7 @@ void ReadEscalationAndEmail(const TomlTable& t, Config* c) {
   m.from_name = Str(t, "email.from_name");
   m.max_attempts = Int(t, "email.max_attempts");
   m.retry_delay_ms = Int(t, "email.retry_delay_ms");
+  m.relay_is_recipient_domain = Bool(t, "email.relay_is_recipient_domain");
 }
 
 Status CheckEscalationAndEmail(const Config& c, const std::function<Status(const char*, const std::string&)>& bad) {

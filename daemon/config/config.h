@@ -77,6 +77,9 @@ struct Config {
     std::string host, security, ca_file, username, password, from, from_name;
     std::string password_file;  // where `password` came from, when it came from a file
     int port = 587, max_attempts = 3, retry_delay_ms = 10000;
+    // The server above is the recipients' own mail domain's server, so its
+    // acceptance is delivery (confirmed); otherwise it is a relay ("sent").
+    bool relay_is_recipient_domain = false;
   } email;
 
   struct Metrics {

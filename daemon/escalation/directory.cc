@@ -15,11 +15,15 @@ namespace {
 
 Status ReadChannel(const TomlTable& t, ChannelAddress* out) {
   static const std::set<std::string> kKinds = {"sms", "fax", "phone", "email"};
-  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"kind", "address", "hours"}));
+  LIFELINE_RETURN_IF_ERROR(t.OnlyKeys({"kind", "address", "hours", "relay_is_recipient_domain"}));
   LIFELINE_RETURN_IF_ERROR(t.NonEmpty("kind", &out->kind));
   LIFELINE_RETURN_IF_ERROR(t.NonEmpty("address", &out->address));
   LIFELINE_RETURN_IF_ERROR(t.Get("hours", &out->hours, Need::kOptional));
+  LIFELINE_RETURN_IF_ERROR(t.Get("relay_is_recipient_domain", &out->relay_is_recipient_domain, Need::kOptional));
   if (!kKinds.count(out->kind)) return t.Error("kind", "must be sms, fax, phone or email");
+  if (out->relay_is_recipient_domain && out->kind != "email") {
+    return t.Error("relay_is_recipient_domain", "applies to e-mail channels only");
+  }
   static const std::regex kNumber("^\\+?[0-9][0-9 ()#*-]{3,30}$"), kEmail("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
   bool ok = out->kind == "email" ? std::regex_match(out->address, kEmail) : std::regex_match(out->address, kNumber);
   if (!ok) return t.Error("address", "'" + out->address + "' is not a valid " + out->kind + " address");

@@ -23,6 +23,7 @@ bool IsHourDeadline(const std::string& key) {
 ChannelState StateOfAttempt(const AttemptRow& a) {
   if (a.ended_at.empty()) return ChannelState::kInProgress;
   if (a.outcome == "cancelled") return ChannelState::kCancelled;
+  if (a.outcome == "sent") return ChannelState::kSent;
   return a.outcome == "confirmed" ? ChannelState::kConfirmed : ChannelState::kFailed;
 }
 
@@ -68,6 +69,7 @@ struct EscalationEngine::DeadlineText {
 struct EscalationEngine::TrackedDeadline {
   std::shared_ptr<const DeadlineText> text;
   WallTime at{};
+  bool met = false;  // the record meets it (a stage stored): nothing to remind
 };
 
 // What the engine keeps of each report it tracks, and no more: with thousands
@@ -153,6 +155,9 @@ void EscalationEngine::LoadPage(const std::string& cursor) {
           auto a = st.Attempts(l.rev.id);
           auto m = st.RemindersGiven(l.rev.id, l.rev.revision);
           auto f = st.FallbackOf(l.rev.id, l.rev.revision);
+          auto schedule = st.CurrentSchedule(l.rev.id);  // with what the record has met since
+          if (schedule.ok() && schedule->is_object()) l.rev.schedule = std::move(*schedule);
+          if (!schedule.ok()) return schedule.status();
           if (!n.ok()) return n.status();
           if (!a.ok()) return a.status();
           if (!m.ok()) return m.status();
@@ -190,7 +195,7 @@ PlanState RestorePlan(const std::vector<RequiredNotice>& notices, const StoredRe
                       const json& fallback, WallTime now) {
   PlanState plan;
   plan.progress = InitialProgress(notices);
-  plan.progress.accepted_by_site = r.state == "accepted" || r.state == "accepted_late";
+  plan.progress.accepted_by_site = r.state == "accepted" || r.state == "accepted_late" || r.state == "closed";
   if (r.state == "fallback" || r.state == "accepted_late") {
     plan.progress.escalated = true;
     plan.fallback = fallback.is_object() ? fallback : json::object();
@@ -264,8 +269,13 @@ Status RecordStep(Store& st, const std::string& id, int revision, const Step& st
 
 Status RecordOutcome(Store& st, int64_t attempt_id, bool confirmed, const OutcomeEffect& effect,
                      const std::string& summary, const json& evidence) {
+  return RecordOutcome(st, attempt_id, std::string_view(confirmed ? "confirmed" : "failed"), effect, summary, evidence);
+}
+
+Status RecordOutcome(Store& st, int64_t attempt_id, std::string_view outcome, const OutcomeEffect& effect,
+                     const std::string& summary, const json& evidence) {
   json e = {{"summary", summary}, {"evidence", evidence}};
-  LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(attempt_id, confirmed ? "confirmed" : "failed", e));
+  LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(attempt_id, std::string(outcome), e));
   if (!effect.confirm_notification) return Status::Ok();
   return st.TransitionNotification(effect.notification_id, NotificationState::kConfirmed,
                                    {{"attempt", attempt_id}, {"summary", summary}});
@@ -290,33 +300,39 @@ std::shared_ptr<const std::vector<RequiredNotice>> EscalationEngine::SharedNotic
   return shared;
 }
 
+// The deadlines of `schedule` (the revision's, or as a stored stage left them).
+void EscalationEngine::SetDeadlines(Tracked& t, const json& schedule) {
+  t.deadlines.clear();
+  for (const auto& d : schedule.value("deadlines", json::array())) {
+    WallTime at = ParseUtc(d.value("at", ""), WallTime{});
+    auto text = SharedDeadlineText({d.value("key", ""), d.value("title", ""), d.value("title_en", ""),
+                                    d.value("source", "")});
+    const std::string& key = text->key;
+    if (key == "escalate_at") t.escalate_at = at;
+    if (key == "notify_by") t.notify_by = at;
+    if (key == "fallback_notify_by") t.fallback_by = at;
+    if (key == "affected_agency_notify_by") t.affected_by = at;
+    t.deadlines.push_back({std::move(text), at, d.value("met", false)});
+  }
+  if (t.fallback_by == WallTime{}) t.fallback_by = t.notify_by;
+}
+
 void EscalationEngine::Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
                              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
                              const json& fallback) {
   auto t = std::make_unique<Tracked>();
   t->rev = std::move(revision);
   const StoredRevision& r = t->rev;  // stays put: *t lives on the heap
-  t->accepted = r.state == "accepted" || r.state == "accepted_late";
+  t->accepted = r.state == "accepted" || r.state == "accepted_late" || r.state == "closed";
   t->received_at = ParseUtc(r.received_at, clock_.Now());
   t->facts = FactsOf(r.document);
-  for (const auto& d : r.schedule.value("deadlines", json::array())) {
-    WallTime at = ParseUtc(d.value("at", ""), WallTime{});
-    auto text = SharedDeadlineText({d.value("key", ""), d.value("title", ""), d.value("title_en", ""),
-                                    d.value("source", "")});
-    const std::string& key = text->key;
-    if (key == "escalate_at") t->escalate_at = at;
-    if (key == "notify_by") t->notify_by = at;
-    if (key == "fallback_notify_by") t->fallback_by = at;
-    if (key == "affected_agency_notify_by") t->affected_by = at;
-    t->deadlines.push_back({std::move(text), at});
-  }
-  if (t->fallback_by == WallTime{}) t->fallback_by = t->notify_by;
+  SetDeadlines(*t, r.schedule);
   for (const auto& key : reminders) t->reminders.insert(key);
   t->notices = SharedNotices(r.level, t->facts.affects_others, r.drill);
   t->plan = RestorePlan(*t->notices, r, notifications, attempts, fallback, clock_.Now());
   bool reminders_left = false;
   for (const auto& d : t->deadlines) {
-    if (!IsHourDeadline(d.text->key) && !t->reminders.count(d.text->key + "/due")) reminders_left = true;
+    if (!IsHourDeadline(d.text->key) && !d.met && !t->reminders.count(d.text->key + "/due")) reminders_left = true;
   }
   if (t->accepted && !reminders_left && t->plan.open_attempts.empty()) return;
   t->rev.document = nullptr;  // loaded again when a job needs it (StartRunner)
@@ -384,6 +400,13 @@ void EscalationEngine::OnAccepted(const std::string& report_id, int revision) {
   }
 }
 
+void EscalationEngine::OnScheduleChanged(const std::string& report_id, json schedule) {
+  auto it = reports_.find(report_id);
+  if (it == reports_.end() || !schedule.is_object()) return;
+  SetDeadlines(*it->second, schedule);
+  it->second->next_reminder = WallTime{};  // look again at the next tick
+}
+
 Conditions EscalationEngine::ConditionsFor(const Tracked& t) const {
   if (t.rev.drill) {
     auto it = drill_outage_until_.find(t.rev.id);
@@ -430,7 +453,7 @@ void EscalationEngine::Remind(Tracked& t) {
   WallTime next = WallTime::max();
   for (const auto& d : t.deadlines) {
     const std::string& key = d.text->key;
-    if (IsHourDeadline(key)) continue;
+    if (IsHourDeadline(key) || d.met) continue;  // met on the record: nothing to remind
     WallTime at = d.at;
     std::string kind;
     if (now >= at) kind = "due";
@@ -631,22 +654,29 @@ void EscalationEngine::HandToRunner(ChannelRunner& runner, const NoticeJob& job)
       });
 }
 
+// A "sent" outcome (an e-mail a relay took) ends the attempt without
+// confirming the recipient: the plan moves on to the next channel.
 void EscalationEngine::Finish(const std::string& report_id, int64_t attempt_id, const NoticeOutcome& outcome) {
   bool confirmed = outcome.kind == NoticeOutcome::Kind::kConfirmed;
+  bool sent = outcome.kind == NoticeOutcome::Kind::kSent;
   auto it = reports_.find(report_id);
   Tracked* t = it == reports_.end() ? nullptr : it->second.get();
   OutcomeEffect effect;
-  if (t) effect = ApplyOutcome(t->plan, attempt_id, confirmed);
+  if (t) {
+    effect = ApplyOutcome(t->plan, attempt_id,
+                          confirmed ? ChannelState::kConfirmed : sent ? ChannelState::kSent : ChannelState::kFailed);
+  }
+  std::string_view name = confirmed ? "confirmed" : sent ? "sent" : "failed";
   store_.Run(
-      [attempt_id, confirmed, effect, summary = outcome.summary, evidence = outcome.evidence](Store& st) {
-        return RecordOutcome(st, attempt_id, confirmed, effect, summary, evidence);
+      [attempt_id, name, effect, summary = outcome.summary, evidence = outcome.evidence](Store& st) {
+        return RecordOutcome(st, attempt_id, name, effect, summary, evidence);
       },
       [attempt_id](Status s) {
         if (!s.ok()) spdlog::error("escalation: outcome of attempt {} not stored: {}", attempt_id, s.ToString());
       });
   if (t) {
     Emit(*t, (effect.recipient.empty() ? "" : effect.recipient + ": ") + "attempt " + std::to_string(attempt_id) +
-                 " " + (confirmed ? "CONFIRMED" : "failed") + ": " + outcome.summary);
+                 " " + (confirmed ? "CONFIRMED" : sent ? "sent, not confirmed" : "failed") + ": " + outcome.summary);
   }
 }
 

@@ -65,6 +65,9 @@ class EscalationEngine {
   void OnStored(StoredRevision revision);
   // The site accepted a revision (in time or late).
   void OnAccepted(const std::string& report_id, int revision);
+  // The report's deadlines as its record now stands (a stage was stored): a
+  // deadline marked "met" gets no reminder.
+  void OnScheduleChanged(const std::string& report_id, nlohmann::json schedule);
   // The live conditions: link monitor and power source.
   void SetConditions(const Conditions& conditions);
   // A drill simulates the site's loss for its report until `until`.
@@ -87,6 +90,7 @@ class EscalationEngine {
   std::shared_ptr<const DeadlineText> SharedDeadlineText(DeadlineText text);
   std::shared_ptr<const std::vector<RequiredNotice>> SharedNotices(int level, bool affects_others, bool drill);
   void HandToRunner(ChannelRunner& runner, const NoticeJob& job);
+  void SetDeadlines(Tracked& t, const nlohmann::json& schedule);
   void Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
              const nlohmann::json& fallback);
@@ -127,6 +131,10 @@ Status RecordStep(Store& store, const std::string& report_id, int revision, cons
                   const std::map<std::string, int64_t>& known_ids, RecordedStep* out);
 // A channel's outcome for an attempt, with what ApplyOutcome said it changes.
 Status RecordOutcome(Store& store, int64_t attempt_id, bool confirmed, const OutcomeEffect& effect,
+                     const std::string& summary, const nlohmann::json& evidence);
+// The same with the attempt's outcome named: "confirmed", "failed" or "sent"
+// (handed on without the channel's proof of receipt).
+Status RecordOutcome(Store& store, int64_t attempt_id, std::string_view outcome, const OutcomeEffect& effect,
                      const std::string& summary, const nlohmann::json& evidence);
 // The plan of revision `r` as the store holds it: the state the engine had
 // before a restart, rebuilt from the rows RecordStep and RecordOutcome wrote.

@@ -110,8 +110,10 @@ EscalationTiming WhenToEscalate(WallTime escalate_at, WallTime notify_by, const 
                                 WallTime now);
 
 // kCancelled: the site accepted the report (or a new revision superseded it)
-// while the channel's attempt was open.
-enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed, kCancelled };
+// while the channel's attempt was open. kSent: the channel handed the notice
+// on without its proof of receipt (an e-mail a relay took): neither waited on
+// nor repeated, and not a confirmation, so the next channel starts.
+enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed, kCancelled, kSent };
 
 struct ChannelProgress {
   ChannelAddress channel;
@@ -217,5 +219,7 @@ struct OutcomeEffect {
   bool confirm_notification = false;  // in_progress -> confirmed with it
 };
 OutcomeEffect ApplyOutcome(PlanState& state, int64_t attempt_id, bool confirmed);
+// `ended_as` is kConfirmed, kFailed or kSent.
+OutcomeEffect ApplyOutcome(PlanState& state, int64_t attempt_id, ChannelState ended_as);
 
 }  // namespace lifeline

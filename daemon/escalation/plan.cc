@@ -150,6 +150,11 @@ AppliedStep ApplyStep(PlanState& plan, const Step& step, const RecordedStep& rec
 }
 
 OutcomeEffect ApplyOutcome(PlanState& plan, int64_t attempt_id, bool confirmed) {
+  return ApplyOutcome(plan, attempt_id, confirmed ? ChannelState::kConfirmed : ChannelState::kFailed);
+}
+
+OutcomeEffect ApplyOutcome(PlanState& plan, int64_t attempt_id, ChannelState ended_as) {
+  const bool confirmed = ended_as == ChannelState::kConfirmed;
   OutcomeEffect e;
   auto open = plan.open_attempts.find(attempt_id);
   if (open == plan.open_attempts.end()) return e;
@@ -159,7 +164,7 @@ OutcomeEffect ApplyOutcome(PlanState& plan, int64_t attempt_id, bool confirmed) 
   e.notification_id = plan.notification_ids[e.recipient];
   auto& c = plan.progress.recipients[ri].channels[ci];
   // A confirmed channel stays confirmed whatever a later attempt did.
-  if (c.state != ChannelState::kConfirmed) c.state = confirmed ? ChannelState::kConfirmed : ChannelState::kFailed;
+  if (c.state != ChannelState::kConfirmed) c.state = ended_as;
   plan.open_attempts.erase(open);
   e.confirm_notification = confirmed && e.notification_id != 0 && plan.notification_state[e.recipient] == "in_progress";
   if (e.confirm_notification) plan.notification_state[e.recipient] = "confirmed";

@@ -4,6 +4,7 @@
 #include "daemon/core/log.h"
 
 #include "daemon/intake/intake.h"
+#include "daemon/record/record.h"
 
 namespace lifeline {
 
@@ -59,6 +60,24 @@ http::Response ErrorResponse(int status, std::string_view code, const std::strin
   return Error(status, code, en, zh);
 }
 http::Response ResponseFromStatus(const Status& s) { return FromStatus(s); }
+http::Response ProblemsResponse(int status, std::string_view code, const std::vector<ValidationProblem>& problems,
+                                const std::string& en, const std::string& zh) {
+  json body = ProblemsToJson(problems);
+  body["error"] = code;
+  body["message"] = en;
+  body["message_zh"] = zh;
+  return Json(status, body);
+}
+
+Result<json> ScheduleForRevision(Store& store, const RuleSet& rules, const Report& report) {
+  MetSteps met;
+  if (report.revision > 1) {
+    auto view = record::LoadRecord(store, report.id);
+    if (view.ok()) met = record::MetStepsOf(*view);
+    else if (view.status().code() != StatusCode::kNotFound) return view.status();
+  }
+  return record::ScheduleWithMet(rules, report, met);
+}
 
 json RevisionToJson(const StoredRevision& r, bool include_document) {
   json j = {{"id", r.id}, {"revision", r.revision}, {"level", r.level}, {"drill", r.drill},
@@ -111,6 +130,10 @@ void IntakeApi::Handle(const http::Request& req, const Principal& who, Reply rep
   if (reports && p.size() == 4 && p[3] == "revisions" && req.method == "POST") {
     return FileReport(req.body, p[2], who, reply);
   }
+  if (reports && p.size() >= 4) {
+    auto action = report_actions_.find(p[3]);
+    if (action != report_actions_.end()) return action->second(req, p, who, reply);
+  }
   if (p.size() >= 2 && p[0] == "v1") {
     auto handler = collections_.find(p[1]);
     if (handler != collections_.end()) return handler->second(req, p, who, reply);
@@ -150,9 +173,10 @@ void IntakeApi::FileReport(const std::string& body_text, const std::string& path
   store_.Run(
       [report, result, &rules = rules_, actor = who.name](Store& s) {
         Store::ActorScope by(s, actor);
-        auto schedule = ComputeSchedule(rules, {report->Level(), report->aware_at, report->affects_others});
+        // A later revision keeps what its record has met (damage control...).
+        auto schedule = ScheduleForRevision(s, rules, *report);
         if (!schedule.ok()) return schedule.status();
-        auto r = s.Submit(*report, rules.id, ScheduleToJson(*schedule));
+        auto r = s.Submit(*report, rules.id, std::move(*schedule));
         if (r.ok()) *result = std::move(*r);
         return r.status();
       },
@@ -171,19 +195,20 @@ void IntakeApi::FileReport(const std::string& body_text, const std::string& path
 }
 
 void IntakeApi::GetReport(const std::string& id, Reply reply) {
-  auto revisions = std::make_shared<std::vector<StoredRevision>>();
+  auto view = std::make_shared<record::RecordView>();
   store_.Run(
-      [id, revisions](Store& s) {
-        auto r = s.GetReport(id);
-        if (r.ok()) *revisions = std::move(*r);
-        return r.status();
+      [id, view](Store& s) {
+        auto r = record::LoadRecord(s, id);
+        if (r.ok()) *view = std::move(*r);
+        return r.status().code() == StatusCode::kNotFound ? Status::Ok() : r.status();
       },
-      [id, revisions, reply](Status s) {
+      [this, id, view, reply](Status s) {
         if (!s.ok()) return reply(FromStatus(s));
-        if (revisions->empty()) return reply(Error(404, "not_found", "no report " + id, "查無此通報"));
+        if (view->revisions.empty()) return reply(Error(404, "not_found", "no report " + id, "查無此通報"));
         json list = json::array();
-        for (const auto& r : *revisions) list.push_back(RevisionToJson(r, true));
-        reply(Json(200, {{"id", id}, {"revisions", list}}));
+        for (const auto& r : view->revisions) list.push_back(RevisionToJson(r, true));
+        const WallTime now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+        reply(Json(200, {{"id", id}, {"revisions", list}, {"record", record::RecordToJson(*view, rules_, now)}}));
       });
 }
 

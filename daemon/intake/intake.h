@@ -55,6 +55,8 @@ class IntakeApi {
   std::function<void(StoredRevision)> on_stored;
   // GET /metrics (Prometheus' text format) for any principal; 404 while unset.
   std::function<void(Reply)> on_metrics;
+  // Called on the io thread for each stage (damage control, closing) stored for the first time.
+  std::function<void(StoredStage)> on_stage_stored;
 
   // The dashboard's view of the box (GET /v1/dashboard), updated by the wiring.
   BoxHealth& health() { return health_; }
@@ -69,6 +71,10 @@ class IntakeApi {
   using Handler =
       std::function<void(const http::Request&, const std::vector<std::string>& path, const Principal& who, Reply)>;
   void AddCollection(const std::string& collection, Handler handler) { collections_[collection] = std::move(handler); }
+  // Another module's endpoints under /v1/reports/{id}/<name>[/...]; `path`
+  // as for a collection, so path[2] is the report id.
+  void AddReportAction(const std::string& name, Handler handler) { report_actions_[name] = std::move(handler); }
+  const RuleSet& rules() const { return rules_; }
 
  private:
   void GetReport(const std::string& id, Reply reply);
@@ -82,6 +88,7 @@ class IntakeApi {
   const RuleSet& rules_;
   const Clock& clock_;
   std::map<std::string, Handler> collections_;
+  std::map<std::string, Handler> report_actions_;
   BoxHealth health_;
   std::map<std::string, std::string> recipient_names_;
   std::chrono::seconds clock_skew_{300};
@@ -92,6 +99,10 @@ class IntakeApi {
 http::Response JsonResponse(int status, const nlohmann::json& body);
 http::Response ErrorResponse(int status, std::string_view code, const std::string& en, const std::string& zh);
 http::Response ResponseFromStatus(const Status& s);
+// An error with every problem by field ({"problems":[{path, zh, en}]}), as a
+// refused report or stage is answered.
+http::Response ProblemsResponse(int status, std::string_view code, const std::vector<ValidationProblem>& problems,
+                                const std::string& en, const std::string& zh);
 
 // The phone tasks' endpoints: GET /v1/phone-tasks [?state=all],
 // GET /v1/phone-tasks/{id}, POST /v1/phone-tasks/{id}/confirm with
@@ -120,8 +131,23 @@ Result<std::string> FaxCopyInside(const nlohmann::json& evidence, const std::str
 // POST /v1/tokens/{name}/disable. Passwords are hashed on `hasher`.
 void AddAccountRoutes(IntakeApi& api, AsyncStore& store, HashWorker& hasher);
 
+// The report's record (issue 17). Stages: POST /v1/reports/{id}/damage-control
+// and /closing with the stage document (stage_routes.cc). Approval and
+// signatures: POST /v1/reports/{id}/approval {level, impact?, note?} and
+// /signatures {as}; on the local socket also {user, password} of the person
+// (signoff_routes.cc). Printouts and evidence: GET /v1/reports/{id}/record.pdf
+// and /evidence.tar, the bundle signed with the device key in `state_dir`
+// (export_routes.cc). proto/console-api.yaml has every body and answer.
+void AddStageRoutes(IntakeApi& api, AsyncStore& store);
+void AddSignoffRoutes(IntakeApi& api, AsyncStore& store, HashWorker& hasher);
+void AddExportRoutes(IntakeApi& api, AsyncStore& store, std::string state_dir);
+
 // JSON of a stored revision as the API returns it.
 nlohmann::json RevisionToJson(const StoredRevision& r, bool include_document);
+// The deadlines a revision is stored with: from its awareness and level, and
+// for a later revision with what its record has already met (MetSteps).
+// Runs on the store worker.
+Result<nlohmann::json> ScheduleForRevision(Store& store, const RuleSet& rules, const Report& report);
 
 class IntakeServer {
  public:

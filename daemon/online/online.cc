@@ -27,6 +27,23 @@ Result<Submission> SubmissionFor(const StoredRevision& r, const std::optional<Fa
   return s;
 }
 
+Result<Submission> SubmissionForStage(const StoredStage& st) {
+  auto aware = ParseRfc3339(st.aware_at);
+  if (!aware.ok()) return aware.status();
+  auto recorded = ParseRfc3339(st.received_at);
+  if (!recorded.ok()) return recorded.status();
+  Submission s;
+  s.report_id = st.report_id;
+  s.revision = st.version;
+  s.kind = st.stage == "closing" ? SubmissionKind::kClosing : SubmissionKind::kDamageControl;
+  s.aware_at = *aware;
+  s.report_json = st.document.dump();
+  s.report_revision = st.report_revision;
+  s.recorded_at = WithOffset(recorded->instant, aware->offset_minutes);
+  s.idempotency_key = MakeIdempotencyKey(s.report_id, s.revision, s.kind);
+  return s;
+}
+
 Result<std::optional<FallbackEvidence>> FallbackEvidenceFor(Store& store, const StoredRevision& r) {
   if (r.state != "fallback") return std::optional<FallbackEvidence>();
   auto why = store.FallbackOf(r.id, r.revision);
@@ -119,6 +136,21 @@ void OnlinePath::Submit(const StoredRevision& revision) {
   Send(std::move(*s));
 }
 
+void OnlinePath::SubmitStage(const StoredStage& stage) {
+  if (!client_ || Held(stage.report_id)) return;  // the replay sends it later
+  if (!stage.report_on_site) {
+    stages_waiting_.insert(stage.report_id);
+    return;
+  }
+  auto s = SubmissionForStage(stage);
+  if (!s.ok()) {
+    spdlog::error("report {} {} v{} cannot be submitted: {}", stage.report_id, stage.stage, stage.version,
+                  s.status().ToString());
+    return;
+  }
+  Send(std::move(*s));
+}
+
 // The Replayer reads this instead of the store, so no SQLite call runs on the
 // io thread; acknowledgements go back through the store worker.
 class OnlinePath::Snapshot final : public PendingSubmissions {
@@ -155,8 +187,9 @@ void OnlinePath::Drain() {
 void OnlinePath::DrainFrom(UnacknowledgedAfter after) {
   auto pending = std::make_shared<std::vector<StoredRevision>>();
   auto evidence = std::make_shared<std::vector<std::optional<FallbackEvidence>>>();
+  auto stages = std::make_shared<std::vector<StoredStage>>();
   store_.Run(
-      [pending, evidence, after](Store& st) {
+      [pending, evidence, stages, after](Store& st) {
         auto r = st.ListUnacknowledged(after, kDrainBatch);
         if (!r.ok()) return r.status();
         *pending = std::move(*r);
@@ -165,9 +198,12 @@ void OnlinePath::DrainFrom(UnacknowledgedAfter after) {
           if (!e.ok()) return e.status();
           evidence->push_back(std::move(*e));
         }
-        return Status::Ok();
+        if (!after.report_id.empty()) return Status::Ok();  // stages go with the first batch only
+        auto s = st.ListUnacknowledgedStages();
+        if (s.ok()) *stages = std::move(*s);
+        return s.status();
       },
-      [this, pending, evidence, alive = std::weak_ptr<int>(alive_)](Status s) {
+      [this, pending, evidence, stages, alive = std::weak_ptr<int>(alive_)](Status s) {
         if (alive.expired()) return;
         if (!s.ok()) return spdlog::warn("cannot list unacknowledged reports: {}", s.ToString());
         next_batch_.reset();
@@ -180,7 +216,7 @@ void OnlinePath::DrainFrom(UnacknowledgedAfter after) {
                 last.id, last.revision};
           }
         }
-        std::vector<Submission> subs;
+        std::vector<Submission> subs = StagesToSend(*stages);
         for (size_t i = 0; i < pending->size(); ++i) {
           const auto& r = (*pending)[i];
           if (Held(r.id)) continue;
@@ -260,7 +296,34 @@ void OnlinePath::Send(Submission s) {
       });
 }
 
+// Stages whose report the site holds, as submissions not already in flight;
+// the others wait for the report's receipt.
+std::vector<Submission> OnlinePath::StagesToSend(const std::vector<StoredStage>& stages) {
+  std::vector<Submission> out;
+  for (const StoredStage& st : stages) {
+    if (Held(st.report_id)) continue;
+    if (!st.report_on_site) {
+      stages_waiting_.insert(st.report_id);
+      continue;
+    }
+    auto sub = SubmissionForStage(st);
+    if (sub.ok() && !in_flight_.count(sub->idempotency_key)) out.push_back(std::move(*sub));
+  }
+  return out;
+}
+
+void OnlinePath::AcknowledgeStage(const Submission& s, const SiteReceipt& receipt) {
+  std::string id = s.report_id, no = receipt.receipt_no, stage(SubmissionKindName(s.kind));
+  int version = s.revision;
+  store_.Run([=](Store& st) { return st.SetStageReceipt(id, stage, version, no); },
+             [id, stage, version, no](Status st) {
+               if (st.ok()) spdlog::info("report {} {} v{} accepted by the site: receipt {}", id, stage, version, no);
+               else spdlog::error("receipt {} for report {} {} v{} not stored: {}", no, id, stage, version, st.ToString());
+             });
+}
+
 void OnlinePath::Acknowledge(const Submission& s, const SiteReceipt& receipt) {
+  if (IsStageKind(s.kind)) return AcknowledgeStage(s, receipt);
   std::string id = s.report_id, no = receipt.receipt_no;
   int revision = s.revision, attempts = receipt.attempts;
   bool replayed = receipt.replayed;
@@ -280,6 +343,8 @@ void OnlinePath::Acknowledge(const Submission& s, const SiteReceipt& receipt) {
         if (st.ok()) spdlog::info("report {} r{} accepted by the site: receipt {}", id, revision, no);
         else spdlog::error("receipt {} for report {} r{} not stored: {}", no, id, revision, st.ToString());
         if (st.ok() && !alive.expired() && on_accepted) on_accepted(id, revision);
+        // The site holds the report now: a stage that waited for it goes.
+        if (st.ok() && !alive.expired() && stages_waiting_.erase(id)) Drain();
       });
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "daemon/monitor/monitor.h"
 #include "daemon/site/site.h"
@@ -42,6 +43,9 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
 
   // A revision intake has just stored for the first time.
   void Submit(const StoredRevision& revision);
+  // A stage (damage control, closing) intake has just stored: sent once the
+  // site holds the report (a receipt for any revision), else when it does.
+  void SubmitStage(const StoredStage& stage);
   // Lists everything unacknowledged from the store and sends it, oldest first.
   void Drain();
 
@@ -62,6 +66,8 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   void DrainFrom(UnacknowledgedAfter after);
   void Send(Submission s);
   void Acknowledge(const Submission& s, const SiteReceipt& receipt);
+  void AcknowledgeStage(const Submission& s, const SiteReceipt& receipt);
+  std::vector<Submission> StagesToSend(const std::vector<StoredStage>& stages);
   void ScheduleReplay();
   void StartReplay(std::vector<Submission> pending);
   std::string ReportOf(const std::string& key) const;
@@ -82,6 +88,9 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
   // send it twice and attempts are journaled under their report.
   std::map<std::string, std::string> in_flight_;
   std::map<std::string, std::chrono::steady_clock::time_point> held_;  // drill reports, by id
+  // Reports with a stage waiting for the site to hold the report itself: the
+  // report's receipt drains again.
+  std::set<std::string> stages_waiting_;
   bool Held(const std::string& report_id);
   asio::steady_timer replay_timer_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
@@ -90,6 +99,9 @@ class OnlinePath final : public SiteAttemptObserver, public LinkObserver {
 // The submission for a stored revision: initial or revision, or a late
 // submission (補行通報) when `fallback` is given. The key is stable per kind.
 Result<Submission> SubmissionFor(const StoredRevision& r, const std::optional<FallbackEvidence>& fallback = {});
+
+// The submission of a stored stage: its own version under the stage's kind.
+Result<Submission> SubmissionForStage(const StoredStage& s);
 
 // What a revision that fell back carries to the site: the stored reason and
 // every notification attempt with its time and outcome. nullopt when the

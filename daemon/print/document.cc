@@ -11,11 +11,13 @@
 
 namespace lifeline::print {
 
-void Document::Heading(std::string text) { blocks.push_back({Block::Kind::kHeading, std::move(text), {}, {}}); }
-void Document::Paragraph(std::string text) { blocks.push_back({Block::Kind::kParagraph, std::move(text), {}, {}}); }
-void Document::AddTable(Table table) { blocks.push_back({Block::Kind::kTable, "", std::move(table), {}}); }
-void Document::Signatures(std::vector<std::string> roles) {
-  blocks.push_back({Block::Kind::kSignatures, "", {}, std::move(roles)});
+void Document::Heading(std::string text) { blocks.push_back({Block::Kind::kHeading, std::move(text), {}, {}, {}}); }
+void Document::Paragraph(std::string text) {
+  blocks.push_back({Block::Kind::kParagraph, std::move(text), {}, {}, {}});
+}
+void Document::AddTable(Table table) { blocks.push_back({Block::Kind::kTable, "", std::move(table), {}, {}}); }
+void Document::Signatures(std::vector<std::string> roles, std::vector<std::string> filled) {
+  blocks.push_back({Block::Kind::kSignatures, "", {}, std::move(roles), std::move(filled)});
 }
 
 namespace {

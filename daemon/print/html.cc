@@ -55,7 +55,12 @@ void AppendBlock(const Block& b, std::string& out) {
     case Block::Kind::kTable: AppendTable(b.table, out); break;
     case Block::Kind::kSignatures:
       out += "<div class=\"signatures\">";
-      for (const auto& s : b.signers) out += "<div>" + HtmlEscape(s) + "<span>簽章：</span><span>日期：</span></div>";
+      for (size_t i = 0; i < b.signers.size(); ++i) {
+        const bool filled = i < b.signed_text.size() && !b.signed_text[i].empty();
+        out += "<div>" + HtmlEscape(b.signers[i]) +
+               (filled ? "<span>" + HtmlEscape(b.signed_text[i]) + "</span>" : "<span>簽章：</span><span>日期：</span>") +
+               "</div>";
+      }
       out += "</div>\n";
       break;
   }

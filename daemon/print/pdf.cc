@@ -49,7 +49,7 @@ class Pages {
   PangoLayout* Layout(const std::string& text, const Style& s, double width);
   void Flow(const std::string& text, const Style& s, double space_before);
   void AddTable(const Table& t);
-  void AddSignatures(const std::vector<std::string>& roles);
+  void AddSignatures(const std::vector<std::string>& roles, const std::vector<std::string>& filled);
   void Draw(const Document& doc);
 
  private:
@@ -170,17 +170,18 @@ void Pages::AddTable(const Table& t) {
   y_ += 6;
 }
 
-void Pages::AddSignatures(const std::vector<std::string>& roles) {
+void Pages::AddSignatures(const std::vector<std::string>& roles, const std::vector<std::string>& filled) {
   if (roles.empty()) return;
   constexpr double kBoxH = 78, kGap = 10;
   const double w = (kWidth - kGap * static_cast<double>(roles.size() - 1)) / static_cast<double>(roles.size());
   y_ += 14;
   Ensure(kBoxH);
   double x = kLeft;
-  for (const auto& r : roles) {
+  for (size_t i = 0; i < roles.size(); ++i) {
+    const std::string text = i < filled.size() && !filled[i].empty() ? filled[i] : "簽章：\n\n日期：";
     pages_.back().push_back({nullptr, -1, x, y_, w, kBoxH, true, false});
-    pages_.back().push_back({Layout(r, {10, true}, w - 2 * kCellPad), -1, x + kCellPad, y_ + kCellPad, 0, 0});
-    pages_.back().push_back({Layout("簽章：\n\n日期：", {9}, w - 2 * kCellPad), -1, x + kCellPad, y_ + 28, 0, 0});
+    pages_.back().push_back({Layout(roles[i], {10, true}, w - 2 * kCellPad), -1, x + kCellPad, y_ + kCellPad, 0, 0});
+    pages_.back().push_back({Layout(text, {9}, w - 2 * kCellPad), -1, x + kCellPad, y_ + 28, 0, 0});
     x += w + kGap;
   }
   y_ += kBoxH + 6;
@@ -243,7 +244,7 @@ void Lay(const Document& doc, Pages& pages) {
       case Block::Kind::kHeading: pages.Flow(b.text, {13, true}, 12); break;
       case Block::Kind::kParagraph: pages.Flow(b.text, {10.5}, 4); break;
       case Block::Kind::kTable: pages.AddTable(b.table); break;
-      case Block::Kind::kSignatures: pages.AddSignatures(b.signers); break;
+      case Block::Kind::kSignatures: pages.AddSignatures(b.signers, b.signed_text); break;
     }
   }
 }
@@ -260,6 +261,10 @@ Result<std::string> RenderPdf(const Document& doc) {
   }
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, doc.title.c_str());
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "lifeline");
+  if (!doc.created.empty()) {
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, doc.created.c_str());
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_MOD_DATE, doc.created.c_str());
+  }
   cairo_t* cr = cairo_create(surface);
   {
     Pages pages(cr);

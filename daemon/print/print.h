@@ -6,6 +6,7 @@
 // function of the document; no global state; any thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@ struct Block {
   std::string text;                  // heading or paragraph ("\n" breaks lines)
   Table table;                       // kTable
   std::vector<std::string> signers;  // kSignatures: roles, e.g. 通報人員, 通報主管, 資通安全長
+  std::vector<std::string> signed_text;  // kSignatures: per role, who signed and when ("" = blank to sign)
 };
 
 struct Document {
@@ -34,12 +36,17 @@ struct Document {
   std::string header;           // every page's running head ("" = none)
   std::string footer;           // every page's foot, left; the page number is on the right
   std::string lang = "zh-TW";
+  // When it was made, as the PDF's CreationDate ("2026-11-21T10:06:00+08:00";
+  // "" = the time of rendering): the same document then renders to the same bytes.
+  std::string created;
   std::vector<Block> blocks;
 
   void Heading(std::string text);
   void Paragraph(std::string text);
   void AddTable(Table table);
-  void Signatures(std::vector<std::string> roles);
+  // One box per role; `filled[i]`, when given and not empty, is printed in
+  // role i's box instead of the blank lines to sign on.
+  void Signatures(std::vector<std::string> roles, std::vector<std::string> filled = {});
 };
 
 // The PDF's bytes. Fails only when cairo cannot make a PDF surface.
@@ -54,6 +61,16 @@ std::string HtmlEscape(std::string_view text);
 // a spreadsheet would take as a formula (=, +, -, @ first, not a number) gets a
 // leading apostrophe, so an imported text never runs as one.
 std::string Csv(const std::vector<std::vector<std::string>>& rows);
+
+// A monochrome page image (a fax page as sent), 1 = black, row-major.
+struct Bitmap {
+  int width = 0, height = 0;
+  double x_dpi = 204, y_dpi = 196;
+  std::vector<uint8_t> pixels;  // width * height
+};
+// One PDF page per image, each scaled to its own size at its resolution
+// (an A4 fax page prints as A4). Fails on an empty or inconsistent image.
+Result<std::string> RenderBitmapsPdf(const std::vector<Bitmap>& pages);
 
 // Writes bytes to `path` (replaced whole: a temporary file, then rename).
 Status WriteFile(const std::string& path, std::string_view bytes);

@@ -23,8 +23,12 @@ class io_context;
 
 namespace lifeline {
 
-enum class SubmissionKind { kInitial, kRevision, kLate };  // 事件通報, 續行通報, 補行通報
-std::string_view SubmissionKindName(SubmissionKind kind);   // "initial", "revision", "late"
+// 事件通報, 續行通報, 補行通報; then the record's later stages: 損害控制或復原 (stage 2)
+// and 調查、處理及改善報告 (stage 3, closing), each a version of its own.
+enum class SubmissionKind { kInitial, kRevision, kLate, kDamageControl, kClosing };
+// "initial", "revision", "late", "damage-control", "closing".
+std::string_view SubmissionKindName(SubmissionKind kind);
+bool IsStageKind(SubmissionKind kind);
 
 struct FallbackNotification {
   std::string recipient;  // e.g. the superior agency's window
@@ -43,10 +47,12 @@ struct FallbackEvidence {
 
 struct Submission {
   std::string report_id;  // UUID
-  int revision = 1;
+  int revision = 1;       // a stage's own version for the stage kinds
   SubmissionKind kind = SubmissionKind::kInitial;
   OffsetTime aware_at;
-  std::string report_json;  // the report object as stored; sent as-is (canonicalised)
+  std::string report_json;  // the report (or stage document) as stored; sent as-is (canonicalised)
+  int report_revision = 0;  // stage kinds: the report revision the document follows
+  std::optional<OffsetTime> recorded_at;  // stage kinds: when the box stored it
   std::optional<FallbackEvidence> fallback;  // required for kLate
   // Empty: MakeIdempotencyKey(report_id, revision, kind). It must be the same on
   // every retry and every replay, and so must the body built from the rest.

@@ -359,8 +359,14 @@ std::string_view SubmissionKindName(SubmissionKind kind) {
     case SubmissionKind::kInitial: return "initial";
     case SubmissionKind::kRevision: return "revision";
     case SubmissionKind::kLate: return "late";
+    case SubmissionKind::kDamageControl: return "damage-control";
+    case SubmissionKind::kClosing: return "closing";
   }
   return "initial";
+}
+
+bool IsStageKind(SubmissionKind kind) {
+  return kind == SubmissionKind::kDamageControl || kind == SubmissionKind::kClosing;
 }
 
 std::string MakeIdempotencyKey(std::string_view report_id, int revision, SubmissionKind kind) {

@@ -35,7 +35,18 @@ Status CheckSubmission(const Submission& s) {
   if (s.kind == SubmissionKind::kLate && (!s.fallback || s.fallback->notifications.empty())) {
     return InvalidArgument("a late submission (補行通報) needs fallback evidence with notifications");
   }
+  if (IsStageKind(s.kind) && (s.report_revision < 1 || s.report_revision > 1000 || !s.recorded_at)) {
+    return InvalidArgument("a stage needs the report revision it follows (1-1000) and when it was recorded");
+  }
   return Status::Ok();
+}
+
+// A stage of the record: its own version, the revision it follows, when the
+// box stored it (a replay after an outage arrives later than that), the document.
+nlohmann::json StageBody(const Submission& s, nlohmann::json document) {
+  return {{"api_version", "1"}, {"kind", SubmissionKindName(s.kind)}, {"report_id", s.report_id},
+          {"version", s.revision}, {"report_revision", s.report_revision}, {"aware_at", FormatRfc3339(s.aware_at)},
+          {"recorded_at", FormatRfc3339(*s.recorded_at)}, {"document", std::move(document)}};
 }
 
 int MonthIndex(std::string_view m) {
@@ -71,6 +82,9 @@ std::string RequestPath(const Submission& s) {
     case SubmissionKind::kInitial: return "/v1/reports";
     case SubmissionKind::kRevision: return "/v1/reports/" + s.report_id + "/revisions";
     case SubmissionKind::kLate: return "/v1/reports/" + s.report_id + "/late-submissions";
+    case SubmissionKind::kDamageControl:
+    case SubmissionKind::kClosing:
+      return "/v1/reports/" + s.report_id + "/stages/" + std::string(SubmissionKindName(s.kind));
   }
   return "/v1/reports";
 }
@@ -81,6 +95,7 @@ Result<std::string> BuildBody(const Submission& s) {
   if (report.is_discarded() || !report.is_object()) {
     return InvalidArgument("report_json is not a JSON object");
   }
+  if (IsStageKind(s.kind)) return StageBody(s, std::move(report)).dump(-1, ' ', false, json::error_handler_t::replace);
   json body = {{"api_version", "1"}, {"kind", SubmissionKindName(s.kind)},
                {"report_id", s.report_id}, {"revision", s.revision},
                {"aware_at", FormatRfc3339(s.aware_at)}, {"report", std::move(report)}};

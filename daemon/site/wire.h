@@ -15,7 +15,8 @@
 
 namespace lifeline::site_internal {
 
-// "/v1/reports", "/v1/reports/{id}/revisions" or "/v1/reports/{id}/late-submissions".
+// "/v1/reports", "/v1/reports/{id}/revisions", "/v1/reports/{id}/late-submissions",
+// or "/v1/reports/{id}/stages/{damage-control|closing}".
 std::string RequestPath(const Submission& s);
 // Canonical JSON (sorted keys, no spaces), so a retry or a replay after a
 // restart sends the same bytes. Fails on a report that is not a JSON object,

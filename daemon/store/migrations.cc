@@ -118,8 +118,62 @@ Status MigrateTo6(sql::Db& db) {
       "  token_sha256 TEXT NOT NULL UNIQUE, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);");
 }
 
+// The report's record (issue 17): stages 2 and 3 as versions of their own,
+// each with its document, the report's deadlines recomputed from it and the
+// site's receipt; the CISO's approval of the level and the three signatures;
+// and a report that is closed. SQLite cannot change a CHECK constraint, so
+// reports is rebuilt with 'closed' allowed (Migrate runs every step with
+// foreign keys off and checks them before the commit, SQLite's own procedure).
+Status MigrateTo7(sql::Db& db) {
+  static constexpr const char* kColumns =
+      "report_id, revision, idempotency_key, level, drill, aware_at, aware_at_us, received_at, document,"
+      " document_sha256, rules_id, schedule, state, site_receipt, fallback, schedule_shape, schedule_times";
+  LIFELINE_RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE reports_v7 ("
+      "  report_id TEXT NOT NULL, revision INTEGER NOT NULL CHECK (revision >= 1),"
+      "  idempotency_key TEXT NOT NULL UNIQUE, level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),"
+      "  drill INTEGER NOT NULL, aware_at TEXT NOT NULL, aware_at_us INTEGER NOT NULL,"
+      "  received_at TEXT NOT NULL, document TEXT NOT NULL, document_sha256 TEXT NOT NULL,"
+      "  rules_id TEXT NOT NULL, schedule TEXT NOT NULL,"
+      "  state TEXT NOT NULL CHECK (state IN ('queued','accepted','fallback','accepted_late','closed')),"
+      "  site_receipt TEXT, fallback TEXT,"
+      "  schedule_shape TEXT REFERENCES schedule_shapes(sha256), schedule_times TEXT,"
+      "  PRIMARY KEY (report_id, revision));"));
+  LIFELINE_RETURN_IF_ERROR(db.Exec(std::string("INSERT INTO reports_v7 (") + kColumns + ") SELECT " + kColumns +
+                                   " FROM reports;"));
+  return db.Exec(
+      "DROP TABLE reports;"
+      "ALTER TABLE reports_v7 RENAME TO reports;"
+      "CREATE TABLE report_stages ("
+      "  report_id TEXT NOT NULL, stage TEXT NOT NULL CHECK (stage IN ('damage-control','closing')),"
+      "  version INTEGER NOT NULL CHECK (version >= 1), report_revision INTEGER NOT NULL,"
+      "  document TEXT NOT NULL, document_sha256 TEXT NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL,"
+      "  idempotency_key TEXT NOT NULL UNIQUE, schedule TEXT NOT NULL, site_receipt TEXT,"
+      "  PRIMARY KEY (report_id, stage, version),"
+      "  FOREIGN KEY (report_id, report_revision) REFERENCES reports(report_id, revision));"
+      "CREATE TABLE record_signoffs ("
+      "  id INTEGER PRIMARY KEY, report_id TEXT NOT NULL,"
+      "  kind TEXT NOT NULL CHECK (kind IN ('approval','reporter','supervisor','ciso')),"
+      "  revision INTEGER NOT NULL, level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),"
+      "  user TEXT NOT NULL, role TEXT NOT NULL, via TEXT NOT NULL, at TEXT NOT NULL,"
+      "  record_sha256 TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',"
+      "  FOREIGN KEY (report_id, revision) REFERENCES reports(report_id, revision));"
+      "CREATE INDEX record_signoffs_by_report ON record_signoffs(report_id);");
+}
+
 using Step = Status (*)(sql::Db&);
-constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5, MigrateTo6};
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5, MigrateTo6, MigrateTo7};
+
+// A step that rebuilds a table (7) must not trip the foreign keys of the rows
+// that point at it while it is away; they are checked before each commit.
+Status CheckForeignKeys(sql::Db& db) {
+  auto st = db.Prepare("PRAGMA foreign_key_check");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (*row) return Corruption("foreign key check failed in table " + st->Text(0));
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -132,17 +186,23 @@ Status Migrate(sql::Db& db, int target) {
                               std::to_string(*current) + ", newer than this lifelined knows (" +
                               std::to_string(known) + "); refusing to open it. Use a newer lifelined.");
   }
-  for (int v = static_cast<int>(*current); v < target && v < known; ++v) {
-    LIFELINE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    Status s = kSteps[v](db);
+  if (*current >= target) return Status::Ok();
+  LIFELINE_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=OFF"));  // no-op inside a transaction: set before
+  Status s = Status::Ok();
+  for (int v = static_cast<int>(*current); s.ok() && v < target && v < known; ++v) {
+    s = db.Exec("BEGIN IMMEDIATE");
+    if (!s.ok()) break;
+    s = kSteps[v](db);
+    if (s.ok()) s = CheckForeignKeys(db);
     if (s.ok()) s = db.Exec("PRAGMA user_version = " + std::to_string(v + 1));
     if (s.ok()) s = db.Exec("COMMIT");
     if (!s.ok()) {
       db.Exec("ROLLBACK").IgnoreError();
-      return Status(s.code(), "migration to schema version " + std::to_string(v + 1) + " failed: " + s.message());
+      s = Status(s.code(), "migration to schema version " + std::to_string(v + 1) + " failed: " + s.message());
     }
   }
-  return Status::Ok();
+  Status on = db.Exec("PRAGMA foreign_keys=ON");
+  return s.ok() ? on : s;
 }
 
 }  // namespace lifeline

@@ -10,6 +10,9 @@ constexpr std::pair<ReportState, ReportState> kReportMoves[] = {
     {ReportState::kQueued, ReportState::kAccepted},
     {ReportState::kQueued, ReportState::kFallback},
     {ReportState::kFallback, ReportState::kAcceptedLate},
+    // Closing (stage 3, 結案) follows the site's acceptance of the report.
+    {ReportState::kAccepted, ReportState::kClosed},
+    {ReportState::kAcceptedLate, ReportState::kClosed},
 };
 
 constexpr std::pair<NotificationState, NotificationState> kNotificationMoves[] = {
@@ -21,7 +24,7 @@ constexpr std::pair<NotificationState, NotificationState> kNotificationMoves[] =
     {NotificationState::kFailed, NotificationState::kInProgress},
 };
 
-constexpr const char* kReportNames[] = {"queued", "accepted", "fallback", "accepted_late"};
+constexpr const char* kReportNames[] = {"queued", "accepted", "fallback", "accepted_late", "closed"};
 constexpr const char* kNotificationNames[] = {"pending", "in_progress", "confirmed", "failed", "cancelled"};
 
 template <typename E, size_t N>

@@ -169,11 +169,12 @@ namespace {
 struct RevisionDigest {
   int revision, level;
   bool drill;
-  std::string sha256;
+  std::string sha256, state;
 };
 
 Result<std::vector<RevisionDigest>> Digests(sql::Db& db, const std::string& id) {
-  auto st = db.Cached("SELECT revision, level, drill, document_sha256 FROM reports WHERE report_id = ? ORDER BY revision");
+  auto st = db.Cached(
+      "SELECT revision, level, drill, document_sha256, state FROM reports WHERE report_id = ? ORDER BY revision");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
   std::vector<RevisionDigest> out;
@@ -181,7 +182,8 @@ Result<std::vector<RevisionDigest>> Digests(sql::Db& db, const std::string& id) 
     auto row = (*st)->Step();
     if (!row.ok()) return row.status();
     if (!*row) return out;
-    out.push_back({static_cast<int>((*st)->Int(0)), static_cast<int>((*st)->Int(1)), (*st)->Int(2) != 0, (*st)->Text(3)});
+    out.push_back({static_cast<int>((*st)->Int(0)), static_cast<int>((*st)->Int(1)), (*st)->Int(2) != 0, (*st)->Text(3),
+                   (*st)->Text(4)});
   }
 }
 
@@ -192,6 +194,9 @@ Status CheckNextRevision(const Report& report, const std::vector<RevisionDigest>
         latest == 0 ? "report " + report.id + " is not stored yet: its first revision must be 1"
                     : "report " + report.id + " is at revision " + std::to_string(latest) +
                           ": the next revision must be " + std::to_string(latest + 1));
+  }
+  if (latest > 0 && existing.back().state == "closed") {
+    return FailedPrecondition("report " + report.id + " is closed (結案): its record takes no new revision");
   }
   if (latest > 0 && existing.back().drill != report.drill) {
     return FailedPrecondition("report " + report.id + " cannot change between drill and real");
@@ -349,7 +354,7 @@ Result<std::vector<StoredRevision>> Store::OpenReports(WallTime since, size_t li
   const int64_t since_us = std::chrono::duration_cast<std::chrono::microseconds>(since.time_since_epoch()).count();
   return QueryRevisions(*db_, compact_schedules_,
                         "FROM reports r WHERE revision = (SELECT MAX(revision) FROM reports"
-                        " WHERE report_id = r.report_id) AND (state IN ('queued','fallback') OR aware_at_us >= " +
+                        " WHERE report_id = r.report_id) AND state <> 'closed' AND (state IN ('queued','fallback') OR aware_at_us >= " +
                             std::to_string(since_us) + ") ORDER BY aware_at_us DESC, report_id LIMIT " +
                             std::to_string(limit),
                         nullptr);

@@ -33,11 +33,12 @@
 
 namespace lifeline {
 
-inline constexpr int kStoreSchemaVersion = 6;
+inline constexpr int kStoreSchemaVersion = 7;
 
 // Report revision: queued -> accepted (site receipt in time)
 //                  queued -> fallback (other channels used) -> accepted_late (補行通報)
-enum class ReportState { kQueued, kAccepted, kFallback, kAcceptedLate };
+//                  accepted | accepted_late -> closed (stage 3 recorded; the latest revision only)
+enum class ReportState { kQueued, kAccepted, kFallback, kAcceptedLate, kClosed };
 // Notification of one recipient: pending -> in_progress -> confirmed | failed;
 // pending | in_progress -> cancelled (the site accepted first); failed -> in_progress (retry).
 enum class NotificationState { kPending, kInProgress, kConfirmed, kFailed, kCancelled };
@@ -203,6 +204,39 @@ struct StoreCounts {
   std::optional<int64_t> oldest_unaccepted_aware_at_us;  // revisions without a site receipt, drills aside
 };
 
+// A stage of the report's record: 2 (damage-control, 損害控制或復原) or 3
+// (closing, 結案). Each distinct document of a stage is a version of its own,
+// stored with the report's deadlines as recomputed then, and the site's
+// receipt once the site has it.
+struct StoredStage {
+  std::string report_id;
+  std::string stage;  // "damage-control" | "closing" (StageName)
+  int version = 0;
+  int report_revision = 0;
+  std::string at;     // what the document records: completion (stage 2), submission (stage 3)
+  std::string received_at, idempotency_key, document_sha256, site_receipt;
+  std::string aware_at;         // the report's, for the replay's order
+  bool report_on_site = false;  // the site holds some revision of the report: a stage may follow
+  nlohmann::json document;
+  nlohmann::json schedule;  // the report's deadlines with this stage on record
+};
+
+struct StageSubmitResult {
+  StoredStage stored;
+  bool already_stored = false;  // the same document was stored before: nothing new written
+};
+
+// The CISO's approval of a revision's level ("approval"), or one of the three
+// signatures of the record ("reporter" 通報人員, "supervisor" 通報主管, "ciso"
+// 資通安全長), with who, in which role, through what, when, and the digest of
+// the record as it stood.
+struct SignoffRow {
+  int64_t id = 0;
+  std::string report_id, kind;
+  int revision = 0, level = 0;
+  std::string user, role, via, at, record_sha256, note;
+};
+
 struct DrillRow {
   std::string id, report_id, name, scenario, started_at, outage_until, ended_at;
 };
@@ -221,8 +255,8 @@ class Store {
   // were stored, so memory holds one page however large the store grows.
   Result<RevisionPage> ListLatestPage(const PageQuery& query);
   // The latest revision of the reports still in hand: not accepted by the
-  // site, or aware of since `since` (their later deadlines run); newest
-  // awareness first, at most `limit`.
+  // site, or aware of since `since` (their later deadlines run), and not
+  // closed; newest awareness first, at most `limit`.
   Result<std::vector<StoredRevision>> OpenReports(WallTime since, size_t limit);
   // Every revision the national site has not acknowledged yet (no receipt), oldest awareness first.
   Result<std::vector<StoredRevision>> ListUnacknowledged();
@@ -269,6 +303,20 @@ class Store {
   Result<bool> RecordReminder(const std::string& id, int revision, const std::string& deadline,
                               const std::string& kind, const nlohmann::json& payload);
   Result<std::vector<std::string>> RemindersGiven(const std::string& id, int revision);  // "key/kind"
+
+  // The report's record (store_record.cc); every write is journaled. A stage
+  // document already stored for its stage comes back as stored; another is
+  // that stage's next version. The report must have the revision it follows.
+  Result<StageSubmitResult> AddStage(const StageRecord& record, const nlohmann::json& schedule);
+  Result<std::vector<StoredStage>> Stages(const std::string& id);  // by stage, then version
+  // Stages the site has not acknowledged, oldest awareness first.
+  Result<std::vector<StoredStage>> ListUnacknowledgedStages();
+  Status SetStageReceipt(const std::string& id, const std::string& stage, int version, const std::string& receipt);
+  Status AddSignoff(const SignoffRow& row);  // its id and `at` are set here
+  Result<std::vector<SignoffRow>> Signoffs(const std::string& id);  // in the order given
+  // The deadlines as they stand: the schedule stored with the report's newest
+  // revision or stage, whichever came last; null for an unknown report.
+  Result<nlohmann::json> CurrentSchedule(const std::string& id);
 
   Status StartDrill(const DrillRow& drill);
   Status EndDrill(const std::string& id);

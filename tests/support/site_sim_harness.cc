@@ -92,6 +92,12 @@ int SiteSim::Count(const std::string& report_id) {
   return j.is_object() ? j.value("records", -1) : -1;
 }
 
+int SiteSim::CountStage(const std::string& report_id, const std::string& stage) {
+  auto j = nlohmann::json::parse(Admin("GET", "/admin/count?report_id=" + report_id + "&stage=" + stage, ""), nullptr,
+                                 false);
+  return j.is_object() ? j.value("records", -1) : -1;
+}
+
 std::string SiteSim::DaemonConfig() const {
   std::ostringstream c;
   c << "[site]\nbase_url = \"" << base_url() << "\"\nca_file = \"" << ca() << "\"\n"

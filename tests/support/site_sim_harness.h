@@ -26,6 +26,8 @@ class SiteSim {
   // POST /admin/faults with `faults`; DELETE when null.
   bool SetFaults(const nlohmann::json& faults);
   int Count(const std::string& report_id);  // ledger records for the report, -1 on error
+  // Ledger records of one stage ("damage-control", "closing") of the report, every version; -1 on error.
+  int CountStage(const std::string& report_id, const std::string& stage);
   std::string base_url() const { return "https://" + UrlHost() + ":" + std::to_string(api_port_); }
   std::string ca() const { return dir_ + "/ca.pem"; }
   // [site] and [monitor] lines for lifelined's config, with quick probes.

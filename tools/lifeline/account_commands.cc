@@ -13,9 +13,6 @@
 #include "tools/lifeline/commands.h"
 
 namespace lifeline::cli {
-namespace {
-
-using nlohmann::json;
 
 std::string ReadLineNoEcho(const char* prompt) {
   termios old{};
@@ -35,6 +32,10 @@ std::string ReadLineNoEcho(const char* prompt) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
+
+namespace {
+
+using nlohmann::json;
 
 Result<std::string> ReadPassword() {
   std::string password = ReadLineNoEcho("password 密碼: ");

@@ -94,11 +94,45 @@ bool AllConfirmed(const fax::AttemptEvidence& e) {
 
 }  // namespace
 
-int FaxRender(const Context& ctx, const std::string& report_id, const std::string& out) {
+namespace {
+
+// The newest version of `stage` in lifelined's record of the report.
+Result<nlohmann::json> FetchStage(const Context& ctx, const std::string& id, const std::string& stage) {
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return config.status();
+  auto r = CallDaemon(config->socket_path, "GET", "/v1/reports/" + id, "");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return NotFound("lifelined has no report " + id);
+  nlohmann::json found;
+  for (const auto& s : r->body["record"].value("stages", nlohmann::json::array())) {
+    if (s.value("stage", "") == stage) found = s.value("document", nlohmann::json());
+  }
+  if (found.is_null()) return NotFound("report " + id + " has no " + stage + " on record yet");
+  return found;
+}
+
+// Stage 2 or 3 for the fax or the post: the record's own document, checked again.
+int FaxRenderStage(const Context& ctx, const Report& report, const std::string& stage_name, const std::string& out) {
+  auto document = FetchStage(ctx, report.id, stage_name);
+  if (!document.ok()) return Env(document.status());
+  const Stage stage = *StageFromName(stage_name);
+  StageOutcome checked = ValidateStageJson(stage, *document, RefOf(report));
+  if (!checked.ok()) return Env(InvalidArgument("the stored " + stage_name + " no longer validates:\n" + checked.Describe()));
+  auto png = fax::RenderStageToFiles(stage, report, *document, fax::FaxNotice{}, fax::RenderOptions{}, out);
+  if (!png.ok()) return Env(png.status());
+  std::cout << stage_name << " (" << (stage == Stage::kDamageControl ? "貳、損害控制或復原" : "參、調查、處理及改善報告")
+            << ") as the fax sends it or the post takes it\nTIFF-F: " << out << "\nPNG preview: " << *png << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int FaxRender(const Context& ctx, const std::string& report_id, const std::string& out, const std::string& stage) {
   auto config = LoadCliConfig(ctx);
   if (!config.ok()) return Env(config.status());
   auto report = FetchReport(ctx, report_id);
   if (!report.ok()) return Env(report.status());
+  if (!stage.empty()) return FaxRenderStage(ctx, *report, stage, out);
   auto notice = NoticeFor(ctx, *report, *config);
   if (!notice.ok()) return Env(notice.status());
   auto png = fax::RenderFormToFiles(*report, *notice, fax::RenderOptions{}, out);

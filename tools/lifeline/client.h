@@ -18,4 +18,11 @@ struct ApiResponse {
 Result<ApiResponse> CallDaemon(const std::string& socket_path, const std::string& method,
                                const std::string& path, const std::string& body);
 
+// The same for an answer that is not JSON (a PDF, a bundle): its bytes as sent.
+struct RawResponse {
+  long status = 0;
+  std::string body, content_type, bundle_sha256;  // the last from X-Bundle-SHA256
+};
+Result<RawResponse> CallDaemonRaw(const std::string& socket_path, const std::string& method, const std::string& path);
+
 }  // namespace lifeline::cli

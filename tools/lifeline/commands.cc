@@ -164,6 +164,7 @@ int ReportShow(const Context& ctx, const std::string& id) {
   for (const auto& rev : r->body.value("revisions", nlohmann::json::array())) {
     std::cout << RenderStored(rev) << RenderSchedule(rev.value("rules_id", ""), rev.value("schedule", nlohmann::json()));
   }
+  std::cout << RenderRecord(r->body.value("record", nlohmann::json::object()));
   return 0;
 }
 

@@ -58,6 +58,22 @@ struct ListOptions {
   bool open_only = false;  // only what the site has not accepted
 };
 int ReportList(const Context& ctx, const ListOptions& options);
+// One line from standard input; on a terminal prompted on stderr without echo.
+std::string ReadLineNoEcho(const char* prompt);
+
+// The report's record (record_commands.cc): stage 2 (damage control) or 3
+// (closing) from FILE; the CISO's approval of the level (`level`, and
+// `impact` "C,I,A" to change it, each 1-4 or none); a signature `as`
+// reporter | supervisor | ciso; each by the account `user`, whose password is
+// read from standard input. The printable record and the evidence bundle.
+int ReportStage(const Context& ctx, const std::string& id, const std::string& file, const std::string& stage);
+int ReportApprove(const Context& ctx, const std::string& id, int level, const std::string& impact,
+                  const std::string& user, const std::string& note);
+int ReportSign(const Context& ctx, const std::string& id, const std::string& as, const std::string& user);
+int ReportPrint(const Context& ctx, const std::string& id, const std::string& pdf_out);
+int EvidenceExport(const Context& ctx, const std::string& id, const std::string& out);
+// The record part of `report show`: phase, deadlines met, approval, signatures.
+std::string RenderRecord(const nlohmann::json& record);
 int ReportShow(const Context& ctx, const std::string& id);
 int RulesShow(const Context& ctx, const std::string& report_file);
 int JournalVerify(const Context& ctx);
@@ -71,7 +87,8 @@ int EvidenceVerify(const Context& ctx, const std::string& file, const std::strin
 int ReportTimeline(const Context& ctx, const std::string& id, int follow_seconds);
 int JournalShow(const Context& ctx, const std::optional<std::string>& report_id);
 // REPORT is a report id known to lifelined, or a report .json file.
-int FaxRender(const Context& ctx, const std::string& report, const std::string& out);
+// With `stage` (damage-control | closing), that stage's pages from lifelined's record.
+int FaxRender(const Context& ctx, const std::string& report, const std::string& out, const std::string& stage = "");
 int SmsTest(const Context& ctx, const std::string& number, const std::string& text, const std::string& device,
             int wait_reports_seconds, const std::string& message_id);
 // With `retry`, failed calls are retried as fax.* in the configuration says (DecideRetry).

@@ -40,6 +40,28 @@ int Run(int argc, char** argv) {
   list->add_flag("--open", list_options.open_only, "only reports the site has not accepted");
   auto* show = report->add_subcommand("show", "every revision of one report, with its deadlines");
   show->add_option("ID", id, "report id")->required();
+  std::string signer, sign_as, impact, note_text, pdf_out;
+  int approve_level = 0;
+  auto* damage = report->add_subcommand("damage-control", "record stage 2 (損害控制或復原) of a report with lifelined");
+  damage->add_option("ID", id, "report id")->required();
+  damage->add_option("FILE", file, "damage-control JSON (proto/damage-control.schema.json)")->required();
+  auto* close = report->add_subcommand("close", "record stage 3 (調查、處理及改善報告) and close the report (結案)");
+  close->add_option("ID", id, "report id")->required();
+  close->add_option("FILE", file, "closing JSON (proto/closing.schema.json)")->required();
+  auto* approve = report->add_subcommand("approve", "the CISO approves the report's level, or changes it (a new revision)");
+  approve->add_option("ID", id, "report id")->required();
+  approve->add_option("--level", approve_level, "the approved level, 1-4")->required()->check(CLI::Range(1, 4));
+  approve->add_option("--impact", impact, "to change the level: C,I,A impacts, each 1-4 or none (e.g. 3,2,none)");
+  approve->add_option("--user", signer, "the CISO's account (its password is read from standard input)")->required();
+  approve->add_option("--note", note_text, "why, for the record");
+  auto* sign = report->add_subcommand("sign", "sign the closed record: reporter, then supervisor, then ciso");
+  sign->add_option("ID", id, "report id")->required();
+  sign->add_option("--as", sign_as, "reporter (通報人員) | supervisor (通報主管) | ciso (資通安全長)")
+      ->required()->check(CLI::IsMember({"reporter", "supervisor", "ciso"}));
+  sign->add_option("--user", signer, "the signer's account (its password is read from standard input)")->required();
+  auto* print_record = report->add_subcommand("print", "the printable record (PDF, zh-TW) with the three signatures");
+  print_record->add_option("ID", id, "report id")->required();
+  print_record->add_option("--pdf", pdf_out, "PDF file to write")->required();
   int follow_report = 0;
   auto* timeline = report->add_subcommand("timeline", "what happened to a report, step by step, with times");
   timeline->add_option("ID", id, "report id")->required();
@@ -54,18 +76,23 @@ int Run(int argc, char** argv) {
   auto* jshow = journal->add_subcommand("show", "print the timeline");
   jshow->add_option("--report", journal_report, "only entries about this report");
 
-  std::string bundle_key;
+  std::string bundle_key, out;
   auto* evidence = app.add_subcommand("evidence", "signed evidence bundles an auditor verifies offline")->require_subcommand(1);
   auto* evidence_key = evidence->add_subcommand("key", "print the device's signing key and fingerprint (created if absent)");
   auto* evidence_verify = evidence->add_subcommand("verify", "check a bundle: structure, every file, the signature");
   evidence_verify->add_option("FILE", file, "the bundle (.tar)")->required();
   evidence_verify->add_option("--key", bundle_key, "PEM public key the bundle must be signed with (pin)");
+  auto* evidence_export = evidence->add_subcommand("export", "a report's signed evidence bundle, for auditors");
+  evidence_export->add_option("ID", id, "report id")->required();
+  evidence_export->add_option("--out", out, "bundle file to write (.tar)")->required();
 
-  std::string number, out, device;
+  std::string number, device, fax_stage;
   auto* fax = app.add_subcommand("fax", "the fax channel (Class 1 modem)")->require_subcommand(1);
   auto* fax_render = fax->add_subcommand("render", "render a report's form as the fax sends it (TIFF-F + PNG)");
   fax_render->add_option("REPORT", id, "report id (from lifelined) or report .json file")->required();
   fax_render->add_option("--out", out, "TIFF file to write (the PNG preview goes beside it)")->required();
+  fax_render->add_option("--stage", fax_stage, "damage-control or closing: that stage's pages (P20-P35) from lifelined")
+      ->check(CLI::IsMember({"damage-control", "closing"}));
   auto* fax_test = fax->add_subcommand("test", "send one fax now and print the T.30 evidence");
   fax_test->add_option("NUMBER", number, "number to dial")->required();
   fax_test->add_option("REPORT", id, "report id or .json file (default: a test page)");
@@ -150,6 +177,12 @@ int Run(int argc, char** argv) {
   if (*revise) return ReportSubmit(ctx, file, /*revision=*/true);
   if (*list) return ReportList(ctx, list_options);
   if (*show) return ReportShow(ctx, id);
+  if (*damage) return ReportStage(ctx, id, file, "damage-control");
+  if (*close) return ReportStage(ctx, id, file, "closing");
+  if (*approve) return ReportApprove(ctx, id, approve_level, impact, signer, note_text);
+  if (*sign) return ReportSign(ctx, id, sign_as, signer);
+  if (*print_record) return ReportPrint(ctx, id, pdf_out);
+  if (*evidence_export) return EvidenceExport(ctx, id, out);
   if (*timeline) return ReportTimeline(ctx, id, follow_report);
   if (*rules_show) return RulesShow(ctx, report_file);
   if (*verify) return JournalVerify(ctx);
@@ -168,7 +201,7 @@ int Run(int argc, char** argv) {
   if (*evidence_verify) return EvidenceVerify(ctx, file, bundle_key);
   if (*jshow) return JournalShow(ctx, journal_report);
   if (*sms_test) return SmsTest(ctx, number, text, device, wait_reports, message_id);
-  if (*fax_render) return FaxRender(ctx, id, out);
+  if (*fax_render) return FaxRender(ctx, id, out, fax_stage);
   if (*fax_test) return FaxTest(ctx, number, id, device, fax_retry);
   if (*pending) return PhonePending(ctx, all_tasks);
   if (*confirm) return PhoneConfirm(ctx, task, answered_by, answered_at, note);

@@ -11,8 +11,9 @@ CREATE TABLE IF NOT EXISTS records(
   report_id TEXT NOT NULL,
   revision INTEGER NOT NULL,
   request TEXT NOT NULL,
-  received_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS records_by_revision ON records(report_id, revision);
+  received_at TEXT NOT NULL,
+  slot TEXT NOT NULL DEFAULT 'report');
+CREATE INDEX IF NOT EXISTS records_by_slot ON records(report_id, slot, revision);
 CREATE TABLE IF NOT EXISTS addenda(
   idempotency_key TEXT PRIMARY KEY,
   record_key TEXT NOT NULL,
@@ -25,10 +26,11 @@ CREATE TABLE IF NOT EXISTS idempotency(
   status INTEGER NOT NULL,
   response TEXT NOT NULL) WITHOUT ROWID;
 )sql";
-// One record per report revision: a second submission of a revision already on
-// record (a late one after an initial whose answer was lost) is kept as an
-// addendum of that record and answered with its receipt. The index serves that
-// check; counting by key is rare (tests, people) and scans.
+// One record per report revision (and per stage version): a second submission
+// of one already on record (a late one after an initial whose answer was lost)
+// is kept as an addendum of that record and answered with its receipt. The
+// index serves that check; counting by key is rare (tests, people) and scans.
+// A ledger made before stages had no slot column: Open adds it.
 
 struct Stmt {
   sqlite3_stmt* s = nullptr;
@@ -63,10 +65,10 @@ std::unique_ptr<Ledger> Ledger::Open(const std::string& path, bool read_only, st
   if (read_only) return l;
   // NORMAL in WAL mode survives a crash of this process, which is what the
   // tests need; the sim is not the system of record, so no fsync per request.
-  if (!l->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
-      !l->Exec(kSchema, error) || !l->Prepare(error)) {
-    return nullptr;
-  }
+  if (!l->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error)) return nullptr;
+  std::string ignored;  // "duplicate column" on any ledger that has it
+  l->Exec("ALTER TABLE records ADD COLUMN slot TEXT NOT NULL DEFAULT 'report'", &ignored);
+  if (!l->Exec(kSchema, error) || !l->Prepare(error)) return nullptr;
   return l;
 }
 
@@ -74,11 +76,11 @@ bool Ledger::Prepare(std::string* error) {
   // Prepared once: re-parsing SQL per request was a third of the sim's time.
   const char* sql[] = {
       "SELECT fingerprint, status, response FROM idempotency WHERE idempotency_key=?",
-      "INSERT INTO records(idempotency_key, kind, report_id, revision, request, received_at) "
-      "VALUES(?,?,?,?,?,?)",
+      "INSERT INTO records(idempotency_key, kind, report_id, revision, request, received_at, slot) "
+      "VALUES(?,?,?,?,?,?,?)",
       "INSERT INTO idempotency VALUES(?,?,?,?)",
       "SELECT r.idempotency_key, i.response FROM records r JOIN idempotency i"
-      " ON i.idempotency_key = r.idempotency_key WHERE r.report_id=? AND r.revision=? LIMIT 1",
+      " ON i.idempotency_key = r.idempotency_key WHERE r.report_id=? AND r.revision=? AND r.slot=? LIMIT 1",
       "INSERT INTO addenda VALUES(?,?,?,?,?)"};
   sqlite3_stmt** out[] = {&lookup_, &insert_record_, &insert_key_, &find_revision_, &insert_addendum_};
   for (int i = 0; i < 5; ++i) {
@@ -130,6 +132,7 @@ bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_
     Reset reset{find_revision_};
     BindText(find_revision_, 1, rec.report_id);
     sqlite3_bind_int(find_revision_, 2, rec.revision);
+    BindText(find_revision_, 3, rec.slot);
     if (sqlite3_step(find_revision_) == SQLITE_ROW) {
       record_key = reinterpret_cast<const char*>(sqlite3_column_text(find_revision_, 0));
       *response_body = reinterpret_cast<const char*>(sqlite3_column_text(find_revision_, 1));
@@ -156,6 +159,7 @@ bool Ledger::Accept(const NewRecord& rec, const std::function<std::string(int64_
     sqlite3_bind_int(insert_record_, 4, rec.revision);
     BindText(insert_record_, 5, rec.request_body);
     BindText(insert_record_, 6, rec.received_at);
+    BindText(insert_record_, 7, rec.slot);
     ok = sqlite3_step(insert_record_) == SQLITE_DONE;
     *response_body = respond(sqlite3_last_insert_rowid(db_));
   }
@@ -191,11 +195,18 @@ int64_t Ledger::CountByKey(const std::string& key) {
 }
 
 int64_t Ledger::CountByReport(const std::string& report_id, int revision) {
-  return CountWhere("SELECT count(*) FROM records WHERE report_id=?1 AND (?2=0 OR revision=?2)",
+  return CountWhere("SELECT count(*) FROM records WHERE report_id=?1 AND slot='report' AND (?2=0 OR revision=?2)",
                     [&](sqlite3_stmt* s) {
                       BindText(s, 1, report_id);
                       sqlite3_bind_int(s, 2, revision);
                     });
+}
+
+int64_t Ledger::CountStage(const std::string& report_id, const std::string& stage) {
+  return CountWhere("SELECT count(*) FROM records WHERE report_id=?1 AND slot=?2", [&](sqlite3_stmt* s) {
+    BindText(s, 1, report_id);
+    BindText(s, 2, stage);
+  });
 }
 
 int64_t Ledger::Total() {

@@ -22,7 +22,10 @@ struct StoredResponse {
 
 struct NewRecord {
   std::string idempotency_key, fingerprint, kind, report_id, request_body, received_at;
-  int revision = 0;
+  int revision = 0;  // a stage's version for the stage kinds
+  // What the record is of: "report" (its revisions, whatever the kind) or a
+  // stage ("damage-control", "closing"); one record per report, slot and revision.
+  std::string slot = "report";
 };
 
 class Ledger {
@@ -41,7 +44,8 @@ class Ledger {
   bool Accept(const NewRecord& rec, const std::function<std::string(int64_t seq)>& respond,
               std::string* response_body, int* status, std::string* error);
   int64_t CountByKey(const std::string& key);
-  int64_t CountByReport(const std::string& report_id, int revision);  // revision 0: any
+  int64_t CountByReport(const std::string& report_id, int revision);  // revision 0: any; stage 1 only
+  int64_t CountStage(const std::string& report_id, const std::string& stage);  // every version
   int64_t Total();
 
  private:

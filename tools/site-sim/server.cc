@@ -260,7 +260,10 @@ HttpResponse Server::HandleAdmin(const HttpRequest& req) {
     if (key.empty() == report.empty()) {
       return ErrorResponse(400, "bad_request", "give exactly one of key= or report_id=");
     }
-    int64_t n = key.empty() ? ledger_->CountByReport(report, revision) : ledger_->CountByKey(key);
+    std::string stage = req.Query("stage").value_or("");
+    int64_t n = !key.empty()      ? ledger_->CountByKey(key)
+                : !stage.empty() ? ledger_->CountStage(report, stage)
+                                 : ledger_->CountByReport(report, revision);
     r.body = nlohmann::json{{"records", n}}.dump(-1, ' ', false,
                                                   nlohmann::json::error_handler_t::replace);
     return r;

@@ -34,11 +34,27 @@ bool SplitReportPath(std::string_view path, std::string* id, std::string* tail) 
   if (slash == 0 || slash == std::string_view::npos) return false;
   *id = path.substr(0, slash);
   *tail = path.substr(slash + 1);
-  return *tail == "revisions" || *tail == "late-submissions";
+  return *tail == "revisions" || *tail == "late-submissions" || *tail == "stages/damage-control" ||
+         *tail == "stages/closing";
 }
 
 bool IsTime(const json& j) {
   return j.is_string() && lifeline::ParseRfc3339(j.get<std::string>()).ok();
+}
+
+bool IsStage(const std::string& kind) { return kind == "damage-control" || kind == "closing"; }
+
+// Returns "" when a stage body matches the contract, else why not.
+std::string CheckStageBody(const json& b) {
+  json version = b.value("version", json()), revision = b.value("report_revision", json());
+  if (!version.is_number_integer() || version.get<int64_t>() < 1 || version.get<int64_t>() > 1000)
+    return "version must be an integer in [1, 1000]";
+  if (!revision.is_number_integer() || revision.get<int64_t>() < 1 || revision.get<int64_t>() > 1000)
+    return "report_revision must be an integer in [1, 1000]";
+  if (!b.contains("aware_at") || !IsTime(b["aware_at"])) return "aware_at must be RFC 3339";
+  if (!b.contains("recorded_at") || !IsTime(b["recorded_at"])) return "recorded_at must be RFC 3339";
+  if (!b.contains("document") || !b["document"].is_object()) return "document must be an object";
+  return "";
 }
 
 bool IsKey(const std::string& k) {
@@ -83,6 +99,7 @@ std::string CheckBody(const json& b, const std::string& kind, const std::string&
   json id = b.value("report_id", json());
   if (!id.is_string() || !IsUuid(id.get<std::string>())) return "report_id must be a UUID";
   if (!path_id.empty() && id.get<std::string>() != path_id) return "report_id differs from path";
+  if (IsStage(kind)) return CheckStageBody(b);
   json rev = b.value("revision", json());
   if (!rev.is_number_integer() || rev.get<int64_t>() < 1 || rev.get<int64_t>() > 1000)
     return "revision must be an integer in [1, 1000]";
@@ -122,7 +139,8 @@ Prepared SiteApi::Prepare(const HttpRequest& req) {
   bool sub = SplitReportPath(path, &id, &tail);
   if (path != "/v1/reports" && !sub) return Answer(ErrorResponse(404, "not_found", "no such path"));
   if (req.method != "POST") return Answer(ErrorResponse(405, "bad_request", "use POST"));
-  std::string kind = !sub ? "initial" : tail == "revisions" ? "revision" : "late";
+  std::string kind = !sub ? "initial" : tail == "revisions" ? "revision" : tail == "late-submissions" ? "late"
+                                                                           : tail.substr(tail.find('/') + 1);
   return PrepareWrite(req, kind, id);
 }
 
@@ -156,10 +174,14 @@ Prepared SiteApi::PrepareWrite(const HttpRequest& req, const std::string& kind,
     return Answer(ErrorResponse(409, "request_in_progress",
                                 "a request with this Idempotency-Key is being processed"));
   }
+  const bool stage = IsStage(kind);
+  if (stage && ledger_->CountByReport(body["report_id"].get<std::string>(), 0) <= 0) {
+    return Answer(ErrorResponse(404, "not_found", "no record of this report: submit the report before its stages"));
+  }
   in_flight_.insert(*key);
   PendingWrite w;
   w.record = NewRecord{*key, fingerprint, kind, body["report_id"].get<std::string>(), canonical,
-                       "", body["revision"].get<int>()};
+                       "", body[stage ? "version" : "revision"].get<int>(), stage ? kind : "report"};
   Prepared p;
   p.write = std::move(w);
   return p;

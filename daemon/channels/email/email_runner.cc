@@ -20,15 +20,34 @@ std::string Said(const EmailEvidence& e) {
 
 }  // namespace
 
+// Confirmed only when the server that accepted is the recipient's own mail
+// domain's; a relay's 250 is "sent", and the plan goes on to other channels.
+NoticeOutcome EmailRunner::Accepted(const ChannelAddress& to, const std::string& server, const EmailEvidence& e,
+                                    nlohmann::json evidence) const {
+  const bool own_domain = confirmation_.relay_is_recipient_domain || to.relay_is_recipient_domain;
+  evidence["confirmation"] = own_domain ? "accepted by the recipient's mail domain's server"
+                                        : "accepted by a relay: sent, not confirmed";
+  if (own_domain) {
+    return {NoticeOutcome::Kind::kConfirmed,
+            "e-mail to " + to.address + " accepted by its domain's server " + server + ": " + e.smtp_reply,
+            std::move(evidence)};
+  }
+  return {NoticeOutcome::Kind::kSent,
+          "e-mail to " + to.address + " sent via relay " + server + " (" + e.smtp_reply +
+              "); not confirmed: the relay's acceptance is not the recipient's",
+          std::move(evidence)};
+}
+
 EmailRunner::EmailRunner(asio::io_context& io, SmtpOptions smtp, std::string from,
                          std::string from_name, int max_attempts,
-                         std::chrono::milliseconds retry_delay)
+                         std::chrono::milliseconds retry_delay, EmailConfirmation confirmation)
     : BlockingChannelRunner(io),
       smtp_(std::move(smtp)),
       from_(std::move(from)),
       from_name_(std::move(from_name)),
       max_attempts_(std::max(1, max_attempts)),
-      retry_delay_(retry_delay) {}
+      retry_delay_(retry_delay),
+      confirmation_(confirmation) {}
 
 // Before the members go: the worker may be mid-transfer, reading smtp_.
 EmailRunner::~EmailRunner() { Stop(); }
@@ -55,8 +74,7 @@ void EmailRunner::Run(Job& job) {
     nlohmann::json evidence = e->ToJson();
     evidence["attempt"] = no;
     if (e->accepted()) {
-      PostDone(job, {NoticeOutcome::Kind::kConfirmed,
-                     "e-mail to " + to + " accepted: " + e->smtp_reply, std::move(evidence)});
+      PostDone(job, Accepted(n.address, smtp_.host, *e, std::move(evidence)));
       return;
     }
     if (e->verdict == Verdict::kPermanent || no >= max_attempts_) {

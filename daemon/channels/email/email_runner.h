@@ -18,24 +18,38 @@
 
 namespace lifeline::email {
 
+// When the server's acceptance confirms the recipient. A message a relay took
+// is only "sent" (NoticeOutcome::kSent): the relay's 250 says nothing of
+// delivery, so the plan goes on to other channels. It confirms when the
+// configured server is the recipient's own mail domain's server: for every
+// recipient ([email] relay_is_recipient_domain), or for one address
+// (ChannelAddress::relay_is_recipient_domain, from config/recipients.toml).
+struct EmailConfirmation {
+  bool relay_is_recipient_domain = false;
+};
+
 class EmailRunner final : public BlockingChannelRunner {
  public:
   // from / from_name: the envelope and From header of every notice.
   EmailRunner(asio::io_context& io, SmtpOptions smtp, std::string from, std::string from_name,
               int max_attempts = 3,
-              std::chrono::milliseconds retry_delay = std::chrono::seconds(60));
+              std::chrono::milliseconds retry_delay = std::chrono::seconds(60),
+              EmailConfirmation confirmation = {});
   ~EmailRunner() override;  // Stop()
   EmailRunner(const EmailRunner&) = delete;
   EmailRunner& operator=(const EmailRunner&) = delete;
 
  private:
   void Run(Job& job) override;
+  NoticeOutcome Accepted(const ChannelAddress& to, const std::string& server, const EmailEvidence& e,
+                         nlohmann::json evidence) const;
 
   const SmtpOptions smtp_;
   const std::string from_;
   const std::string from_name_;
   const int max_attempts_;
   const std::chrono::milliseconds retry_delay_;
+  const EmailConfirmation confirmation_;
   SystemClock clock_;  // stamps the Date header and the evidence
 };
 

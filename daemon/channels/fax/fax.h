@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,15 @@ Result<int> RenderFormTiff(const Report& report, const FaxNotice& notice,
 Result<std::string> RenderFormToFiles(const Report& report, const FaxNotice& notice,
                                       const RenderOptions& options, const std::string& tiff_path);
 
+// Stage 2 or 3 of the form (the report's category's pages P20-P35), as a fax
+// sends it or the post takes it when the site cannot: pages in memory, and
+// for `lifeline fax render --stage` a TIFF-F with its PNG preview (returned).
+Result<std::vector<FaxPage>> RenderStageForm(Stage stage, const Report& report, const nlohmann::json& document,
+                                             const FaxNotice& notice, const RenderOptions& options);
+Result<std::string> RenderStageToFiles(Stage stage, const Report& report, const nlohmann::json& document,
+                                       const FaxNotice& notice, const RenderOptions& options,
+                                       const std::string& tiff_path);
+
 // ---- Sending through a Class 1 modem -------------------------------------------------
 
 // The best image coding the sender offers; the call uses the best one the
@@ -86,6 +96,11 @@ struct LineCheck {
   std::string detail;  // "dial tone", "NO DIALTONE", "cannot open modem ..."
 };
 Result<LineCheck> CheckLine(const std::string& device, std::chrono::seconds timeout);
+
+// One user of a modem device at a time in this process: a call holds it from
+// opening the port to closing it; a line check that finds it held reports the
+// line in use and does not touch the port (it would hang up the call).
+std::mutex& DeviceMutex(const std::string& device);
 
 // How the dialling ended (the modem's final result to ATD).
 enum class DialResult { kAnswered, kBusy, kNoAnswer, kNoCarrier, kNoDialtone, kModemError };

@@ -137,6 +137,7 @@ AttemptEvidence SendFaxAttempt(const FaxSendOptions& o, const std::string& numbe
   ev.number = NormaliseNumber(number);
   ev.tiff_sent = tiff_path;
   ev.pages_in_document = CountTiffPages(tiff_path);
+  std::unique_lock device(DeviceMutex(o.device));  // the call owns the modem; a line check waits its turn
   if (!ValidNumber(ev.number)) {
     ev.error = "invalid fax number '" + number + "'";
   } else if (ev.pages_in_document == 0) {

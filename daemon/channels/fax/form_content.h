@@ -1,4 +1,4 @@
-// FormContent: the paper form (資通安全事件通報單, stage 1) as neutral, styled
+// FormContent: the paper form (資通安全事件通報單, stages 1 to 3) as neutral, styled
 // paragraphs, and the mapping from a validated Report to it. Checkboxes are
 // private-use code points (line_break.h) that the renderer draws. Pure
 // functions; nothing here knows about pixels or fonts.
@@ -37,5 +37,11 @@ std::string FormTime(const OffsetTime& t);
 // Stage 1 of the form with every option of STEP1-STEP4 (checked or not), the
 // computed level and the alternative-notification notice first.
 FormContent BuildStage1Form(const Report& report, const FaxNotice& notice);
+
+// Stage 2 (STEP5, 損害控制或復原) or 3 (STEP6, 結案) of the form for `report`'s
+// category (pages P20-P35), every box of those pages with the document's
+// answers; `document` was validated against `report`. With a reason in
+// `notice`, a block first says why it comes by fax or post.
+FormContent BuildStageForm(Stage stage, const Report& report, const nlohmann::json& document, const FaxNotice& notice);
 
 }  // namespace lifeline::fax

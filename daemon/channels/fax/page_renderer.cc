@@ -312,4 +312,20 @@ Result<std::string> RenderFormToFiles(const Report& report, const FaxNotice& not
   return png;
 }
 
+Result<std::vector<FaxPage>> RenderStageForm(Stage stage, const Report& report, const nlohmann::json& document,
+                                             const FaxNotice& notice, const RenderOptions& options) {
+  return RenderContent(BuildStageForm(stage, report, document, notice), options);
+}
+
+Result<std::string> RenderStageToFiles(Stage stage, const Report& report, const nlohmann::json& document,
+                                       const FaxNotice& notice, const RenderOptions& options,
+                                       const std::string& tiff_path) {
+  auto pages = RenderStageForm(stage, report, document, notice, options);
+  if (!pages.ok()) return pages.status();
+  LIFELINE_RETURN_IF_ERROR(WriteTiffF(*pages, options.resolution, tiff_path));
+  std::string png = std::filesystem::path(tiff_path).replace_extension(".png").string();
+  LIFELINE_RETURN_IF_ERROR(WritePngPreview(*pages, options.resolution, png));
+  return png;
+}
+
 }  // namespace lifeline::fax

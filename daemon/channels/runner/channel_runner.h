@@ -25,6 +25,9 @@ struct ChannelAddress {
   std::string kind;     // sms | fax | phone | email
   std::string address;  // number or e-mail address
   std::string hours;    // phone only: "08:30-17:30"; "" = any time
+  // e-mail only: the configured SMTP server is this address's own mail
+  // domain's server, so its acceptance confirms (else it is "sent").
+  bool relay_is_recipient_domain = false;
 };
 
 // One notice to one address. Texts arrive rendered from config/templates.toml.
@@ -46,9 +49,12 @@ struct NoticeJob {
 
 struct NoticeOutcome {
   // kConfirmed: the channel's own proof arrived (SMS status report for every
-  // part, fax MCF for every page, e-mail accepted by the server, phone call
-  // confirmed by an operator). kFailed: this channel gave up on this address.
-  enum class Kind { kConfirmed, kFailed } kind = Kind::kFailed;
+  // part, fax MCF for every page, e-mail accepted by the recipient's own mail
+  // domain's server, phone call confirmed by an operator). kSent: handed on
+  // without that proof (an e-mail a local relay accepted): the attempt ends,
+  // the recipient is not confirmed, and the plan goes on to other channels.
+  // kFailed: this channel gave up on this address.
+  enum class Kind { kConfirmed, kFailed, kSent } kind = Kind::kFailed;
   std::string summary;      // one line for the console and the timeline
   nlohmann::json evidence;  // stored with the attempt and journaled
 };

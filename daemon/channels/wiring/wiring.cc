@@ -87,7 +87,8 @@ Status StartChannels(asio::io_context& io, const Clock& clock, const Config& con
   if (!config.email.host.empty()) {
     auto runner = std::make_unique<email::EmailRunner>(io, SmtpOptionsFrom(config.email), config.email.from,
                                                        config.email.from_name, config.email.max_attempts,
-                                                       std::chrono::milliseconds(config.email.retry_delay_ms));
+                                                       std::chrono::milliseconds(config.email.retry_delay_ms),
+                                                       email::EmailConfirmation{config.email.relay_is_recipient_domain});
     runners.all["email"] = runner.get();
     runners.owned["email"] = std::move(runner);
   }

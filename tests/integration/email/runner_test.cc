@@ -84,12 +84,15 @@ EmailRunner MakeRunner(asio::io_context& io, int port, int max_attempts = 3,
                      retry_delay);
 }
 
-TEST(EmailRunner, AcceptedNoticeIsConfirmedWithTheServersReply) {
+// The configured server is the recipients' own domain's ([email]
+// relay_is_recipient_domain): its acceptance confirms.
+TEST(EmailRunner, AcceptedByTheRecipientsDomainIsConfirmedWithTheServersReply) {
   auto server = StartServer("runner-accept");
   ASSERT_TRUE(server);
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
-  EmailRunner runner(io, To(server->port()), "lifeline@agency.gov.tw", "資安事件通報系統");
+  EmailRunner runner(io, To(server->port()), "lifeline@agency.gov.tw", "資安事件通報系統", 3, seconds(60),
+                     EmailConfirmation{true});
   Record rec;
   runner.Start(MailJob(21), rec.OnProgress(), rec.OnDone());
   ASSERT_TRUE(RunUntil(io, [&] { return !rec.done.empty(); }, seconds(60)));
@@ -110,6 +113,28 @@ TEST(EmailRunner, AcceptedNoticeIsConfirmedWithTheServersReply) {
   EXPECT_NE(messages[0].envelope_json.find("window@superior.gov.tw"), std::string::npos);
   EXPECT_NE(out.evidence["message_id"].get<std::string>().find("@agency.gov.tw>"),
             std::string::npos);
+}
+
+// A relay's 250 is not the recipient's: "sent", which ends the attempt
+// without confirming, unless the address itself says the relay is its domain's.
+TEST(EmailRunner, AcceptedByARelayIsSentNotConfirmedUnlessTheAddressSaysOtherwise) {
+  auto server = StartServer("runner-relay");
+  ASSERT_TRUE(server);
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  EmailRunner runner = MakeRunner(io, server->port());
+  Record rec;
+  runner.Start(MailJob(24), rec.OnProgress(), rec.OnDone());
+  NoticeJob own = MailJob(25);
+  own.address.relay_is_recipient_domain = true;
+  runner.Start(own, rec.OnProgress(), rec.OnDone());
+  ASSERT_TRUE(RunUntil(io, [&] { return rec.done.size() == 2; }, seconds(60)));
+  EXPECT_EQ(rec.done[0].kind, NoticeOutcome::Kind::kSent) << rec.done[0].summary;
+  EXPECT_EQ(rec.done[0].evidence["verdict"], "accepted");
+  EXPECT_EQ(rec.done[0].evidence["confirmation"], "accepted by a relay: sent, not confirmed");
+  EXPECT_NE(rec.done[0].summary.find("not confirmed"), std::string::npos);
+  EXPECT_EQ(rec.done[1].kind, NoticeOutcome::Kind::kConfirmed) << rec.done[1].summary;
+  EXPECT_EQ(server->Messages().size(), 2u);
 }
 
 TEST(EmailRunner, RefusedRecipientFailsAtOnce) {

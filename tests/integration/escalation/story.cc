@@ -74,7 +74,10 @@ bool Story::Start(const std::string& extra_config, testing_support::NetnsPair* n
                        "[escalation]\nrecipients_file = \"" + dir_ + "/recipients.toml\"\ntick_ms = 200\n" +
                        "[sms]\ndevice = \"" + modem_->link() + "\"\nretry_delay_ms = 500\n" +
                        "[fax]\ndevice = \"" + fax_->modem() + "\"\nmax_attempts = 3\nbusy_retry_seconds = 2\n" +
-                       "[agency]\nname = \"測試機關\"\ncontact_phone = \"07-5550000\"\n" + extra_config;
+                       "[agency]\nname = \"測試機關\"\ncontact_phone = \"07-5550000\"\n" +
+                       // The contact watch's dial-tone check would show as a call on fax-line's log
+                       // (tests/integration/appliance covers it).
+                       "[watch]\nenabled = false\n" + extra_config;
   std::vector<std::string> wrapper = net ? net->Wrapper(Side::kA) : std::vector<std::string>{};
   wrapper.insert(wrapper.end(), daemon_wrapper.begin(), daemon_wrapper.end());
   daemon_ = std::make_unique<testing_support::DaemonProcess>(dir_ + "/state", wrapper, config);

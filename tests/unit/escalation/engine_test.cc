@@ -4,15 +4,19 @@
 // afresh while the earlier revision's open notifications are closed. No
 // channel but the phone (tasks for people) is configured here, so every other
 // attempt fails at once as "no such channel on this box"; the channels themselves are tested end to end in
-// tests/integration/escalation.
+// tests/integration/escalation. A deadline the record has met (issue 17) is
+// not reminded.
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "daemon/channels/phone/phone.h"
 #include "daemon/escalation/engine.h"
+#include "daemon/record/record.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/sqlite.h"
 #include "tests/support/report_factory.h"
@@ -147,6 +151,47 @@ TEST_F(EngineTest, LaterDeadlinesAreRemindedOnceAheadAndOnceDueWithTheirSource) 
   Run();
   Run();
   EXPECT_EQ(Rows("SELECT deadline FROM reminders WHERE deadline = 'damage_control_by' AND kind = 'due'").size(), 1u);
+}
+
+// Issue 17: a deadline the record has met (damage control on record) gets no
+// reminder, whether the engine hears of the stage at once or reads it back
+// from the store after a restart; the deadlines still open do.
+TEST_F(EngineTest, ADeadlineTheRecordMetIsNotReminded) {
+  StoredRevision r = Store(1, 2);  // level 2: damage control within 72 h, the report within a month
+  engine_->OnStored(r);
+  engine_->OnAccepted(r.id, 1);
+  Run();
+  std::ifstream in(std::string(LIFELINE_SOURCE_DIR) + "/tests/fixtures/stages/damage-control/valid/intrusion_full.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  json doc = json::parse(text.str());
+  doc["report_id"] = r.id;
+  Report report = testing_support::ToReport(r.document);
+  StageOutcome stage = ValidateStageJson(Stage::kDamageControl, doc, RefOf(report));
+  ASSERT_TRUE(stage.ok()) << stage.Describe();
+  auto schedule = record::ScheduleWithMet(DefaultRuleSet().value(), report, {{"damage_control_by", stage.record->at}});
+  ASSERT_TRUE(schedule.ok());
+  bool done = false;
+  async_->Run([&](lifeline::Store& st) { return st.AddStage(*stage.record, *schedule).status(); },
+              [&](Status s) {
+                EXPECT_TRUE(s.ok()) << s.ToString();
+                done = true;
+              });
+  for (int i = 0; i < 200 && !done; ++i) io_->run_for(std::chrono::milliseconds(5));
+  engine_->OnScheduleChanged(r.id, *schedule);
+  clock_.Advance(hours(73));  // past damage_control_by
+  Run();
+  Run();
+  EXPECT_TRUE(Rows("SELECT deadline FROM reminders WHERE deadline = 'damage_control_by'").empty());
+  EXPECT_FALSE(Rows("SELECT deadline FROM reminders WHERE deadline = 'review_by'").empty()) << "others still come";
+  Close();
+  Open();
+  clock_.Advance(hours(24 * 31));  // past report_by too
+  Run();
+  Run();
+  EXPECT_TRUE(Rows("SELECT deadline FROM reminders WHERE deadline = 'damage_control_by'").empty())
+      << "after a restart the engine reads the schedule the stage stored";
+  EXPECT_FALSE(Rows("SELECT deadline FROM reminders WHERE deadline = 'report_by'").empty());
 }
 
 TEST_F(EngineTest, LevelChangeIsNotifiedAfreshAndClosesTheEarlierRevision) {

@@ -217,6 +217,47 @@ TEST_P(EveryLevelTest, BothRecipientsNotifiedAndPhoneAtLevelsThreeAndFour) {
 
 INSTANTIATE_TEST_SUITE_P(Levels, EveryLevelTest, ::testing::Values(1, 2, 3, 4));
 
+// An e-mail a relay accepted is "sent", not confirmed (issue 17): the
+// recipient stays unconfirmed, the next channel starts at once, and the
+// sent message is neither waited on nor repeated.
+TEST(EscalationTest, AnEmailARelayAcceptedIsNotAConfirmationAndTheNextChannelStarts) {
+  ReportProgress p;
+  p.escalated = true;
+  RecipientProgress r{"superior", false, false, {}};
+  r.channels.push_back({ChannelAddress{"email", "window@superior.gov.tw", ""}, ChannelState::kInProgress,
+                        kEscalateAt, 1});
+  r.channels.push_back({ChannelAddress{"sms", "+886912345678", ""}, ChannelState::kNotStarted, {}, 0});
+  p.recipients.push_back(r);
+  PlanState plan;
+  plan.progress = p;
+  plan.open_attempts[7] = {0, 0};
+  plan.notification_ids["superior"] = 3;
+  plan.notification_state["superior"] = "in_progress";
+  OutcomeEffect effect = ApplyOutcome(plan, 7, ChannelState::kSent);
+  EXPECT_FALSE(effect.confirm_notification);
+  EXPECT_EQ(plan.notification_state["superior"], "in_progress");
+  EXPECT_EQ(plan.progress.recipients[0].channels[0].state, ChannelState::kSent);
+  EXPECT_FALSE(plan.progress.recipients[0].Confirmed());
+  EscalationTiming timing{kEscalateAt, "test", false};
+  // Well within the e-mail's lead time: the SMS does not wait for it.
+  auto actions = Decide(plan.progress, timing, kNotifyBy, Policy(), kEscalateAt + minutes(1));
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Action::Kind::kStartChannel);
+  EXPECT_EQ(actions[0].channel.kind, "sms");
+  // Near the deadline every unconfirmed channel goes again, but not the e-mail already handed on.
+  auto loud = Decide(plan.progress, timing, kNotifyBy, Policy(), kNotifyBy - minutes(1));
+  for (const auto& a : loud) {
+    if (a.kind == Action::Kind::kStartChannel) {
+      EXPECT_NE(a.channel.kind, "email");
+    }
+  }
+  // The same attempt confirmed instead (the recipient's own domain's server) confirms the recipient.
+  plan.progress = p;
+  plan.open_attempts[7] = {0, 0};
+  EXPECT_TRUE(ApplyOutcome(plan, 7, ChannelState::kConfirmed).confirm_notification);
+  EXPECT_TRUE(plan.progress.recipients[0].Confirmed());
+}
+
 TEST(EscalationTest, ShortOutageThatHealsBeforeTheEscalationPointSendsNothing) {
   Simulation sim(2);
   sim.conditions = [](WallTime now) {

@@ -101,6 +101,49 @@ TEST(Render, ContentHasEveryOptionOfTheFormAndTheNotice) {
   EXPECT_NE(all.find(Radio(true) + "非法入侵"), std::string::npos);
 }
 
+nlohmann::json StageFixture(const std::string& stage, const std::string& name) {
+  std::ifstream in(std::string(LIFELINE_SOURCE_DIR) + "/tests/fixtures/stages/" + stage + "/valid/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return nlohmann::json::parse(ss.str());
+}
+
+std::string AllText(const FormContent& c) {
+  std::string all;
+  for (const auto& p : c.paragraphs) all += p.text + "\n";
+  return all;
+}
+
+// Stages 2 and 3 on paper (issue 17): the category's pages with the document's answers checked.
+TEST(Render, StagePagesCarryTheCategorysBoxesAndTheAnswers) {
+  const Report r = SampleReport();
+  const std::string dc = AllText(BuildStageForm(Stage::kDamageControl, r, StageFixture("damage-control", "intrusion_full.json"),
+                                                SampleNotice()));
+  const std::string closing = AllText(BuildStageForm(Stage::kClosing, r, StageFixture("closing", "intrusion_full.json"),
+                                                     FaxNotice{}));
+  for (const std::string& want :
+       {std::string("表單第 P24-P25 頁"), std::string("【貳、損害控制或復原】"), std::string("STEP5."),
+        std::string("指定通報方式無法使用之原因"), Box(true) + "中斷受害主機網路連線行為至主機無安全性疑慮",
+        Radio(true) + "已完成損害控制並復原，恢復資安事件造成的損害", Radio(false) + "已完成損害控制，未有擴大損害情形",
+        std::string("完成損害控制或復原時間：2026年11月22日15時30分")}) {
+    EXPECT_NE(dc.find(want), std::string::npos) << want << "\n" << dc;
+  }
+  for (const std::string& want :
+       {std::string("表單第 P26-P27 頁"), std::string("【參、調查、處理及改善報告】"), std::string("STEP6."),
+        Radio(true) + "社交工程", Radio(false) + "系統遭入侵", std::string("登錄結報時間：2026年12月18日16時00分")}) {
+    EXPECT_NE(closing.find(want), std::string::npos) << want << "\n" << closing;
+  }
+  EXPECT_EQ(closing.find("指定通報方式無法使用之原因"), std::string::npos) << "no reason given, none printed";
+  int chosen = 0;
+  for (size_t at = closing.find(Radio(true)); at != std::string::npos; at = closing.find(Radio(true), at + 1)) ++chosen;
+  EXPECT_EQ(chosen, 1) << "the cause is one choice";
+  auto pages = RenderStageForm(Stage::kClosing, r, StageFixture("closing", "intrusion_full.json"), FaxNotice{},
+                               RenderOptions{});
+  ASSERT_TRUE(pages.ok()) << pages.status().ToString();
+  ASSERT_FALSE(pages->empty());
+  EXPECT_EQ((*pages)[0].width, 1728);
+}
+
 TEST(Render, TiffRoundTripIsPixelExactAndPngIsWritten) {
   const std::string tiff = TmpDir() + "/form.tif";
   auto png = RenderFormToFiles(SampleReport(), SampleNotice(), {}, tiff);

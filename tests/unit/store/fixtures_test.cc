@@ -3,10 +3,15 @@
 // part ledger in its own file) open with today's store:
 // migrated to the current schema, intact, their journal still verifying, and
 // every report readable with its document and deadlines. A change to a
-// migration or to how old rows are read fails here.
+// migration or to how old rows are read fails here. v6 was made by a
+// lifelined of schema 6 from the v4 fixture, with a CISO account and a report
+// of two revisions added; schema 7 rebuilds its reports table (a closed state),
+// which must keep every row and every reference to it.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "daemon/core/uuid.h"
@@ -37,7 +42,7 @@ TEST_P(StoreFixtureTest, OpensMigratedIntactAndReadable) {
   testing_support::CopyStateFixture(version, dir);
   const fs::path db = dir / "lifeline.db";
   const int64_t old_version = Count(db, "PRAGMA user_version");
-  const int64_t reports = Count(db, "SELECT count(*) FROM reports");
+  const int64_t reports = Count(db, "SELECT count(DISTINCT report_id) FROM reports");
   const int64_t entries = Count(db, "SELECT count(*) FROM journal");
   ASSERT_EQ("v" + std::to_string(old_version), version) << "the fixture is not the version it is named after";
   ASSERT_GT(reports, 0);
@@ -76,8 +81,73 @@ TEST_P(StoreFixtureTest, OpensMigratedIntactAndReadable) {
   fs::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryShippedVersion, StoreFixtureTest, ::testing::Values("v2", "v3", "v4"),
+INSTANTIATE_TEST_SUITE_P(EveryShippedVersion, StoreFixtureTest, ::testing::Values("v2", "v3", "v4", "v6"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+std::string Rows(const fs::path& db, const char* sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h, sql, -1, &st, nullptr);
+  std::string out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(st); ++i) {
+      const unsigned char* t = sqlite3_column_text(st, i);
+      out += (t ? reinterpret_cast<const char*>(t) : "NULL") + std::string("|");
+    }
+    out += "\n";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+TEST(StoreFixture6To7, ReportsRebuiltWithEveryRowAndReferenceAndTheRecordTablesAdded) {
+  fs::path dir = fs::path(::testing::TempDir()) / ("fixture-v6to7-" + NewUuidV4().value());
+  testing_support::CopyStateFixture("v6", dir);
+  const fs::path db = dir / "lifeline.db";
+  const char* kReports =
+      "SELECT report_id, revision, idempotency_key, level, drill, aware_at, aware_at_us, received_at, document,"
+      " document_sha256, rules_id, schedule, state, site_receipt, fallback, schedule_shape, schedule_times"
+      " FROM reports ORDER BY report_id, revision";
+  const std::string before = Rows(db, kReports);
+  ASSERT_FALSE(before.empty());
+  SystemClock clock;
+  StoreOptions options{db.string(), (dir / "journal.key").string(), "", kStoreSchemaVersion, ""};
+  {
+    auto store = Store::Open(options, clock);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(*(*store)->SchemaVersion(), 7);
+    EXPECT_EQ(*(*store)->db().QueryInt("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    EXPECT_EQ(*(*store)->db().QueryInt("PRAGMA foreign_keys"), 1) << "foreign keys back on after the rebuild";
+    EXPECT_EQ(*(*store)->db().QueryInt("SELECT count(*) FROM report_stages"), 0);
+    EXPECT_EQ(*(*store)->db().QueryInt("SELECT count(*) FROM record_signoffs"), 0);
+    // An accepted report of the old store can now be closed, and its notifications still point at it.
+    auto latest = (*store)->ListLatest();
+    ASSERT_TRUE(latest.ok());
+    const StoredRevision* accepted = nullptr;
+    for (const auto& r : *latest) {
+      if (r.state == "accepted" || r.state == "accepted_late") accepted = &r;
+    }
+    ASSERT_NE(accepted, nullptr);
+    EXPECT_TRUE((*store)->TransitionReport(accepted->id, accepted->revision, ReportState::kClosed, {}).ok());
+    EXPECT_TRUE((*store)->Notifications(accepted->id).ok());
+    EXPECT_TRUE((*store)->VerifyJournal().ok);
+  }
+  const std::string after = Rows(db, kReports);
+  EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), std::count(before.begin(), before.end(), '\n'));
+  EXPECT_NE(after.find("|closed|"), std::string::npos);
+  // Every other column of every row as it was.
+  auto unclosed = [](std::string s) {
+    for (size_t at; (at = s.find("|closed|")) != std::string::npos;) s.replace(at, 8, "|X|");
+    for (const char* st : {"|accepted|", "|accepted_late|"}) {
+      for (size_t at; (at = s.find(st)) != std::string::npos;) s.replace(at, std::strlen(st), "|X|");
+    }
+    return s;
+  };
+  EXPECT_EQ(unclosed(after), unclosed(before));
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace lifeline
