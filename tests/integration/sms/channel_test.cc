@@ -285,6 +285,15 @@ TEST_F(ChannelTest, GarbageAndStrayUrcsAreTolerated) {
   ASSERT_TRUE(sim_->Control("urc RING").ok());
   ASSERT_TRUE(sim_->Control("urc +CMTI: \"SM\",1").ok());
   ASSERT_TRUE(sim_->Control("urc +CEREG: 5").ok());
+  // Lines that are not text: invalid UTF-8, control bytes, a report announced in
+  // memory that is not a number, a status report whose PDU is not hex.
+  ASSERT_TRUE(sim_->Control("urc +CME ERROR: \xff\xfe\x1b[2J\xc3").ok());
+  ASSERT_TRUE(sim_->Control("urc +CDSI: \"SR\",\xff\x01").ok());
+  ASSERT_TRUE(sim_->Control("urc +CDS: 25").ok());
+  ASSERT_TRUE(sim_->Control("urc \xe4\xb8\x07\xff\xff").ok());
+  ASSERT_TRUE(sim_->Control("urc +CEREG: \x80\x80").ok());
+  const std::string health = modem_->health().ToJson();
+  EXPECT_TRUE(nlohmann::json::accept(health)) << "the health is still JSON";
   auto r = Send("noise-1", kTo, LongChinese());
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->state, MessageState::kSent) << r->why.ToString();
