@@ -53,9 +53,12 @@ Sample Measure(int pid) {
 }
 
 struct Life {
-  Clock::time_point began;
+  Clock::time_point began, ended{};  // ended: at its kill; {} while it lives
   Sample first, last;
-  double minutes() const { return std::chrono::duration<double>(Clock::now() - began).count() / 60; }
+  double minutes() const {
+    const auto end = ended == Clock::time_point{} ? Clock::now() : ended;
+    return std::chrono::duration<double>(end - began).count() / 60;
+  }
 };
 
 int Run(int minutes, unsigned seed) {
@@ -71,7 +74,7 @@ int Run(int minutes, unsigned seed) {
   auto begin_life = [&] {
     std::this_thread::sleep_for(std::chrono::seconds(2));
     Sample m = Measure(s.daemon().pid());
-    lives.push_back({Clock::now(), m, m});
+    lives.push_back({Clock::now(), {}, m, m});
   };
   begin_life();
 
@@ -120,6 +123,7 @@ int Run(int minutes, unsigned seed) {
         default:
           (void)s.modem().Control("silent off");
           lives.back().last = Measure(s.daemon().pid());
+          lives.back().ended = Clock::now();
           s.KillDaemon(SIGKILL);
           ++kills;
           if (!s.RestartDaemon()) {
