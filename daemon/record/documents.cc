@@ -117,12 +117,17 @@ void AddHead(print::Document& d, const RecordView& r, int offset) {
               Local(r.latest().aware_at, offset) + "\n目前階段：" + StateZh(r.latest().state));
 }
 
+// The PDF's CreationDate: whole seconds in the record's own offset.
+std::string CreatedAt(WallTime now, int offset) {
+  return FormatRfc3339(WithOffset(WallTime(std::chrono::floor<std::chrono::seconds>(now)), offset));
+}
+
 }  // namespace
 
 print::Document RecordDocument(const RecordView& r, const RuleSet& rules, WallTime now) {
   const int offset = OffsetOf(r);
   print::Document d;
-  d.created = FormatRfc3339(WithOffset(WallTime(std::chrono::floor<std::chrono::seconds>(now)), 8 * 60));
+  d.created = CreatedAt(now, offset);
   d.title = "資通安全事件通報及應變紀錄";
   d.header = "資通安全事件通報及應變紀錄　" + r.latest().id;
   d.footer = "紀錄摘要 SHA-256 " + RecordDigest(r);
@@ -160,7 +165,7 @@ print::Document RecordDocument(const RecordView& r, const RuleSet& rules, WallTi
 print::Document SummaryDocument(const RecordView& r, const RuleSet& rules, WallTime now) {
   const int offset = OffsetOf(r);
   print::Document d;
-  d.created = FormatRfc3339(WithOffset(WallTime(std::chrono::floor<std::chrono::seconds>(now)), 8 * 60));
+  d.created = CreatedAt(now, offset);
   d.title = "證據包摘要：處理經過與期限";
   d.header = "證據包摘要　" + r.latest().id;
   d.footer = "紀錄摘要 SHA-256 " + RecordDigest(r);
