@@ -147,6 +147,10 @@ OffsetTime AddCalendarMonths(const OffsetTime& t, int months) {
   return OffsetTime{shifted - minutes{t.offset_minutes}, t.offset_minutes};
 }
 
+std::string FormatRfc3339(WallTime instant, int offset_minutes) {
+  return FormatRfc3339(WithOffset(instant, offset_minutes));
+}
+
 OffsetTime WithOffset(WallTime instant, int offset_minutes) {
   return OffsetTime{instant, offset_minutes};
 }

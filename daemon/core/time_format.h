@@ -30,6 +30,8 @@ Result<OffsetTime> ParseRfc3339(std::string_view text);
 
 // "2026-11-21T09:58:00+08:00" (seconds precision; fractions are dropped).
 std::string FormatRfc3339(const OffsetTime& t);
+// The instant as it reads in that offset, in the same form.
+std::string FormatRfc3339(WallTime instant, int offset_minutes);
 // UTC form with microseconds, for the journal: "2026-11-21T01:58:00.000000Z".
 std::string FormatUtcMicros(WallTime t);
 // Human form in the time's own offset: "2026-11-21 09:58 (+08:00)".

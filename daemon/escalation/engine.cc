@@ -32,7 +32,10 @@ WallTime ParseUtc(const std::string& text, WallTime fallback) {
   return t.ok() ? t->instant : fallback;
 }
 
-std::string Stamp(WallTime t, int offset) { return FormatRfc3339(WithOffset(t, offset)); }
+}  // namespace
+
+// Named rather than file-local: EscalationEngine::Tracked holds one.
+namespace escalation_internal {
 
 // What the plan and its messages need from a stored report. The document was
 // validated at intake, so it is read as it is rather than validated again.
@@ -42,6 +45,11 @@ struct ReportFacts {
   bool affects_others = false;
   int offset() const { return aware_at ? aware_at->offset_minutes : 8 * 60; }
 };
+
+}  // namespace escalation_internal
+using escalation_internal::ReportFacts;
+
+namespace {
 
 ReportFacts FactsOf(const json& doc) {
   ReportFacts f;
@@ -465,10 +473,10 @@ void EscalationEngine::Remind(Tracked& t) {
     if (kind.empty() || t.reminders.count(key + "/" + kind)) continue;
     t.reminders.insert(key + "/" + kind);
     json payload = {{"title", d.text->title}, {"title_en", d.text->title_en}, {"source", d.text->source},
-                    {"at", Stamp(at, offset)}};
+                    {"at", FormatRfc3339(at, offset)}};
     std::string id = t.rev.id, text = (kind == "due" ? "due now: " : "coming up: ") +
                                       (d.text->title_en.empty() ? key : d.text->title_en) + " by " +
-                                      Stamp(at, offset) + " (" + d.text->source + ")";
+                                      FormatRfc3339(at, offset) + " (" + d.text->source + ")";
     int revision = t.rev.revision;
     store_.RunInBackground("the reminder " + key + "/" + kind + " of report " + id,
                            [id, revision, key, kind, payload](Store& st) {
@@ -575,7 +583,7 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
   job.address = rp.channels[ci].channel;
   job.reason_zh = t.plan.fallback.value("reason_zh", "");
   int offset = t.facts.offset();
-  job.due_at = Stamp(t.fallback_by, offset);
+  job.due_at = FormatRfc3339(t.fallback_by, offset);
   for (const auto& d : t.deadlines) {
     if (d.text->key == "fallback_notify_by") job.rule_label = d.text->title;
   }

@@ -10,8 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Stamp(WallTime t, int offset) { return FormatRfc3339(WithOffset(t, offset)); }
-
 // Link classes in words, as the recipients read them.
 std::string ClassZh(const std::string& c) {
   static const std::map<std::string, std::string> kWords = {
@@ -38,10 +36,10 @@ json FallbackRecord(const EscalationTiming& timing, const Conditions& c, WallTim
     zh += "；已逾知悉後一小時之通報時限";
     en += "; the one-hour deadline has already passed";
   }
-  json f = {{"why", timing.why},         {"late", timing.late},  {"escalated_at", Stamp(now, offset)},
+  json f = {{"why", timing.why},         {"late", timing.late},  {"escalated_at", FormatRfc3339(now, offset)},
             {"reason_class", ReasonClassFor(reason)}, {"reason", en}, {"reason_zh", zh},
             {"simulated", c.simulated}};
-  if (c.outage_began_at) f["outage_began_at"] = Stamp(*c.outage_began_at, offset);
+  if (c.outage_began_at) f["outage_began_at"] = FormatRfc3339(*c.outage_began_at, offset);
   return f;
 }
 
@@ -85,7 +83,7 @@ Step PlanStep(const PlanState& plan, const std::vector<Action>& actions, const E
         for (const auto& n : *context.notices) {
           bool affected = n.recipient->role == "affected_agency" && context.affected_by != WallTime{};
           WallTime due = affected ? context.affected_by : context.fallback_by;
-          step.required.emplace_back(n.recipient->key, Stamp(due, context.offset_minutes));
+          step.required.emplace_back(n.recipient->key, FormatRfc3339(due, context.offset_minutes));
           state[n.recipient->key] = "pending";
         }
         break;

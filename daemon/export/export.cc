@@ -9,11 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-int OffsetOf(const record::RecordView& r) {
-  auto aware = ParseRfc3339(r.latest().aware_at);
-  return aware.ok() ? aware->offset_minutes : 8 * 60;
-}
-
 // Each revision's document in its stored bytes (their SHA-256 is the stored
 // document_sha256), and the row around it.
 Status AddRevisions(const record::RecordView& r, Collector& out) {
@@ -92,7 +87,7 @@ Result<Exported> ExportEvidence(Store& store, const std::string& id, const RuleS
   if (!head.ok()) return head.status();
   json index = {{"report_id", id}, {"files", out.index}, {"missing", out.missing}};
   LIFELINE_RETURN_IF_ERROR(out.builder.Add("index.json", JsonFile(index)));
-  evidence::BundleMeta meta{id, WithOffset(now, OffsetOf(*r)), *head};
+  evidence::BundleMeta meta{id, WithOffset(now, r->OffsetMinutes()), *head};
   auto bundle = out.builder.Finish(meta, key);
   if (!bundle.ok()) return bundle.status();
   Exported e;

@@ -4,16 +4,10 @@
 #include <ctime>
 
 #include "daemon/http/http.h"
+#include "daemon/http/syntax.h"
 
 namespace lifeline::http {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -35,7 +29,7 @@ void WriteHeaders(const Headers& headers, std::string* out) {
 }  // namespace
 
 const std::string* Headers::Get(std::string_view name) const {
-  std::string key = Lower(name);
+  std::string key = syntax::AsciiLower(name);
   for (const auto& [n, v] : fields_) {
     if (n == key) return &v;
   }
@@ -48,11 +42,11 @@ std::string Headers::GetOr(std::string_view name, std::string_view fallback) con
 }
 
 void Headers::Add(std::string_view name, std::string_view value) {
-  fields_.emplace_back(Lower(name), std::string(value));
+  fields_.emplace_back(syntax::AsciiLower(name), std::string(value));
 }
 
 void Headers::Set(std::string_view name, std::string_view value) {
-  std::string key = Lower(name);
+  std::string key = syntax::AsciiLower(name);
   fields_.erase(std::remove_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.first == key; }),
                 fields_.end());
   fields_.emplace_back(std::move(key), std::string(value));

@@ -6,29 +6,12 @@
 #include <charconv>
 
 #include "daemon/http/http.h"
+#include "daemon/http/syntax.h"
 
 namespace lifeline::http {
 namespace {
 
 constexpr size_t kMaxChunkLine = 1024;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view StripCr(std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
-}
 
 bool IsTchar(unsigned char c) {
   if (std::isalnum(c)) return true;
@@ -53,7 +36,7 @@ bool IsOriginForm(std::string_view s) {
 bool HasToken(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    if (Lower(TrimOws(list.substr(0, comma))) == token) return true;
+    if (syntax::AsciiLower(syntax::TrimOws(list.substr(0, comma))) == token) return true;
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
   }
   return false;
@@ -68,7 +51,7 @@ std::optional<size_t> ContentLength(const Headers& headers, bool* invalid) {
     std::string_view list = value;
     while (true) {
       size_t comma = list.find(',');
-      std::string_view item = TrimOws(list.substr(0, comma));
+      std::string_view item = syntax::TrimOws(list.substr(0, comma));
       size_t n = 0;
       auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
       if (item.empty() || ec != std::errc() || p != item.data() + item.size() || (length && *length != n)) {
@@ -172,7 +155,7 @@ size_t ChunkedDecoder::Feed(std::string_view data, std::string* body) {
     if (line_.size() > (phase_ == Phase::kTrailer ? kMaxHeadBytes : kMaxChunkLine)) {
       Fail(phase_ == Phase::kTrailer ? 431 : 400, "chunk framing line too long");
     } else if (end != std::string_view::npos) {
-      OnLine(StripCr(std::string_view(line_).substr(0, line_.size() - 1)), body->size());
+      OnLine(syntax::StripCr(std::string_view(line_).substr(0, line_.size() - 1)), body->size());
       line_.clear();
     }
   }
@@ -192,7 +175,7 @@ void ChunkedDecoder::OnLine(std::string_view line, size_t body_size) {
     if (line.empty()) state_ = State::kComplete;
     return;
   }
-  std::string_view size_text = TrimOws(line.substr(0, line.find(';')));
+  std::string_view size_text = syntax::TrimOws(line.substr(0, line.find(';')));
   size_t n = 0;
   auto [p, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), n, 16);
   if (size_text.empty() || ec != std::errc() || p != size_text.data() + size_text.size()) {
@@ -207,7 +190,7 @@ void ChunkedDecoder::OnLine(std::string_view line, size_t body_size) {
 void RequestParser::ParseHead() {
   std::string_view head = head_;
   size_t eol = head.find('\n');
-  std::string_view line = StripCr(head.substr(0, eol));
+  std::string_view line = syntax::StripCr(head.substr(0, eol));
   size_t sp1 = line.find(' ');
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
@@ -226,7 +209,7 @@ void RequestParser::ParseHead() {
   request_.minor_version = version[7] - '0';
   for (size_t pos = eol + 1; pos < head.size();) {
     size_t next = head.find('\n', pos);
-    std::string_view field = StripCr(head.substr(pos, next - pos));
+    std::string_view field = syntax::StripCr(head.substr(pos, next - pos));
     pos = next == std::string_view::npos ? head.size() : next + 1;
     if (field.empty()) break;
     if (field.front() == ' ' || field.front() == '\t') return Fail(400, "obsolete line folding is not accepted");
@@ -234,7 +217,7 @@ void RequestParser::ParseHead() {
     if (colon == std::string_view::npos || !IsToken(field.substr(0, colon))) {
       return Fail(400, "malformed header field");
     }
-    std::string_view value = TrimOws(field.substr(colon + 1));
+    std::string_view value = syntax::TrimOws(field.substr(colon + 1));
     if (!IsFieldValue(value)) return Fail(400, "control character in a header field");
     request_.headers.Add(field.substr(0, colon), value);
   }
@@ -252,7 +235,9 @@ void RequestParser::ParseHead() {
   if (const std::string* te = h.Get("transfer-encoding")) {
     if (length) return Fail(400, "both Content-Length and Transfer-Encoding");
     if (!http11) return Fail(400, "Transfer-Encoding in an HTTP/1.0 request");
-    if (Lower(TrimOws(*te)) != "chunked") return Fail(501, "only the chunked transfer coding is supported");
+    if (syntax::AsciiLower(syntax::TrimOws(*te)) != "chunked") {
+      return Fail(501, "only the chunked transfer coding is supported");
+    }
     chunked_ = ChunkedDecoder(body_cap);
     phase_ = Phase::kChunked;
     return;

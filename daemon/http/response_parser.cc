@@ -4,29 +4,9 @@
 #include <charconv>
 
 #include "daemon/http/http.h"
+#include "daemon/http/syntax.h"
 
 namespace lifeline::http {
-namespace {
-
-std::string_view StripCr(std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
 
 void ResponseParser::Fail(std::string why) {
   state_ = State::kError;
@@ -81,30 +61,30 @@ void ResponseParser::Finish() {
 void ResponseParser::ParseHead() {
   std::string_view head = head_;
   size_t eol = head.find('\n');
-  std::string_view line = StripCr(head.substr(0, eol));
+  std::string_view line = syntax::StripCr(head.substr(0, eol));
   if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' ') return Fail("malformed status line");
   int status = 0;
   auto [p, ec] = std::from_chars(line.data() + 9, line.data() + 12, status);
   if (ec != std::errc() || p != line.data() + 12 || status < 100) return Fail("malformed status line");
   response_.status = status;
-  response_.reason = std::string(TrimOws(line.substr(12)));
+  response_.reason = std::string(syntax::TrimOws(line.substr(12)));
   for (size_t pos = eol + 1; pos < head.size();) {
     size_t next = head.find('\n', pos);
-    std::string_view field = StripCr(head.substr(pos, next - pos));
+    std::string_view field = syntax::StripCr(head.substr(pos, next - pos));
     pos = next == std::string_view::npos ? head.size() : next + 1;
     if (field.empty()) break;
     size_t colon = field.find(':');
     if (colon == std::string_view::npos || colon == 0) return Fail("malformed header field");
-    response_.headers.Add(field.substr(0, colon), TrimOws(field.substr(colon + 1)));
+    response_.headers.Add(field.substr(0, colon), syntax::TrimOws(field.substr(colon + 1)));
   }
-  std::string connection = Lower(response_.headers.GetOr("connection", ""));
+  std::string connection = syntax::AsciiLower(response_.headers.GetOr("connection", ""));
   response_.keep_alive = line[7] == '1' ? connection.find("close") == std::string::npos
                                         : connection.find("keep-alive") != std::string::npos;
   in_body_ = true;
   if (status < 200 || status == 204 || status == 304) {
     state_ = State::kComplete;
   } else if (const std::string* te = response_.headers.Get("transfer-encoding")) {
-    if (Lower(TrimOws(*te)) != "chunked") return Fail("unsupported transfer coding");
+    if (syntax::AsciiLower(syntax::TrimOws(*te)) != "chunked") return Fail("unsupported transfer coding");
     chunked_.emplace(max_body_);
   } else if (const std::string* cl = response_.headers.Get("content-length")) {
     auto [q, ec2] = std::from_chars(cl->data(), cl->data() + cl->size(), body_needed_);

@@ -12,15 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Problems(const json& problems) {
-  return JsonResponse(422, {{"error", "invalid_request"},
-                            {"message", "nothing was changed: fix every problem listed"},
-                            {"message_zh", "內容有誤，未變更；請修正下列每一項問題"},
-                            {"problems", problems}});
-}
-
-json Problem(const std::string& path, const std::string& zh, const std::string& en) {
-  return {{"path", path}, {"zh", zh}, {"en", en}};
+http::Response AccountProblems(const json& problems) {
+  return ProblemListResponse("invalid_request", problems, "nothing was changed: fix every problem listed",
+                             "內容有誤，未變更；請修正下列每一項問題");
 }
 
 bool ValidName(const std::string& name) {
@@ -40,7 +34,7 @@ json TokenToJson(const TokenRow& t) {
 // A string field of the body; a problem when absent or not a string.
 std::string Field(const json& body, const char* name, json* problems) {
   if (body.contains(name) && body[name].is_string()) return body[name].get<std::string>();
-  problems->push_back(Problem(std::string("/") + name, "必填，須為字串", "required, a string"));
+  problems->push_back(FieldProblem(std::string("/") + name, "必填，須為字串", "required, a string"));
   return "";
 }
 
@@ -49,11 +43,11 @@ json CheckNameAndRole(const json& body, std::string* name, std::string* role) {
   *name = Field(body, "name", &problems);
   *role = Field(body, "role", &problems);
   if (problems.empty() && !ValidName(*name)) {
-    problems.push_back(Problem("/name", "2 至 32 個小寫英數字，以字母開頭（可含 . _ -）",
+    problems.push_back(FieldProblem("/name", "2 至 32 個小寫英數字，以字母開頭（可含 . _ -）",
                                "2-32 lower-case letters, digits, '.', '_' or '-', starting with a letter"));
   }
   if (problems.empty() && !ParseRole(*role)) {
-    problems.push_back(Problem("/role", "須為 operator、supervisor、ciso 或 auditor",
+    problems.push_back(FieldProblem("/role", "須為 operator、supervisor、ciso 或 auditor",
                                "must be operator, supervisor, ciso or auditor"));
   }
   return problems;
@@ -65,9 +59,9 @@ void AddUser(AsyncStore& store, HashWorker& hasher, const json& body, const Prin
   json problems = CheckNameAndRole(body, &name, &role);
   std::string password = Field(body, "password", &problems);
   if (problems.empty()) {
-    if (Status s = CheckPasswordPolicy(password); !s.ok()) problems.push_back(Problem("/password", s.message(), s.message()));
+    if (Status s = CheckPasswordPolicy(password); !s.ok()) problems.push_back(FieldProblem("/password", s.message(), s.message()));
   }
-  if (!problems.empty()) return reply(Problems(problems));
+  if (!problems.empty()) return reply(AccountProblems(problems));
   hasher.Hash(std::move(password), [&store, name, role, reply, actor = who.name](Result<std::string> hash) {
     if (!hash.ok()) return reply(ResponseFromStatus(hash.status()));
     UserRow row{name, role, *hash, "", "", false};
@@ -94,9 +88,9 @@ void ChangeUser(AsyncStore& store, HashWorker& hasher, const std::string& name, 
   json problems = json::array();
   std::string password = Field(body, "password", &problems);
   if (problems.empty()) {
-    if (Status s = CheckPasswordPolicy(password); !s.ok()) problems.push_back(Problem("/password", s.message(), s.message()));
+    if (Status s = CheckPasswordPolicy(password); !s.ok()) problems.push_back(FieldProblem("/password", s.message(), s.message()));
   }
-  if (!problems.empty()) return reply(Problems(problems));
+  if (!problems.empty()) return reply(AccountProblems(problems));
   hasher.Hash(std::move(password), [&store, name, reply, actor = who.name](Result<std::string> hash) {
     if (!hash.ok()) return reply(ResponseFromStatus(hash.status()));
     store.Run([name, hash = *hash, actor](Store& st) { return st.SetUserPassword(name, hash, actor); },
@@ -110,7 +104,7 @@ void ChangeUser(AsyncStore& store, HashWorker& hasher, const std::string& name, 
 void Users(AsyncStore& store, const http::Request& req, const std::vector<std::string>& p, const Principal& who,
            HashWorker& hasher, http::Reply reply) {
   json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-  if (!body.is_object()) return reply(Problems(json::array({Problem("", "須為 JSON 物件", "must be a JSON object")})));
+  if (!body.is_object()) return reply(AccountProblems(json::array({FieldProblem("", "須為 JSON 物件", "must be a JSON object")})));
   if (p.size() == 2 && req.method == "GET") {
     auto users = std::make_shared<std::vector<UserRow>>();
     return store.Run(
@@ -136,7 +130,7 @@ void Users(AsyncStore& store, const http::Request& req, const std::vector<std::s
 void AddToken(AsyncStore& store, const json& body, const Principal& who, http::Reply reply) {
   std::string name, role;
   json problems = CheckNameAndRole(body, &name, &role);
-  if (!problems.empty()) return reply(Problems(problems));
+  if (!problems.empty()) return reply(AccountProblems(problems));
   auto secret = NewSecret(32);
   if (!secret.ok()) return reply(ResponseFromStatus(secret.status()));
   const std::string token = "ll_" + *secret;
@@ -152,7 +146,7 @@ void AddToken(AsyncStore& store, const json& body, const Principal& who, http::R
 void Tokens(AsyncStore& store, const http::Request& req, const std::vector<std::string>& p, const Principal& who,
             http::Reply reply) {
   json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-  if (!body.is_object()) return reply(Problems(json::array({Problem("", "須為 JSON 物件", "must be a JSON object")})));
+  if (!body.is_object()) return reply(AccountProblems(json::array({FieldProblem("", "須為 JSON 物件", "must be a JSON object")})));
   if (p.size() == 2 && req.method == "POST") return AddToken(store, body, who, reply);
   if (p.size() == 2 && req.method == "GET") {
     auto tokens = std::make_shared<std::vector<TokenRow>>();

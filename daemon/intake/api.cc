@@ -60,6 +60,15 @@ http::Response ErrorResponse(int status, std::string_view code, const std::strin
   return Error(status, code, en, zh);
 }
 http::Response ResponseFromStatus(const Status& s) { return FromStatus(s); }
+json FieldProblem(const std::string& path, const std::string& zh, const std::string& en) {
+  return {{"path", path}, {"zh", zh}, {"en", en}};
+}
+
+http::Response ProblemListResponse(std::string_view code, const json& problems, const std::string& en,
+                                   const std::string& zh) {
+  return Json(422, {{"error", code}, {"message", en}, {"message_zh", zh}, {"problems", problems}});
+}
+
 http::Response ProblemsResponse(int status, std::string_view code, const std::vector<ValidationProblem>& problems,
                                 const std::string& en, const std::string& zh) {
   json body = ProblemsToJson(problems);
@@ -207,7 +216,7 @@ void IntakeApi::GetReport(const std::string& id, Reply reply) {
         if (view->revisions.empty()) return reply(Error(404, "not_found", "no report " + id, "查無此通報"));
         json list = json::array();
         for (const auto& r : view->revisions) list.push_back(RevisionToJson(r, true));
-        const WallTime now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+        const WallTime now = clock_.Now();
         reply(Json(200, {{"id", id}, {"revisions", list}, {"record", record::RecordToJson(*view, rules_, now)}}));
       });
 }

@@ -54,7 +54,7 @@ json ReportToJson(const InHand& r, const std::map<std::string, std::string>& nam
 void IntakeApi::Dashboard(Reply reply) {
   auto reports = std::make_shared<std::vector<InHand>>();
   auto tasks = std::make_shared<std::vector<PhoneTask>>();
-  const WallTime now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  const WallTime now = clock_.Now();
   const WallTime since = now - std::chrono::hours(24 * 35);
   store_.Run(
       [reports, tasks, since](Store& st) -> Status {

@@ -17,15 +17,9 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Problems(const json& problems) {
-  return JsonResponse(422, {{"error", "invalid_drill"},
-                            {"message", "the drill was not started: fix every problem listed"},
-                            {"message_zh", "演練設定有誤，未啟動；請修正下列每一項問題"},
-                            {"problems", problems}});
-}
-
-json Problem(const std::string& path, const std::string& zh, const std::string& en) {
-  return {{"path", path}, {"zh", zh}, {"en", en}};
+http::Response DrillProblems(const json& problems) {
+  return ProblemListResponse("invalid_drill", problems, "the drill was not started: fix every problem listed",
+                             "演練設定有誤，未啟動；請修正下列每一項問題");
 }
 
 json DrillToJson(const DrillRow& d) {
@@ -44,28 +38,28 @@ json CheckDrillRequest(const json& body, DrillRequest* out) {
   json problems = json::array();
   if (!body.contains("name") || !body["name"].is_string() || body["name"].get<std::string>().empty() ||
       body["name"].get<std::string>().size() > 200) {
-    problems.push_back(Problem("/name", "須為 1 至 200 字之字串", "must be a string of 1-200 characters"));
+    problems.push_back(FieldProblem("/name", "須為 1 至 200 字之字串", "must be a string of 1-200 characters"));
   } else {
     out->name = body["name"].get<std::string>();
   }
   if (body.contains("scenario") && body["scenario"].is_string()) out->scenario = body["scenario"].get<std::string>();
-  else if (body.contains("scenario")) problems.push_back(Problem("/scenario", "須為字串", "must be a string"));
+  else if (body.contains("scenario")) problems.push_back(FieldProblem("/scenario", "須為字串", "must be a string"));
   if (!body.contains("outage_seconds") || !body["outage_seconds"].is_number_integer() ||
       body["outage_seconds"].get<int64_t>() < 1 || body["outage_seconds"].get<int64_t>() > 86400) {
-    problems.push_back(Problem("/outage_seconds", "須為 1 至 86400 之整數", "must be an integer from 1 to 86400"));
+    problems.push_back(FieldProblem("/outage_seconds", "須為 1 至 86400 之整數", "must be an integer from 1 to 86400"));
   } else {
     out->outage_seconds = body["outage_seconds"].get<int64_t>();
   }
   const json* report = body.contains("report") && body["report"].is_object() ? &body["report"] : nullptr;
   if (!report) {
-    problems.push_back(Problem("/report", "須為通報單物件", "must be a report object"));
+    problems.push_back(FieldProblem("/report", "須為通報單物件", "must be a report object"));
     return problems;
   }
   if (!report->contains("drill") || (*report)["drill"] != true) {
-    problems.push_back(Problem("/report/drill", "演練通報單須標示 drill: true", "a drill report must carry drill: true"));
+    problems.push_back(FieldProblem("/report/drill", "演練通報單須標示 drill: true", "a drill report must carry drill: true"));
   }
   if (!report->contains("id") || !(*report)["id"].is_string() || !IsUuid((*report)["id"].get<std::string>())) {
-    problems.push_back(Problem("/report/id", "須為 UUID", "must be a UUID"));
+    problems.push_back(FieldProblem("/report/id", "須為 UUID", "must be a UUID"));
   }
   out->report = *report;
   return problems;
@@ -74,10 +68,10 @@ json CheckDrillRequest(const json& body, DrillRequest* out) {
 void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http::Request& req, const Principal& who,
                 http::Reply reply) {
   json body = json::parse(req.body, nullptr, false);
-  if (!body.is_object()) return reply(Problems(json::array({Problem("", "須為 JSON 物件", "must be a JSON object")})));
+  if (!body.is_object()) return reply(DrillProblems(json::array({FieldProblem("", "須為 JSON 物件", "must be a JSON object")})));
   DrillRequest d;
   json problems = CheckDrillRequest(body, &d);
-  if (!problems.empty()) return reply(Problems(problems));
+  if (!problems.empty()) return reply(DrillProblems(problems));
   auto drill_id = NewUuidV4();
   if (!drill_id.ok()) return reply(ResponseFromStatus(drill_id.status()));
   const std::string report_id = d.report.value("id", "");

@@ -13,8 +13,6 @@
 namespace lifeline {
 namespace {
 
-WallTime Now() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
-
 http::Response Bytes(std::string content_type, std::string body, const std::string& filename) {
   http::Response r;
   r.headers.Add("content-type", std::move(content_type));
@@ -32,10 +30,10 @@ bool Get(const http::Request& req, const std::vector<std::string>& p, const http
 void RecordPdf(IntakeApi& api, AsyncStore& store, const std::string& id, http::Reply reply) {
   auto pdf = std::make_shared<std::string>();
   store.Run(
-      [&rules = api.rules(), id, pdf](Store& s) -> Status {
+      [&rules = api.rules(), id, pdf, now = api.clock().Now()](Store& s) -> Status {
         auto view = record::LoadRecord(s, id);
         if (!view.ok()) return view.status();
-        auto bytes = print::RenderPdf(record::RecordDocument(*view, rules, Now()));
+        auto bytes = print::RenderPdf(record::RecordDocument(*view, rules, now));
         if (!bytes.ok()) return bytes.status();
         *pdf = std::move(*bytes);
         return Status::Ok();
@@ -46,11 +44,11 @@ void RecordPdf(IntakeApi& api, AsyncStore& store, const std::string& id, http::R
       });
 }
 
-Status Export(Store& s, const RuleSet& rules, const std::string& key_path, const std::string& id,
+Status Export(Store& s, const RuleSet& rules, const std::string& key_path, const std::string& id, WallTime now,
               evidence_export::Exported* out) {
   auto key = evidence::DeviceKey::LoadOrCreate(key_path);
   if (!key.ok()) return key.status();
-  auto e = evidence_export::ExportEvidence(s, id, rules, *key, Now());
+  auto e = evidence_export::ExportEvidence(s, id, rules, *key, now);
   if (!e.ok()) return e.status();
   *out = std::move(*e);
   return s.RecordEvent("evidence.exported", id,
@@ -63,9 +61,9 @@ void EvidenceTar(IntakeApi& api, AsyncStore& store, const std::string& key_path,
                  const Principal& who, http::Reply reply) {
   auto bundle = std::make_shared<evidence_export::Exported>();
   store.Run(
-      [&rules = api.rules(), key_path, id, bundle, actor = who.name](Store& s) {
+      [&rules = api.rules(), key_path, id, bundle, actor = who.name, now = api.clock().Now()](Store& s) {
         Store::ActorScope by(s, actor);
-        return Export(s, rules, key_path, id, bundle.get());
+        return Export(s, rules, key_path, id, now, bundle.get());
       },
       [id, bundle, reply](Status s) {
         if (!s.ok()) return reply(ResponseFromStatus(s));

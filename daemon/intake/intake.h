@@ -75,6 +75,9 @@ class IntakeApi {
   // as for a collection, so path[2] is the report id.
   void AddReportAction(const std::string& name, Handler handler) { report_actions_[name] = std::move(handler); }
   const RuleSet& rules() const { return rules_; }
+  // The box's clock (the legal clock in lifelined, a fixed one in tests): every
+  // "now" of the API comes from it, read on the io thread.
+  const Clock& clock() const { return clock_; }
 
  private:
   void GetReport(const std::string& id, Reply reply);
@@ -101,6 +104,11 @@ http::Response ErrorResponse(int status, std::string_view code, const std::strin
 http::Response ResponseFromStatus(const Status& s);
 // An error with every problem by field ({"problems":[{path, zh, en}]}), as a
 // refused report or stage is answered.
+// One problem of a request, as every list of problems carries it.
+nlohmann::json FieldProblem(const std::string& path, const std::string& zh, const std::string& en);
+// 422 with every problem listed ({error: code, message, message_zh, problems}).
+http::Response ProblemListResponse(std::string_view code, const nlohmann::json& problems, const std::string& en,
+                                   const std::string& zh);
 http::Response ProblemsResponse(int status, std::string_view code, const std::vector<ValidationProblem>& problems,
                                 const std::string& en, const std::string& zh);
 

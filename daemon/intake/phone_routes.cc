@@ -11,11 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-http::Response Problems(const json& problems) {
-  return JsonResponse(422, {{"error", "invalid_request"},
-                            {"message", "the confirmation was not recorded: fix every problem listed"},
-                            {"message_zh", "確認內容有誤，未記錄；請修正下列每一項問題"},
-                            {"problems", problems}});
+http::Response ConfirmationProblems(const json& problems) {
+  return ProblemListResponse("invalid_request", problems, "the confirmation was not recorded: fix every problem listed",
+                             "確認內容有誤，未記錄；請修正下列每一項問題");
 }
 
 std::optional<int64_t> ParseTaskId(const std::string& text) {
@@ -27,7 +25,8 @@ std::optional<int64_t> ParseTaskId(const std::string& text) {
 
 // The fields' own checks, each named, so the console shows every problem at
 // its field; the runner checks the same again before it records anything.
-void CheckConfirmation(const std::string& by, const std::string& at, const std::string& note, json* problems) {
+void CheckConfirmation(const std::string& by, const std::string& at, const std::string& note, WallTime now,
+                       json* problems) {
   auto problem = [&](const char* path, const std::string& zh, const std::string& en) {
     problems->push_back({{"path", path}, {"zh", zh}, {"en", en}});
   };
@@ -37,8 +36,7 @@ void CheckConfirmation(const std::string& by, const std::string& at, const std::
   if (!when.ok()) {
     problem("/answered_at", "須為含時區之時間，例如 2026-11-21T10:05:00+08:00",
             "must be a time with its offset, e.g. 2026-11-21T10:05:00+08:00");
-  } else if (when->instant > std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()) +
-                                 std::chrono::minutes(5)) {
+  } else if (when->instant > now + std::chrono::minutes(5)) {
     // Compared in microseconds, the stored times' unit: in the system clock's
     // nanoseconds a time after 2262 would overflow and pass as the past.
     problem("/answered_at", "不可晚於現在：請填寫實際接聽時間", "is in the future: give the time the call was answered");
@@ -46,7 +44,8 @@ void CheckConfirmation(const std::string& by, const std::string& at, const std::
   if (note.size() > 2000) problem("/note", "至多 2000 字", "at most 2000 characters");
 }
 
-void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, const Principal& who, http::Reply reply) {
+void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, const Principal& who, WallTime now,
+                 http::Reply reply) {
   json body = json::parse(req.body, nullptr, false);
   json problems = json::array();
   auto field = [&](const char* name, bool required) -> std::string {
@@ -63,17 +62,17 @@ void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, cons
     return body[name].get<std::string>();
   };
   if (!body.is_object()) {
-    return reply(Problems(json::array({{{"path", ""}, {"zh", "須為 JSON 物件"}, {"en", "must be a JSON object"}}})));
+    return reply(ConfirmationProblems(json::array({{{"path", ""}, {"zh", "須為 JSON 物件"}, {"en", "must be a JSON object"}}})));
   }
   std::string by = field("answered_by", true), at = field("answered_at", true), note = field("note", false);
   json checks = json::array();
-  CheckConfirmation(by, at, note, &checks);
+  CheckConfirmation(by, at, note, now, &checks);
   for (const auto& c : checks) {  // a field already missing needs no second problem
     bool named = false;
     for (const auto& p : problems) named = named || p["path"] == c["path"];
     if (!named) problems.push_back(c);
   }
-  if (!problems.empty()) return reply(Problems(problems));
+  if (!problems.empty()) return reply(ConfirmationProblems(problems));
   runner.Confirm(id, by, at, note, who.name, [reply](Result<PhoneTask> r) {
     if (!r.ok()) return reply(ResponseFromStatus(r.status()));
     reply(JsonResponse(200, PhoneTaskToJson(*r)));
@@ -83,7 +82,7 @@ void ConfirmTask(PhoneRunner& runner, int64_t id, const http::Request& req, cons
 }  // namespace
 
 void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner) {
-  api.AddCollection("phone-tasks", [&store, &runner](const http::Request& req, const std::vector<std::string>& p,
+  api.AddCollection("phone-tasks", [&api, &store, &runner](const http::Request& req, const std::vector<std::string>& p,
                                                      const Principal& who, http::Reply reply) {
     if (p.size() == 2 && req.method == "GET") {
       bool all = req.target.find("state=all") != std::string::npos;
@@ -110,7 +109,7 @@ void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner) {
       return reply(ErrorResponse(404, "not_found", "no phone task " + p[2] + " (task ids are positive integers)",
                                  "查無此電話任務"));
     }
-    if (p.size() == 4 && p[3] == "confirm" && req.method == "POST") return ConfirmTask(runner, *id, req, who, reply);
+    if (p.size() == 4 && p[3] == "confirm" && req.method == "POST") return ConfirmTask(runner, *id, req, who, api.clock().Now(), reply);
     if (p.size() == 3 && req.method == "GET") {
       auto task = std::make_shared<PhoneTask>();
       int64_t task_id = *id;

@@ -18,13 +18,12 @@ namespace {
 using nlohmann::json;
 
 struct SignoffJob {
+  WallTime now;  // the box's clock when the request came, read on the io thread
   std::optional<http::Response> refused;  // nothing written
   bool already = false;
   std::optional<StoredRevision> new_revision;
   json record;
 };
-
-WallTime Now() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
 
 http::Response Refused(const record::Refusal& r) {
   return ProblemsResponse(r.http_status, r.code, r.problems, "refused: " + r.problems.front().en,
@@ -62,12 +61,11 @@ SignoffRow RowFor(const record::RecordView& r, std::string kind, const Signer& s
 }
 
 // The latest document with the CISO's impacts as the next revision, filed now.
-Result<ValidationOutcome> NextRevision(const record::RecordView& r, const json& impact) {
+Result<ValidationOutcome> NextRevision(const record::RecordView& r, const json& impact, WallTime now) {
   json doc = r.latest().document;
   doc["impact"] = impact;
   doc["revision"] = r.latest().revision + 1;
-  auto aware = ParseRfc3339(r.latest().aware_at);
-  doc["filed_at"] = FormatRfc3339(WithOffset(Now(), aware.ok() ? aware->offset_minutes : 8 * 60));
+  doc["filed_at"] = FormatRfc3339(WithOffset(now, r.OffsetMinutes()));
   return ValidateReportJson(doc);
 }
 
@@ -78,7 +76,7 @@ Status FileChangedLevel(Store& s, const RuleSet& rules, const record::RecordView
     out->refused = Invalid("/impact", "衝擊評估與目前版次相同", "the impacts are those of the latest revision already");
     return Status::Ok();
   }
-  auto next = NextRevision(r, impact);
+  auto next = NextRevision(r, impact, out->now);
   if (!next.ok()) return next.status();
   if (!next->ok()) {
     for (auto& p : next->problems) p.path = p.path.rfind("/impact", 0) == 0 ? p.path : "/impact" + p.path;
@@ -133,7 +131,7 @@ Status RunApproval(Store& s, const RuleSet& rules, const std::string& id, const 
   }
   auto after = record::LoadRecord(s, id);
   if (!after.ok()) return after.status();
-  out->record = record::RecordToJson(*after, rules, Now());
+  out->record = record::RecordToJson(*after, rules, out->now);
   return Status::Ok();
 }
 
@@ -159,7 +157,7 @@ Status RunSignature(Store& s, const RuleSet& rules, const std::string& id, const
   }
   auto after = record::LoadRecord(s, id);
   if (!after.ok()) return after.status();
-  out->record = record::RecordToJson(*after, rules, Now());
+  out->record = record::RecordToJson(*after, rules, out->now);
   return Status::Ok();
 }
 
@@ -175,6 +173,7 @@ void PostSignoff(IntakeApi& api, AsyncStore& store, HashWorker& hasher, Runner r
   ResolveSigner(store, hasher, who, body, [&api, &store, run, id = p[2], body, who, reply](Result<Signer> signer) {
     if (!signer.ok()) return reply(SignerRefused(signer.status()));
     auto job = std::make_shared<SignoffJob>();
+    job->now = api.clock().Now();
     json clean = body;
     clean.erase("password");  // never kept past this point
     store.Run(

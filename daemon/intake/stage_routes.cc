@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 
 struct StageJob {
+  WallTime now;  // the box's clock when the request came, read on the io thread
   std::optional<http::Response> refused;  // 404, 409, 422: nothing written
   bool already_stored = false;
   StoredStage stored;
@@ -77,8 +78,7 @@ Status RunStage(Store& s, const RuleSet& rules, Stage stage, const std::string& 
   }
   auto after = record::LoadRecord(s, id);
   if (!after.ok()) return after.status();
-  const WallTime now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-  out->record = record::RecordToJson(*after, rules, now);
+  out->record = record::RecordToJson(*after, rules, out->now);
   return Status::Ok();
 }
 
@@ -88,6 +88,7 @@ void PostStage(IntakeApi& api, AsyncStore& store, Stage stage, const http::Reque
     return reply(ErrorResponse(405, "method_not_allowed", req.method + " is not allowed on " + req.target, "不支援此方法"));
   }
   auto job = std::make_shared<StageJob>();
+  job->now = api.clock().Now();
   store.Run(
       [job, &rules = api.rules(), stage, id = p[2], text = req.body, actor = who.name](Store& s) {
         Store::ActorScope by(s, actor);

@@ -7,15 +7,11 @@
 #include <bit>
 #include <cstring>
 
+#include "daemon/print/cairo_sink.h"
 #include "daemon/print/print.h"
 
 namespace lifeline::print {
 namespace {
-
-cairo_status_t Append(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
-}
 
 Status Check(const Bitmap& b) {
   if (b.width <= 0 || b.height <= 0 || b.width > 20000 || b.height > 40000) {
@@ -65,7 +61,7 @@ Result<std::string> RenderBitmapsPdf(const std::vector<Bitmap>& pages) {
   if (pages.empty()) return InvalidArgument("no page images");
   for (const Bitmap& b : pages) LIFELINE_RETURN_IF_ERROR(Check(b));
   std::string out;
-  cairo_surface_t* pdf = cairo_pdf_surface_create_for_stream(Append, &out, 595.276, 841.890);
+  cairo_surface_t* pdf = cairo_pdf_surface_create_for_stream(AppendToString, &out, 595.276, 841.890);
   cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "lifeline");
   cairo_t* cr = cairo_create(pdf);
   cairo_status_t st = cairo_status(cr);

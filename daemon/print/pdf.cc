@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "daemon/print/cairo_sink.h"
 #include "daemon/print/print.h"
 
 namespace lifeline::print {
@@ -231,11 +232,6 @@ void Pages::Draw(const Document& doc) {
   }
 }
 
-cairo_status_t Append(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
 void Lay(const Document& doc, Pages& pages) {
   pages.Flow(doc.title, {17, true, PANGO_ALIGN_CENTER}, 0);
   if (!doc.subtitle.empty()) pages.Flow(doc.subtitle, {10.5, false, PANGO_ALIGN_CENTER}, 4);
@@ -253,7 +249,7 @@ void Lay(const Document& doc, Pages& pages) {
 
 Result<std::string> RenderPdf(const Document& doc) {
   std::string out;
-  cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(Append, &out, kPageW, kPageH);
+  cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(AppendToString, &out, kPageW, kPageH);
   if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
     const std::string why = cairo_status_to_string(cairo_surface_status(surface));
     cairo_surface_destroy(surface);

@@ -11,11 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-int OffsetOf(const RecordView& r) {
-  auto aware = ParseRfc3339(r.latest().aware_at);
-  return aware.ok() ? aware->offset_minutes : 8 * 60;
-}
-
 std::optional<OffsetTime> At(const std::string& text, int offset) {
   auto t = ParseRfc3339(text);
   if (!t.ok()) return std::nullopt;
@@ -76,7 +71,7 @@ std::string StateOf(const std::string& key, const json& d, const std::optional<s
 }  // namespace
 
 MetSteps MetStepsOf(const RecordView& r) {
-  const int offset = OffsetOf(r);
+  const int offset = r.OffsetMinutes();
   MetSteps met;
   if (auto t = FirstAcceptance(r, offset)) met.emplace("notify_by", *t);
   if (auto t = AllConfirmed(r, offset)) met.emplace("fallback_notify_by", *t);

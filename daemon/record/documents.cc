@@ -23,11 +23,6 @@ std::string Local(const std::string& t, int offset) {
   return p.ok() ? FormatHuman(WithOffset(p->instant, offset)) : t;
 }
 
-int OffsetOf(const RecordView& r) {
-  auto aware = ParseRfc3339(r.latest().aware_at);
-  return aware.ok() ? aware->offset_minutes : 8 * 60;
-}
-
 std::string StateZh(const std::string& s) {
   static const std::map<std::string, std::string> kWords = {
       {"queued", "待送"},        {"accepted", "網站已受理"}, {"fallback", "已改以其他方式通知"},
@@ -125,7 +120,7 @@ std::string CreatedAt(WallTime now, int offset) {
 }  // namespace
 
 print::Document RecordDocument(const RecordView& r, const RuleSet& rules, WallTime now) {
-  const int offset = OffsetOf(r);
+  const int offset = r.OffsetMinutes();
   print::Document d;
   d.created = CreatedAt(now, offset);
   d.title = "資通安全事件通報及應變紀錄";
@@ -163,7 +158,7 @@ print::Document RecordDocument(const RecordView& r, const RuleSet& rules, WallTi
 }
 
 print::Document SummaryDocument(const RecordView& r, const RuleSet& rules, WallTime now) {
-  const int offset = OffsetOf(r);
+  const int offset = r.OffsetMinutes();
   print::Document d;
   d.created = CreatedAt(now, offset);
   d.title = "證據包摘要：處理經過與期限";

@@ -23,6 +23,11 @@ const StoredStage* RecordView::LatestStage(std::string_view stage) const {
   return out;
 }
 
+int RecordView::OffsetMinutes() const {
+  auto aware = ParseRfc3339(latest().aware_at);
+  return aware.ok() ? aware->offset_minutes : 8 * 60;
+}
+
 const SignoffRow* RecordView::Approval() const {
   const SignoffRow* out = nullptr;
   for (const auto& s : signoffs) {

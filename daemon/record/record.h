@@ -33,6 +33,10 @@ struct RecordView {
   std::vector<JournalEntry> journal;  // the report's own entries
 
   const StoredRevision& latest() const { return revisions.back(); }
+  // The UTC offset, in minutes, the report states its times in (its latest
+  // awareness time's); +08:00 when that does not parse. The record's own times
+  // (deadlines, the printed record, the bundle) are shown in it.
+  int OffsetMinutes() const;
   // The newest version of `stage` ("damage-control", "closing"), or nullptr.
   const StoredStage* LatestStage(std::string_view stage) const;
   // The approval of the latest revision, or nullptr.

@@ -38,13 +38,13 @@ bool IsSchemaValued(std::string_view k) {
          k == "not" || k == "contains";
 }
 
-std::string Escape(const std::string& key) {
+}  // namespace
+
+std::string EscapePointerToken(const std::string& key) {
   std::string out;
   for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
   return out;
 }
-
-}  // namespace
 
 CompiledSchema::CompiledSchema(std::string_view text) : root_(json::parse(text)) {
   Compile(root_, "");
@@ -58,7 +58,7 @@ void CompiledSchema::Compile(const json& node, const std::string& ptr) {
     if (k == "properties" || k == "$defs") {
       for (const auto& [name, sub] : v.items()) {
         if (k == "$defs" && name == "labels") continue;  // data, not a schema
-        Compile(sub, ptr + "/" + k + "/" + Escape(name));
+        Compile(sub, ptr + "/" + k + "/" + EscapePointerToken(name));
       }
     } else if (k == "allOf" || k == "anyOf" || k == "oneOf") {
       for (size_t i = 0; i < v.size(); ++i) Compile(v[i], ptr + "/" + k + "/" + std::to_string(i));

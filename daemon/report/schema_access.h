@@ -15,6 +15,9 @@
 
 namespace lifeline::report_internal {
 
+// One property name as a JSON Pointer token (RFC 6901 §3: "~" as "~0", "/" as "~1").
+std::string EscapePointerToken(const std::string& key);
+
 // What the walk needs of one schema node, found once when the schema is
 // compiled: pointers into the parsed schema, null when a keyword is absent.
 struct SchemaNode {

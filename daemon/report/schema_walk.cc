@@ -47,12 +47,6 @@ std::string TypeZh(const std::string& t) {
   return t;
 }
 
-std::string Escape(const std::string& key) {
-  std::string out;
-  for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-  return out;
-}
-
 std::string Number(const json& n) {
   return IsInteger(n) ? std::to_string(static_cast<long long>(n.get<double>())) : n.dump();
 }
@@ -215,12 +209,12 @@ bool Walk::Object(const SchemaNode& n, const json& v, const std::string& path, c
     const std::string& k = key.get_ref<const std::string&>();
     if (v.contains(k)) continue;
     auto p = props.find(k);
-    ok = Fail(path + "/" + Escape(k), "必填欄位未填寫（" + (p != props.end() ? TitleOf(*p, k, n) : k) + "）",
+    ok = Fail(path + "/" + EscapePointerToken(k), "必填欄位未填寫（" + (p != props.end() ? TitleOf(*p, k, n) : k) + "）",
               "required field is missing");
     if (silent()) return false;
   }
   for (const auto& [k, item] : v.items()) {
-    std::string at = path + "/" + Escape(k);
+    std::string at = path + "/" + EscapePointerToken(k);
     auto p = props.find(k);
     if (p != props.end()) {
       ok = Eval(*p, item, at, TitleOf(*p, k, n)) && ok;

@@ -8,7 +8,6 @@ namespace {
 constexpr char kCtrlZ = 0x1A;
 constexpr size_t kMaxPendingBytes = 4096;  // a line longer than this is noise, not a reply
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 }  // namespace
 
@@ -141,7 +140,7 @@ void AtEngine::HandleLine(const std::string& line) {
       partial_.final = *final;
       return Complete(std::move(partial_));
     }
-    if (!c.response_prefix.empty() && StartsWith(line, c.response_prefix)) {
+    if (!c.response_prefix.empty() && line.starts_with(c.response_prefix)) {
       partial_.lines.push_back(line);
       awaiting_response_pdu_ = c.pdu_lines;
       return;
@@ -208,7 +207,7 @@ void AtEngine::Complete(Result<AtResponse> result) {
 void AtEngine::OnTimeout(uint64_t id) {
   if (!current_ || id != command_id_) return;
   std::string text = current_->command.text;
-  if (StartsWith(text, "AT+CPIN=")) text = "AT+CPIN=<pin>";  // a PIN never reaches a log
+  if (text.starts_with("AT+CPIN=")) text = "AT+CPIN=<pin>";  // a PIN never reaches a log
   ++consecutive_timeouts_;
   if (current_->command.pdu) Write(std::string(1, 0x1B));  // leave PDU input mode if stuck there
   Complete(Status(StatusCode::kDeadlineExceeded, "no answer to " + text));

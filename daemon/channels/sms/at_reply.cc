@@ -5,8 +5,6 @@
 namespace lifeline::sms {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -15,7 +13,7 @@ std::string_view Trim(std::string_view s) {
 
 // The text after "PREFIX:" or an error naming what was expected.
 Result<std::string_view> After(std::string_view line, std::string_view prefix) {
-  if (!StartsWith(line, prefix)) {
+  if (!line.starts_with(prefix)) {
     return InvalidArgument("expected \"" + std::string(prefix) + "\" in \"" + std::string(line) +
                            "\"");
   }
@@ -44,7 +42,7 @@ Result<RegDomain> DomainOf(std::string_view line, std::string_view* rest) {
   constexpr Prefix kPrefixes[] = {
       {"+CREG:", RegDomain::kCs}, {"+CGREG:", RegDomain::kGprs}, {"+CEREG:", RegDomain::kEps}};
   for (const Prefix& p : kPrefixes) {
-    if (StartsWith(line, p.text)) {
+    if (line.starts_with(p.text)) {
       *rest = Trim(line.substr(p.text.size()));
       return p.domain;
     }
@@ -98,7 +96,7 @@ std::optional<FinalResult> ParseFinalResult(std::string_view line) {
   }
   for (FinalKind kind : {FinalKind::kCmsError, FinalKind::kCmeError}) {
     const std::string_view prefix = kind == FinalKind::kCmsError ? "+CMS ERROR:" : "+CME ERROR:";
-    if (!StartsWith(t, prefix)) continue;
+    if (!t.starts_with(prefix)) continue;
     auto code = ToInt(t.substr(prefix.size()), 0, 65535);
     return FinalResult{kind, code.ok() ? *code : -1, std::string(line)};
   }
@@ -252,16 +250,16 @@ Result<int> ParseCdsHeader(std::string_view line) {
 
 UrcKind ClassifyUrc(std::string_view line) {
   const std::string_view t = Trim(line);
-  if (StartsWith(t, "+CDS:")) return UrcKind::kStatusReport;
-  if (StartsWith(t, "+CMTI:")) return UrcKind::kNewMessage;
-  if (StartsWith(t, "+CDSI:")) return UrcKind::kStoredReport;
+  if (t.starts_with("+CDS:")) return UrcKind::kStatusReport;
+  if (t.starts_with("+CMTI:")) return UrcKind::kNewMessage;
+  if (t.starts_with("+CDSI:")) return UrcKind::kStoredReport;
   if (t == "RING") return UrcKind::kRing;
   if (t == "RDY" || t == "^SYSSTART" || t == "+CFUN: 1" || t == "SMS DONE" || t == "PB DONE" ||
       t == "SMS Ready" || t == "Call Ready") {
     return UrcKind::kBoot;
   }
-  if (StartsWith(t, "+CPIN:")) return UrcKind::kPinState;
-  if (StartsWith(t, "+CREG:") || StartsWith(t, "+CGREG:") || StartsWith(t, "+CEREG:")) {
+  if (t.starts_with("+CPIN:")) return UrcKind::kPinState;
+  if (t.starts_with("+CREG:") || t.starts_with("+CGREG:") || t.starts_with("+CEREG:")) {
     return UrcKind::kRegistration;
   }
   return UrcKind::kNone;

@@ -6,8 +6,6 @@
 namespace lifeline::sms {
 namespace {
 
-constexpr int kMaxSeptets = 160;
-constexpr int kMaxOctets = 140;
 constexpr int kConcatUdhOctets = 6;  // UDHL, IEI 00, IEL 3, ref, total, seq
 constexpr int kGsmConcatSeptets = kMaxSeptets - (kConcatUdhOctets * 8 + 6) / 7;  // 153
 constexpr int kUcs2Units = kMaxOctets / 2;                                       // 70

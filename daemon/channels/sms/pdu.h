@@ -17,6 +17,10 @@
 
 namespace lifeline::sms {
 
+// One TP-User-Data field holds at most 140 octets: 160 GSM 7-bit septets (TS 23.040 §9.2.3.24).
+inline constexpr int kMaxOctets = 140;
+inline constexpr int kMaxSeptets = 160;
+
 enum class Coding { kGsm7, kUcs2 };
 
 struct SubmitOptions {

@@ -6,9 +6,6 @@
 namespace lifeline::sms {
 namespace {
 
-constexpr int kMaxOctets = 140;
-constexpr int kMaxSeptets = 160;
-
 struct Cursor {
   const std::vector<uint8_t>& pdu;
   size_t pos = 0;

@@ -25,12 +25,6 @@ NoticeOutcome Failed(std::string summary, nlohmann::json evidence = nlohmann::js
   return Outcome(NoticeOutcome::Kind::kFailed, std::move(summary), std::move(evidence));
 }
 
-std::string Hex2(int v) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "0x%02X", v & 0xFF);
-  return buf;
-}
-
 // The sender's verdict with the ledger's record, as stored with the attempt.
 nlohmann::json ResultJson(const MessageResult& r) {
   nlohmann::json j = r.record ? MessageJson(*r.record) : nlohmann::json::object();
@@ -137,7 +131,7 @@ std::optional<NoticeOutcome> SmsRunner::Settled(const MessageRecord& m) const {
     if (p.delivery != DeliveryOutcome::kFailed) continue;
     return Failed("SMS to " + m.recipient + " not delivered: status report for part " +
                       std::to_string(p.index) + "/" + count + " says " +
-                      Hex2(p.report_status) + " (failed)",
+                      StatusHex(static_cast<uint8_t>(p.report_status)) + " (failed)",
                   MessageJson(m));
   }
   return std::nullopt;

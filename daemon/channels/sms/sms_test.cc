@@ -26,12 +26,6 @@ bool RunUntil(asio::io_context& io, std::chrono::seconds limit, const std::funct
   return true;
 }
 
-std::string Hex2(int v) {
-  std::ostringstream o;
-  o << "0x" << std::hex << std::setw(2) << std::setfill('0') << v;
-  return o.str();
-}
-
 void PrintPart(const PartRecord& p, size_t count, std::ostream& out) {
   out << "part " << p.index << "/" << count << ": " << PartStateName(p.state)
       << " attempts=" << p.attempts;
@@ -41,7 +35,8 @@ void PrintPart(const PartRecord& p, size_t count, std::ostream& out) {
     out << " last_error=\"" << p.error_detail << "\"";
   }
   if (p.delivery) {
-    out << " report=" << DeliveryOutcomeName(*p.delivery) << " tp_st=" << Hex2(p.report_status);
+    out << " report=" << DeliveryOutcomeName(*p.delivery)
+        << " tp_st=" << StatusHex(static_cast<uint8_t>(p.report_status));
     if (p.discharge_time) out << " at=" << FormatRfc3339(*p.discharge_time);
   } else if (p.state == PartState::kSent) {
     out << " report=none-yet";

@@ -35,6 +35,11 @@ DeliveryOutcome OutcomeFromStatus(uint8_t tp_st) {
   return DeliveryOutcome::kFailed;
 }
 
+std::string StatusHex(uint8_t tp_st) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  return std::string("0x") + kDigits[tp_st >> 4] + kDigits[tp_st & 0x0F];
+}
+
 Result<StatusReport> DecodeStatusReportPdu(const std::vector<uint8_t>& pdu) {
   size_t pos = 0;
   LIFELINE_RETURN_IF_ERROR(SkipSmsc(pdu, &pos));

@@ -21,6 +21,8 @@ enum class DeliveryOutcome {
 
 std::string_view DeliveryOutcomeName(DeliveryOutcome o);
 DeliveryOutcome OutcomeFromStatus(uint8_t tp_st);
+// TP-ST as evidence and logs show it: "0x41".
+std::string StatusHex(uint8_t tp_st);
 
 struct StatusReport {
   int message_ref = 0;  // the TP-MR that +CMGS returned for the part

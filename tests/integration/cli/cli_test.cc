@@ -2,7 +2,6 @@
 // and checks what they print and their exit status.
 #include <gtest/gtest.h>
 
-#include "tests/support/command.h"
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -10,15 +9,11 @@
 #include <fstream>
 #include <string>
 
+#include "tests/integration/cli/cli_support.h"
+
 namespace {
 
-using lifeline::testing_support::CommandResult;
-
-CommandResult Exec(const std::string& cmd) { return lifeline::testing_support::RunCommand(cmd + " 2>&1"); }
-
-const std::string kCli = LIFELINE_BINARY_DIR "/tools/lifeline/lifeline";
-const std::string kDaemon = LIFELINE_BINARY_DIR "/daemon/lifelined";
-const std::string kSrc = LIFELINE_SOURCE_DIR;
+using namespace lifeline::cli_testing;
 
 TEST(CliTest, ValidReportPrintsLevelAndEveryDeadlineWithSource) {
   CommandResult r = Exec(kCli + " report validate " + kSrc + "/config/sample-report.json");

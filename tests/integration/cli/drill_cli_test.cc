@@ -9,17 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/command.h"
+#include "tests/integration/cli/cli_support.h"
 
 namespace {
 
-using lifeline::testing_support::CommandResult;
+using namespace lifeline::cli_testing;
 using nlohmann::json;
-
-CommandResult Exec(const std::string& cmd) { return lifeline::testing_support::RunCommand(cmd + " 2>&1"); }
-
-const std::string kCli = LIFELINE_BINARY_DIR "/tools/lifeline/lifeline";
-const std::string kSrc = LIFELINE_SOURCE_DIR;
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
