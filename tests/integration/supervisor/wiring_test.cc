@@ -41,7 +41,7 @@ std::string LastAlarm(const Story& s) {
   return rows.empty() ? "" : rows[0][0].get<std::string>();
 }
 
-std::string Run(const std::string& command) {
+std::string Output(const std::string& command) {
   std::string out;
   FILE* p = popen((command + " 2>&1").c_str(), "r");
   if (!p) return "(cannot run " + command + ")";
@@ -133,14 +133,14 @@ TEST_F(SupervisorWiringTest, DrillButtonStartsTheConfiguredScenarioOnce) {
       << "the drill is not journaled as started by the drill button";
   EXPECT_TRUE(Story::WaitFor([&] { return Journaled(s, "supervisor.event", "%\"event\":\"drill_button\"%"); }, 10));
   const std::string cli = LIFELINE_BINARY_DIR "/tools/lifeline/lifeline --socket " + s.daemon().socket_path();
-  std::string list = Run(cli + " drill list");
+  std::string list = Output(cli + " drill list");
   EXPECT_NE(list.find("1 drill(s)"), std::string::npos) << list;
   EXPECT_NE(list.find("running"), std::string::npos) << list;
 
   ASSERT_TRUE(sim_.Control("press drill").ok());
   ASSERT_TRUE(Story::WaitFor([&] { return Journaled(s, "drill.button", "%\"started\":false%still running%"); }, 15))
       << "the second press was not journaled as ignored\n" << s.Log();
-  list = Run(cli + " drill list");
+  list = Output(cli + " drill list");
   EXPECT_NE(list.find("1 drill(s)"), std::string::npos) << "a second drill was started:\n" << list;
 
   ASSERT_TRUE(Story::WaitFor([&] { return Journaled(s, "supervisor.alarm", "%\"pattern\":\"fallback\"%"); }, 25))
