@@ -126,7 +126,8 @@ void SupervisorService::OnModemHealth(const json& h) {
   const bool port_open = Field(h, "port_open", false), ready = Field(h, "ready", false);
   bool want = modem_watch_.Observe(port_open, ready, Field(h, "resets", 0), std::chrono::steady_clock::now());
   modem_recheck_.cancel();
-  if (!want && !port_open && !ready) RecheckModemLater(h);
+  // Still gone after a cycle too: another one once min_interval has passed.
+  if (!port_open && !ready) RecheckModemLater(h);
   if (!want) return;
   journal_("supervisor.modem_power_cycle", {{"requested", true}, {"health", h}}, [](Status) {});
   link_->RequestModemPowerCycle([this](Result<bool> r) {

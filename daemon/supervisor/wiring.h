@@ -50,7 +50,7 @@ class SupervisorService {
   void OnRtc(const RtcReply& rtc);
   void UpdateAlarm();
   // The SMS channel reports changes only: a port that stays gone is looked at
-  // again once ModemWatch's time for it has passed.
+  // again each time ModemWatch's time for it has passed.
   void RecheckModemLater(const nlohmann::json& health);
 
   JournalSink journal_;
