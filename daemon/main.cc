@@ -492,9 +492,10 @@ void Daemon::OnDrillButton() {
   auto journal = [this, scenario](nlohmann::json payload) {
     payload["scenario"] = scenario;
     spdlog::warn("drill button: {}", DumpJson(payload));
-    store_.RunInBackground("a drill button press", [payload](Store& st) {
+    // Under the drill's report when one started, so its timeline shows the press that began it.
+    store_.RunInBackground("a drill button press", [payload, report = payload.value("report_id", "")](Store& st) {
       Store::ActorScope by(st, "supervisor:drill-button");
-      return st.RecordEvent("drill.button", "", payload);
+      return st.RecordEvent("drill.button", report, payload);
     });
   };
   if (drill_button_starting_) return journal({{"started", false}, {"why", "a drill is being started"}});

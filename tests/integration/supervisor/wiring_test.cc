@@ -136,6 +136,11 @@ TEST_F(SupervisorWiringTest, DrillButtonStartsTheConfiguredScenarioOnce) {
   std::string list = Output(cli + " drill list");
   EXPECT_NE(list.find("1 drill(s)"), std::string::npos) << list;
   EXPECT_NE(list.find("running"), std::string::npos) << list;
+  auto press = s.Query("SELECT payload FROM journal WHERE type = 'drill.button' AND payload LIKE ?", "%\"started\":true%");
+  ASSERT_EQ(press.size(), 1u);
+  std::string drill_id = json::parse(press[0][0].get<std::string>()).value("drill_id", "");
+  std::string timeline = Output(cli + " drill timeline " + drill_id);
+  EXPECT_NE(timeline.find("drill button (scenario network-loss)"), std::string::npos) << timeline;
 
   ASSERT_TRUE(sim_.Control("press drill").ok());
   ASSERT_TRUE(Story::WaitFor([&] { return Journaled(s, "drill.button", "%\"started\":false%still running%"); }, 15))
