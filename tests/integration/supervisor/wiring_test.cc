@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "tests/integration/escalation/story.h"
@@ -53,7 +54,12 @@ std::string Output(const std::string& command) {
 
 class SupervisorWiringTest : public ::testing::Test {
  protected:
-  SupervisorWiringTest() : sim_(supervisor::testing::ScratchDir(Name())) {}
+  SupervisorWiringTest() : dir_(supervisor::testing::ScratchDir(Name())), sim_(dir_) {}
+  // Kept when the test failed: its log and flash are the evidence.
+  ~SupervisorWiringTest() override {
+    sim_.Stop();
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
   static std::string Name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
   void StartSupervisor() {
@@ -67,6 +73,7 @@ class SupervisorWiringTest : public ::testing::Test {
         << "lifelined never reached the supervisor\n" << s.Log();
   }
 
+  std::string dir_;
   supervisor::testing::SimSupervisor sim_;
 };
 
