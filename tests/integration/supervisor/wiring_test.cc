@@ -1,7 +1,7 @@
 // The supervisor's hooks as lifelined wires them, on the story's real parts
 // with supervisor-sim as the supervisor: the SMS modem's port lost past
-// modem_port_lost_seconds brings a modem power-cycle request to the
-// supervisor; a report in fallback during an outage changes the alarm the room
+// modem_port_lost_seconds, or the modem still failing after the SMS engine's
+// own reset, brings a modem power-cycle request to the supervisor; a report in fallback during an outage changes the alarm the room
 // sees (outage, fallback under way, outage again once everyone is confirmed);
 // the drill button starts the configured scenario, a second press while it
 // runs is journaled and ignored, and the drill's fallback shows through to all
@@ -95,6 +95,30 @@ TEST_F(SupervisorWiringTest, ModemPortLostIsPowerCycledThroughTheSupervisor) {
   EXPECT_TRUE(Story::WaitFor([&] { return Journaled(s, "supervisor.event", "%\"event\":\"modem_cycle\"%"); }, 10))
       << "the supervisor's own log of the cycle was not journaled\n" << s.Log();
   EXPECT_EQ(sim_.StatusField("modem_cycles"), 1) << "cycled again within modem_cycle_min_interval_seconds";
+  EXPECT_TRUE(s.JournalVerifies());
+}
+
+// The SMS engine's own remedy first: K sends refused as modem trouble make it
+// reset the modem; a reset that leaves it not ready brings the power cycle.
+TEST_F(SupervisorWiringTest, ModemTroubleAfterItsResetIsPowerCycledThroughTheSupervisor) {
+  StartSupervisor();
+  Story s("sup-modem-reset");
+  s.time_scale = 120;  // the escalation point, and the first SMS, 10 s after awareness
+  ASSERT_TRUE(s.Start(SupervisorConfig(sim_))) << s.Log();
+  WaitForLink(s);
+  ASSERT_TRUE(Story::WaitFor([&] { return Journaled(s, "channel.health", "%\"ready\":true%"); }, 15))
+      << "the modem never became ready\n" << s.Log();
+  ASSERT_TRUE(s.modem().Control("cms 300 always").ok());  // ME failure on every AT+CMGS
+  ASSERT_TRUE(s.site().SetFaults({{"refuse", true}}));
+  std::string id = s.FileReport(2);
+  ASSERT_FALSE(id.empty()) << s.Log();
+  ASSERT_TRUE(Story::WaitFor([&] { return Journaled(s, "channel.health", "%\"resets\":1%"); }, 25))
+      << "the SMS engine never reset the modem\n" << s.Log();
+  ASSERT_TRUE(Story::WaitFor([&] { return sim_.StatusField("modem_cycles") >= 1; }, 10))
+      << "the supervisor was never asked to power-cycle the modem\n" << s.Log();
+  ASSERT_TRUE(Story::WaitFor([&] { return Journaled(s, "supervisor.modem_power_cycle", "%\"started\":true%"); }, 10))
+      << s.Log();
+  EXPECT_TRUE(Journaled(s, "supervisor.modem_power_cycle", "%\"resets\":1%\"requested\":true%"));
   EXPECT_TRUE(s.JournalVerifies());
 }
 
