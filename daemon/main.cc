@@ -347,6 +347,8 @@ class Daemon {
   Status StartChannels();
   void WireConditions();
   Status StartPowerSources();
+  void WireSupervisor();
+  void OnDrillButton();
   void StartConsole();
   void WatchClock();
   void StartMetrics();
@@ -378,6 +380,7 @@ class Daemon {
   ServiceNotifier service_;  // systemd: READY, WATCHDOG from this loop, STOPPING
   asio::signal_set signals_;
   uint64_t loop_exceptions_ = 0;
+  bool drill_button_starting_ = false;  // a press's drill is being started
 };
 
 Status Daemon::StartChannels() {
@@ -387,6 +390,7 @@ Status Daemon::StartChannels() {
       io_, clock_, in_.config, store_, runners_, [this](const std::string& kind, const nlohmann::json& e) {
         spdlog::info("{} channel: {}", kind, DumpJson(e));
         api_.health().channels[kind] = e;
+        if (kind == "sms" && supervisor_) supervisor_->OnModemHealth(e);
         store_.RunInBackground("the " + kind + " channel's health", [kind, e](Store& st) {
           return st.RecordEvent("channel.health", "", {{"channel", kind}, {"health", e}});
         });
@@ -462,6 +466,48 @@ Status Daemon::StartPowerSources() {
   if (!supervised.ok()) return supervised.status();
   supervisor_ = std::move(*supervised);
   return Status::Ok();
+}
+
+// The alarm in the room follows what the engine and the monitor know, looked
+// at on each of the engine's ticks (the service sends only changes).
+supervisor::AlarmInputs AlarmInputsFrom(const FallbackSummary& f, const Conditions& live) {
+  supervisor::AlarmInputs in;
+  in.power_outage = live.site_outage || live.on_battery;
+  in.fallback_under_way = f.under_way;
+  in.deadline_near = f.deadline_near;
+  in.all_confirmed = f.all_confirmed;
+  return in;
+}
+
+void Daemon::WireSupervisor() {
+  if (!supervisor_) return;
+  engine_.after_tick = [this] { supervisor_->SetAlarmInputs(AlarmInputsFrom(engine_.Fallbacks(), live_)); };
+  supervisor_->on_drill_button = [this] { OnDrillButton(); };
+}
+
+// A press starts the configured scenario, unless a drill is running or being
+// started; either way the press and what came of it are journaled.
+void Daemon::OnDrillButton() {
+  const std::string scenario = in_.config.supervisor.drill_button_scenario;
+  auto journal = [this, scenario](nlohmann::json payload) {
+    payload["scenario"] = scenario;
+    spdlog::warn("drill button: {}", DumpJson(payload));
+    // Under the drill's report when one started, so its timeline shows the press that began it.
+    store_.RunInBackground("a drill button press", [payload, report = payload.value("report_id", "")](Store& st) {
+      Store::ActorScope by(st, "supervisor:drill-button");
+      return st.RecordEvent("drill.button", report, payload);
+    });
+  };
+  if (drill_button_starting_) return journal({{"started", false}, {"why", "a drill is being started"}});
+  drill_button_starting_ = true;
+  const Principal who{"supervisor:drill-button", Role::kOperator, "supervisor"};
+  StartLibraryDrill(api_, drills_, clock_, in_.config.console.drill_scenarios, scenario, in_.config.time_scale, who,
+                    [this, journal](Result<nlohmann::json> drill) {
+                      drill_button_starting_ = false;
+                      if (!drill.ok()) return journal({{"started", false}, {"why", drill.status().message()}});
+                      journal({{"started", true}, {"drill_id", drill->value("id", "")},
+                               {"report_id", drill->value("report_id", "")}});
+                    });
 }
 
 // Metrics on the console's port (its router asks for a token) or, without a
@@ -584,6 +630,7 @@ Status Daemon::Start() {
   if (!online.ok()) return online.status();
   online_parts_ = std::move(*online);
   LIFELINE_RETURN_IF_ERROR(StartPowerSources());
+  WireSupervisor();
   drills_.Start();
   engine_.Start();
   StartWatch();

@@ -244,6 +244,7 @@ void ReadSupervisor(const TomlTable& t, Config::Supervisor* s) {
   s->battery_full_runtime_minutes = Int(t, "supervisor.battery_full_runtime_minutes");
   s->modem_port_lost_seconds = Int(t, "supervisor.modem_port_lost_seconds");
   s->modem_cycle_min_interval_seconds = Int(t, "supervisor.modem_cycle_min_interval_seconds");
+  s->drill_button_scenario = Str(t, "supervisor.drill_button_scenario");
 }
 
 // The ranges the firmware accepts (proto/supervisor.md, CONFIG), so nothing is clamped silently.
@@ -265,6 +266,10 @@ Status CheckSupervisor(const Config& c, const std::function<Status(const char*, 
   }
   if (s.watchdog_seconds != 0 && (s.watchdog_seconds < 2 || s.watchdog_seconds * 1000 < 2 * s.heartbeat_ms)) {
     return bad("supervisor.watchdog_seconds", "must be 0 (off) or at least 2 s and two heartbeats");
+  }
+  const std::string& id = s.drill_button_scenario;
+  if (id.size() > 64 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    return bad("supervisor.drill_button_scenario", "must be a scenario id (a-z, 0-9, '-'; at most 64) or \"\"");
   }
   return Status::Ok();
 }

@@ -48,6 +48,7 @@ struct Config {
     int heartbeat_ms = 1000, watchdog_seconds = 120, host_off_seconds = 10, host_boot_seconds = 300;
     int max_resets_per_hour = 3, battery_full_runtime_minutes = 240;
     int modem_port_lost_seconds = 60, modem_cycle_min_interval_seconds = 600;
+    std::string drill_button_scenario;  // the scenario id in console.drill_scenarios; "" = the button starts none
   } supervisor;
 
   struct Site {

@@ -52,6 +52,7 @@ std::string Describe(const std::string& type, const json& p) {
   if (type == "phone.cancelled") return "phone task #" + S(p, "task") + " cancelled: " + S(p, "why");
   if (type == "reminder") return "reminder (" + S(p, "kind") + "): " + S(p, "title") + " by " + S(p, "at");
   if (type == "drill.start") return "DRILL \"" + S(p, "name") + "\" started; site simulated lost until " + S(p, "outage_until");
+  if (type == "drill.button") return "DRILL started by the supervisor's drill button (scenario " + S(p, "scenario") + ")";
   if (type == "drill.outage_end") return "DRILL: simulated site loss ends";
   if (type == "drill.end") return "DRILL complete";
   if (type == "report.site_receipt") return "site receipt " + S(p, "receipt");

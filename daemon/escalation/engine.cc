@@ -444,9 +444,28 @@ std::optional<WallTime> EscalationEngine::NearestOpenDeadline() const {
   return nearest;
 }
 
+FallbackSummary EscalationEngine::Fallbacks() const {
+  FallbackSummary f;
+  bool any_fallen_back = false;
+  const WallTime now = clock_.Now();
+  for (const auto& [id, t] : reports_) {
+    if (t->accepted || !t->plan.progress.escalated) continue;
+    any_fallen_back = true;
+    const bool near = now >= t->fallback_by - options_.policy.louder_before;
+    for (const RecipientProgress& r : t->plan.progress.recipients) {
+      if (r.Confirmed()) continue;
+      f.under_way = true;
+      f.deadline_near = f.deadline_near || r.loud || near;
+    }
+  }
+  f.all_confirmed = any_fallen_back && !f.under_way;
+  return f;
+}
+
 void EscalationEngine::Tick() {
   if (!started_) return;
   for (auto& [id, t] : reports_) Examine(*t);
+  if (after_tick) after_tick();
   timer_.expires_after(options_.tick);
   timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const std::error_code& ec) {
     if (!ec && !alive.expired()) Tick();

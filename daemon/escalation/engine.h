@@ -39,6 +39,15 @@ struct EngineOptions {
   std::string callback;  // the number recipients call back; "" = the report's reporter
 };
 
+// Where the reports the site has not accepted stand in their fallback, for
+// those who alert the people in the room.
+struct FallbackSummary {
+  bool under_way = false;      // one fell back and has a recipient unconfirmed
+  bool deadline_near = false;  // ... and that recipient went loud, or its deadline is within louder_before
+  bool all_confirmed = false;  // one fell back, and every one that did reached all its recipients
+  bool operator==(const FallbackSummary&) const = default;
+};
+
 // One line of what the engine did, for the log and the console.
 struct EngineEvent {
   std::string report_id;
@@ -74,11 +83,15 @@ class EscalationEngine {
   void SetDrillOutage(const std::string& report_id, WallTime until);
 
   std::function<void(const EngineEvent&)> on_event;
+  // Called at the end of each tick, once every report has been examined.
+  std::function<void()> after_tick;
 
   // For the metrics: the nearest hour deadline among real (not drill) reports
   // the site has not accepted: notify_by, or fallback_notify_by once fallen
   // back while a recipient is unconfirmed. nullopt when none is open.
   std::optional<WallTime> NearestOpenDeadline() const;
+  // Drills count: the people in the room practise their part too.
+  FallbackSummary Fallbacks() const;
 
  private:
   struct Tracked;

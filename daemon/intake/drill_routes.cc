@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "daemon/core/text.h"
+#include "daemon/core/time_format.h"
 #include "daemon/core/log.h"
 #include "daemon/core/uuid.h"
 #include "daemon/drill/scenario.h"
@@ -150,7 +151,61 @@ void ListScenarios(const std::string& dir, int time_scale, http::Reply reply) {
   reply(JsonResponse(200, {{"configured", true}, {"time_scale", time_scale}, {"scenarios", list}}));
 }
 
+// The POST /v1/drills body that starts scenario `s` now, as `lifeline drill start` sends it.
+Result<json> DrillBody(const drill::Scenario& s, int time_scale, const Clock& clock) {
+  auto desk = drill::PlanForDesk(s, time_scale);
+  if (!desk.ok()) return desk.status();
+  if (!desk->not_simulated.empty()) {
+    return FailedPrecondition("the drill desk cannot simulate all of scenario " + s.id + ": " +
+                              desk->not_simulated.front());
+  }
+  auto id = NewUuidV4();
+  if (!id.ok()) return id.status();
+  auto written = ParseRfc3339(s.report.value("aware_at", ""));
+  int offset = written.ok() ? written->offset_minutes : 8 * 60;
+  std::ifstream in(s.origin, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return json{{"name", s.name}, {"scenario", text.str()}, {"outage_seconds", desk->outage_seconds},
+              {"report", drill::DrillReport(s, *id, FormatRfc3339(WithOffset(clock.Now(), offset)))},
+              {"scenario_spec", drill::ScenarioToJson(s)}};
+}
+
+Result<json> LibraryDrillBody(const std::string& dir, const std::string& scenario_id, int time_scale,
+                              const Clock& clock) {
+  if (scenario_id.empty()) return FailedPrecondition("no scenario is named for it");
+  if (dir.empty()) return FailedPrecondition("no scenario library is configured (console.drill_scenarios)");
+  auto library = drill::LoadScenarioLibrary(dir);
+  if (!library.ok()) return library.status();
+  for (const auto& s : *library) {
+    if (s.id == scenario_id) return DrillBody(s, time_scale, clock);
+  }
+  return NotFound("no scenario " + scenario_id + " in " + dir);
+}
+
 }  // namespace
+
+void StartLibraryDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const std::string& dir,
+                       const std::string& scenario_id, int time_scale, const Principal& who,
+                       std::function<void(Result<json>)> done) {
+  desk.List([&api, &desk, &clock, dir, scenario_id, time_scale, who, done](Result<std::vector<DrillRow>> drills) {
+    if (!drills.ok()) return done(drills.status());
+    for (const DrillRow& d : *drills) {
+      if (d.ended_at.empty()) return done(FailedPrecondition("drill " + d.id + " (" + d.name + ") is still running"));
+    }
+    auto body = LibraryDrillBody(dir, scenario_id, time_scale, clock);
+    if (!body.ok()) return done(body.status());
+    http::Request req;
+    req.method = "POST";
+    req.target = "/v1/drills";
+    req.body = DumpJson(*body);
+    StartDrill(api, desk, clock, req, who, [done](http::Response r) {
+      json answer = json::parse(r.body, nullptr, false);
+      if (r.status == 201 && answer.is_object()) return done(answer);
+      done(Internal("the drill was not started (" + std::to_string(r.status) + "): " + r.body));
+    });
+  });
+}
 
 void AddDrillScenarioRoutes(IntakeApi& api, std::string dir, int time_scale) {
   api.AddCollection("drill-scenarios", [dir = std::move(dir), time_scale](const http::Request& req,

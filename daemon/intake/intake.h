@@ -124,6 +124,14 @@ void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock);
 // and what the drill desk can simulate of it on a clock scaled by
 // `time_scale`; "" = no library configured.
 void AddDrillScenarioRoutes(IntakeApi& api, std::string dir, int time_scale);
+// Starts scenario `scenario_id` of the library in `dir` as `lifeline drill
+// start` does (POST /v1/drills), on behalf of `who`: the box's own drill
+// button. Refused with FailedPrecondition while another drill is running, and
+// when the desk cannot simulate the whole scenario; `done` gets the drill as
+// POST /v1/drills answers it, or why none was started.
+void StartLibraryDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const std::string& dir,
+                       const std::string& scenario_id, int time_scale, const Principal& who,
+                       std::function<void(Result<nlohmann::json>)> done);
 // A report's page: GET /v1/reports/{id}/record (its journal, notifications,
 // attempts with evidence, phone tasks, fallbacks) and GET
 // /v1/attempts/{id}/fax/{page}.png (a page of the TIFF-F copy a fax attempt

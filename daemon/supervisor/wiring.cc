@@ -1,5 +1,7 @@
 #include "daemon/supervisor/wiring.h"
 
+#include <type_traits>
+
 #include "daemon/core/log.h"
 
 namespace lifeline::supervisor {
@@ -38,7 +40,9 @@ SupervisorService::SupervisorService(asio::io_context& io, const Config& config,
       clock_(clock),
       link_(std::make_unique<SupervisorLink>(io, LinkOptionsFrom(config))),
       modem_watch_({seconds(config.supervisor.modem_port_lost_seconds),
-                    seconds(config.supervisor.modem_cycle_min_interval_seconds)}) {}
+                    seconds(config.supervisor.modem_cycle_min_interval_seconds)}),
+      modem_port_lost_for_(config.supervisor.modem_port_lost_seconds),
+      modem_recheck_(io) {}
 
 Result<std::unique_ptr<SupervisorService>> SupervisorService::Start(
     asio::io_context& io, const Config& config, std::function<void(const PowerState&)> on_power,
@@ -84,7 +88,10 @@ Result<std::unique_ptr<SupervisorService>> SupervisorService::Start(
   return s;
 }
 
-void SupervisorService::Stop() { link_->Stop(); }
+void SupervisorService::Stop() {
+  modem_recheck_.cancel();
+  link_->Stop();
+}
 
 void SupervisorService::OnRtc(const RtcReply& rtc) {
   WallTime now = SystemClock().Now();
@@ -101,15 +108,38 @@ void SupervisorService::OnRtc(const RtcReply& rtc) {
   });
 }
 
+namespace {
+
+// A field of the wrong type reads as its default: a health report never ends the daemon.
+template <typename T>
+T Field(const json& h, const char* name, T fallback) {
+  auto it = h.find(name);
+  if (it == h.end()) return fallback;
+  if constexpr (std::is_same_v<T, bool>) return it->is_boolean() ? it->get<bool>() : fallback;
+  else return it->is_number_integer() ? it->get<T>() : fallback;
+}
+
+}  // namespace
+
 void SupervisorService::OnModemHealth(const json& h) {
   if (!h.is_object()) return;
-  bool want = modem_watch_.Observe(h.value("port_open", false), h.value("ready", false), h.value("resets", 0),
-                                   std::chrono::steady_clock::now());
+  const bool port_open = Field(h, "port_open", false), ready = Field(h, "ready", false);
+  bool want = modem_watch_.Observe(port_open, ready, Field(h, "resets", 0), std::chrono::steady_clock::now());
+  modem_recheck_.cancel();
+  // Still gone after a cycle too: another one once min_interval has passed.
+  if (!port_open && !ready) RecheckModemLater(h);
   if (!want) return;
   journal_("supervisor.modem_power_cycle", {{"requested", true}, {"health", h}}, [](Status) {});
   link_->RequestModemPowerCycle([this](Result<bool> r) {
     json outcome = r.ok() ? json{{"started", *r}} : json{{"error", r.status().message()}};
     journal_("supervisor.modem_power_cycle", outcome, [](Status) {});
+  });
+}
+
+void SupervisorService::RecheckModemLater(const json& health) {
+  modem_recheck_.expires_after(modem_port_lost_for_ + std::chrono::milliseconds(100));
+  modem_recheck_.async_wait([this, health](const std::error_code& ec) {
+    if (!ec) OnModemHealth(health);
   });
 }
 

@@ -6,6 +6,7 @@
 // (buzzer and LEDs), the drill button. io_context thread only.
 #pragma once
 
+#include <asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -48,11 +49,16 @@ class SupervisorService {
   SupervisorService(asio::io_context& io, const Config& config, JournalSink journal, SupervisedClock* clock);
   void OnRtc(const RtcReply& rtc);
   void UpdateAlarm();
+  // The SMS channel reports changes only: a port that stays gone is looked at
+  // again each time ModemWatch's time for it has passed.
+  void RecheckModemLater(const nlohmann::json& health);
 
   JournalSink journal_;
   SupervisedClock* clock_;
   std::unique_ptr<SupervisorLink> link_;
   ModemWatch modem_watch_;
+  std::chrono::seconds modem_port_lost_for_;
+  asio::steady_timer modem_recheck_;
   AlarmInputs inputs_;
   bool mains_lost_ = false;
   std::optional<AlarmPattern> sent_;

@@ -19,6 +19,7 @@ TEST(ConfigTest, EmbeddedDefaultsNeedNoFile) {
   EXPECT_EQ(c->fax.device, "");
   EXPECT_TRUE(c->fax.ecm);
   EXPECT_EQ(c->fax.busy_retry_seconds, 90);
+  EXPECT_EQ(c->supervisor.drill_button_scenario, "network-loss");
 }
 
 TEST(ConfigTest, FileOverridesOnlyTheKeysItSets) {
@@ -114,7 +115,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[fax]\nmax_bit_rate = 12000\n", "site.toml:2: fax.max_bit_rate: must be 14400, 9600 or 4800"},
         BadConfig{"[site]\nbase_url = \"http://x\"\n", "site.toml:2: site.base_url: must start with https://"},
         BadConfig{"[monitor]\noutage_after_failures = 0\n", "site.toml:2: monitor.outage_after_failures: must be 1-100"},
-        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"}));
+        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"},
+        BadConfig{"[supervisor]\ndrill_button_scenario = \"../x\"\n",
+                  "site.toml:2: supervisor.drill_button_scenario: must be a scenario id"}));
 
 }  // namespace
 }  // namespace lifeline

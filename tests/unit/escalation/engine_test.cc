@@ -5,7 +5,8 @@
 // channel but the phone (tasks for people) is configured here, so every other
 // attempt fails at once as "no such channel on this box"; the channels themselves are tested end to end in
 // tests/integration/escalation. A deadline the record has met (issue 17) is
-// not reminded.
+// not reminded. Fallbacks(), which the room's alarm follows, goes from under
+// way to deadline near to all confirmed.
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
@@ -222,6 +223,43 @@ TEST_F(EngineTest, LevelChangeIsNotifiedAfreshAndClosesTheEarlierRevision) {
   auto tasks = Rows("SELECT revision, recipient, state FROM phone_tasks WHERE state = 'open'");
   ASSERT_FALSE(tasks.empty());
   for (const auto& t : tasks) EXPECT_EQ(t[0], "2");
+}
+
+// What the room's alarm is driven by: nothing before the escalation point, a
+// fallback under way after it, the deadline near within louder_before of it,
+// and all confirmed once each recipient's phone task is.
+TEST_F(EngineTest, FallbacksFollowTheFallbackFromUnderWayToAllConfirmed) {
+  StoredRevision r = Store(1, 2);
+  engine_->OnStored(r);
+  Run();
+  EXPECT_EQ(engine_->Fallbacks(), FallbackSummary{}) << "fell back before the escalation point";
+
+  clock_.Advance(minutes(20));  // past the escalation point (20 min after awareness)
+  Run();
+  Run();
+  FallbackSummary under_way = engine_->Fallbacks();
+  EXPECT_TRUE(under_way.under_way);
+  EXPECT_FALSE(under_way.deadline_near);
+  EXPECT_FALSE(under_way.all_confirmed);
+
+  clock_.Advance(minutes(31));  // 9 minutes left, less than louder_before
+  Run();
+  EXPECT_TRUE(engine_->Fallbacks().deadline_near);
+
+  auto tasks = Rows("SELECT id, '', '' FROM phone_tasks WHERE state = 'open'");
+  ASSERT_FALSE(tasks.empty());
+  for (const auto& t : tasks) {
+    bool confirmed = false;
+    phone_->Confirm(std::stoll(t[0]), "王小明", FormatRfc3339(WithOffset(clock_.Now(), 8 * 60)), "", "tester",
+                      [&](Result<PhoneTask> task) { confirmed = task.ok(); });
+    Run();
+    EXPECT_TRUE(confirmed) << "task " << t[0];
+  }
+  Run();
+  FallbackSummary done = engine_->Fallbacks();
+  EXPECT_FALSE(done.under_way);
+  EXPECT_FALSE(done.deadline_near);
+  EXPECT_TRUE(done.all_confirmed);
 }
 
 }  // namespace
