@@ -122,12 +122,26 @@ json RecordToJson(const Record& r, const std::map<std::string, std::string>& nam
     j["fallback"] = r.fallbacks[i];
     revisions.push_back(std::move(j));
   }
+  // A due time that passed unconfirmed stays on the record as the journal has
+  // it, whatever the notification became afterwards (confirmed late, or
+  // cancelled once the site accepted the late submission).
+  std::map<int64_t, std::string> missed_at;
+  for (const auto& e : r.entries) {
+    if (e.type != "notification.deadline_missed") continue;
+    json p = json::parse(e.payload, nullptr, false);
+    if (p.is_object() && p.contains("notification") && p["notification"].is_number_integer()) {
+      missed_at.emplace(p["notification"].get<int64_t>(), Local(e.wall_time, offset));
+    }
+  }
   json notifications = json::array();
   for (const auto& n : r.notifications) {
     auto name = names.find(n.recipient);
-    notifications.push_back({{"id", n.id}, {"revision", n.revision}, {"recipient", n.recipient},
-                             {"name", name == names.end() ? n.recipient : name->second}, {"state", n.state},
-                             {"due_at", n.due_at}, {"loud", n.loud}});
+    json j = {{"id", n.id}, {"revision", n.revision}, {"recipient", n.recipient},
+              {"name", name == names.end() ? n.recipient : name->second}, {"state", n.state},
+              {"due_at", n.due_at}, {"loud", n.loud}};
+    auto missed = missed_at.find(n.id);
+    if (missed != missed_at.end()) j["missed_at"] = missed->second;
+    notifications.push_back(std::move(j));
   }
   json tasks = json::array();
   for (const auto& t : r.tasks) tasks.push_back(PhoneTaskToJson(t));

@@ -103,7 +103,9 @@
       el("h2", { id: "n-h" }, T("rec.notifications")),
       table("recipients", ["report.recipients", "rec.state", "rec.due", "rec.revision"], rec.notifications.map((n) =>
         el("tr", { dataset: { recipient: n.recipient, state: n.state } }, el("td", {}, n.name),
-          el("td", { class: outcomeClass(n.state) }, T("state." + n.state)), el("td", {}, localTime(n.due_at, rec.offset_minutes)),
+          el("td", { class: n.missed_at ? "bad" : outcomeClass(n.state) }, T("state." + n.state),
+            n.missed_at ? el("div", { class: "missed" }, T("state.missed"), " ", localTime(n.missed_at, rec.offset_minutes)) : null),
+          el("td", {}, localTime(n.due_at, rec.offset_minutes)),
           el("td", {}, String(n.revision))))));
   }
 

@@ -42,6 +42,8 @@ ID=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' /usr/share/doc/lifeline/examples/sam
 CODE=$(curl -s -o "$S/post.json" -w '%{http_code}' --unix-socket "$SOCK" -H 'content-type: application/json' \
   --data-binary @/usr/share/doc/lifeline/examples/sample-report.json http://lifelined/v1/reports)
 [ "$CODE" = 201 ] || fail "filing a report gave $CODE: $(cat "$S/post.json")"
+curl -s --unix-socket "$SOCK" http://lifelined/v1/drill-scenarios >"$S/scenarios.json"
+grep -q '"network-loss"' "$S/scenarios.json" || fail "the packaged drill scenarios are not offered: $(head -c 300 "$S/scenarios.json")"
 stop
 
 dpkg -i "$S/new.deb" >"$S/dpkg-upgrade.log" 2>&1 || fail "dpkg -i of the newer version"

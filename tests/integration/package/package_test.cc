@@ -63,7 +63,8 @@ TEST_F(PackageTest, HoldsTheProgramsUnitConfigurationAndUdevRule) {
                            "./etc/lifeline/lifeline.toml", "./etc/lifeline/recipients.toml",
                            "./etc/lifeline/templates.toml", "./etc/lifeline/rules/tw-2021.toml",
                            "./etc/udev/rules.d/60-lifeline-modems.rules", "./usr/share/doc/lifeline/appliance.md",
-                           "./usr/share/doc/lifeline/lifeline.toml.defaults"}) {
+                           "./usr/share/doc/lifeline/lifeline.toml.defaults",
+                           "./usr/share/lifeline/drills/network-loss.toml"}) {
     EXPECT_NE(c.output.find(std::string(path) + "\n"), std::string::npos) << path << " missing:\n" << c.output;
   }
   EXPECT_TRUE(fs::exists(Root() + "/usr/bin/lifelined"));

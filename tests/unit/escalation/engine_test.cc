@@ -6,17 +6,21 @@
 // attempt fails at once as "no such channel on this box"; the channels themselves are tested end to end in
 // tests/integration/escalation. A deadline the record has met (issue 17) is
 // not reminded. Fallbacks(), which the room's alarm follows, goes from under
-// way to deadline near to all confirmed.
+// way to deadline near to all confirmed. A required recipient still
+// unconfirmed when its due time passes is a journaled fact once (the hooks'
+// deadline watch, across restarts), and stays so after the site accepts.
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "daemon/channels/phone/phone.h"
 #include "daemon/escalation/engine.h"
+#include "daemon/hooks/hooks.h"
 #include "daemon/record/record.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/sqlite.h"
@@ -260,6 +264,56 @@ TEST_F(EngineTest, FallbacksFollowTheFallbackFromUnderWayToAllConfirmed) {
   EXPECT_FALSE(done.under_way);
   EXPECT_FALSE(done.deadline_near);
   EXPECT_TRUE(done.all_confirmed);
+}
+
+TEST_F(EngineTest, AMissedDeadlineIsAFactOnceAndOutlivesTheLateAcceptance) {
+  StoredRevision r = Store(1, 2);
+  engine_->OnStored(r);
+  Run();
+  clock_.Advance(minutes(20));  // the escalation point: phone tasks raised, nobody answers
+  Run();
+  Run();
+  const auto open = Rows("SELECT id, recipient, due_at FROM notifications WHERE state != 'confirmed'");
+  ASSERT_FALSE(open.empty()) << "the report did not fall back";
+  const std::string missed_sql = "SELECT json_extract(payload, '$.notification'), json_extract(payload, "
+                                 "'$.recipient'), json_extract(payload, '$.due_at') FROM journal "
+                                 "WHERE type = 'notification.deadline_missed' ORDER BY seq";
+
+  // The deadline watch (lifelined's, in the hooks module) before the due time: nothing is missed.
+  auto watch = [&] {
+    EventHooks hooks(*io_, *async_, clock_, HookOptions{});
+    hooks.Start();
+    Run();
+  };
+  watch();
+  EXPECT_TRUE(Rows(missed_sql).empty());
+
+  clock_.Advance(minutes(45));  // past the hour: every open notification is now missed
+  watch();
+  auto missed = Rows(missed_sql);
+  using Rowset = std::set<std::vector<std::string>>;
+  EXPECT_EQ(Rowset(missed.begin(), missed.end()), Rowset(open.begin(), open.end()))
+      << "each open notification once, with its recipient and due time";
+  watch();  // a restart of the watch repeats nothing
+  EXPECT_EQ(Rows(missed_sql).size(), open.size());
+
+  // The late submission is accepted: what was still open is closed, the misses stay.
+  engine_->OnAccepted(r.id, r.revision);
+  Run();
+  EXPECT_TRUE(Rows("SELECT id, '', '' FROM notifications WHERE state IN ('pending', 'in_progress')").empty());
+  EXPECT_EQ(Rows(missed_sql).size(), open.size());
+  auto view = std::make_shared<Result<record::RecordView>>(NotFound(""));
+  bool loaded = false;
+  async_->Run([&, view](lifeline::Store& st) {
+    *view = record::LoadRecord(st, r.id);
+    return view->status();
+  },
+              [&](Status) { loaded = true; });
+  for (int i = 0; i < 200 && !loaded; ++i) io_->run_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(view->ok()) << view->status().ToString();
+  size_t in_record = 0;
+  for (const auto& e : (*view)->journal) in_record += e.type == "notification.deadline_missed";
+  EXPECT_EQ(in_record, open.size()) << "the record's journal keeps every miss";
 }
 
 }  // namespace
