@@ -61,6 +61,8 @@ MosquittoBroker::MosquittoBroker(std::string dir, std::string acl) : dir_(std::m
                        << "listener " << port_ << " 127.0.0.1\n"
                        << "cafile " << ca_ << "\ncertfile " << dir_ << "/broker.crt\nkeyfile " << dir_ << "/broker.key\n"
                        << "require_certificate true\nuse_identity_as_username true\nacl_file " << acl_ << "\n";
+  // As root mosquitto would become the mosquitto user, who cannot read the test's files.
+  if (geteuid() == 0) std::ofstream(conf_, std::ios::app) << "user root\n";
 }
 
 MosquittoBroker::~MosquittoBroker() { Stop(); }
