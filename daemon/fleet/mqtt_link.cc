@@ -91,6 +91,14 @@ void OnMessage(mosquitto*, void* obj, const mosquitto_message* m) {
   impl->callbacks.on_message(m->topic, payload);
 }
 
+void OnSubscribe(mosquitto*, void* obj, int, int count, const int* granted) {
+  MqttLink::Impl* impl = ImplOf(obj);
+  for (int i = 0; i < count; ++i) {
+    if (granted[i] > 2) spdlog::warn("mqtt: the broker refused a subscription");  // 0x80: not authorised
+  }
+  if (impl->callbacks.on_subscribed) impl->callbacks.on_subscribed();
+}
+
 }  // namespace
 
 bool MqttLink::Impl::Connect() {
@@ -198,6 +206,7 @@ Result<std::unique_ptr<MqttLink>> MqttLink::Start(MqttLinkOptions options, MqttC
   mosquitto_connect_callback_set(impl->mosq, OnConnect);
   mosquitto_publish_callback_set(impl->mosq, OnPublish);
   mosquitto_message_callback_set(impl->mosq, OnMessage);
+  mosquitto_subscribe_callback_set(impl->mosq, OnSubscribe);
   Impl* raw = impl.get();
   raw->thread = std::thread([raw] { raw->Loop(); });
   return std::unique_ptr<MqttLink>(new MqttLink(std::move(impl)));

@@ -31,6 +31,7 @@ struct MqttCallbacks {
   std::function<void(bool connected, const std::string& why)> on_state;
   std::function<void(int64_t tag)> on_acked;  // a QoS 1 publish's PUBACK, by the caller's tag
   std::function<void(const std::string& topic, const std::string& payload)> on_message;
+  std::function<void()> on_subscribed;  // the broker granted the subscriptions (SUBACK)
 };
 
 class MqttLink {

@@ -153,9 +153,10 @@ int RunSubscriber(const std::string& config_file) {
   o.subscriptions = {"lifeline/" + c.agency + "/#"};
   MqttCallbacks cb;
   cb.on_state = [](bool up, const std::string& why) {
-    if (up) spdlog::info("fleet: subscribed");
+    if (up) spdlog::info("fleet: connected");
     else spdlog::warn("fleet: broker lost: {}", why);
   };
+  cb.on_subscribed = [] { spdlog::info("fleet: subscribed"); };
   cb.on_message = [store, limits](const std::string& topic, const std::string& payload) {
     Take(*store, limits, topic, payload);
   };

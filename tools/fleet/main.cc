@@ -6,6 +6,8 @@
 // the MQTT library.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include "daemon/core/log.h"
 #include "tools/fleet/commands.h"
 
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   review->add_option("--reason", review_args.reason, "why, for the record")->required();
   review->add_option("--by", review_args.by, "who reviewed")->required();
   CLI11_PARSE(app, argc, argv);
+  signal(SIGPIPE, SIG_IGN);  // a broker gone mid-write is an error to handle, not the end of the program
   if (lifeline::Status s = lifeline::InitLogging(log_level, "lifeline-fleet"); !s.ok()) {
     std::cerr << "lifeline-fleet: " << s.message() << "\n";
     return 2;

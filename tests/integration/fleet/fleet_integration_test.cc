@@ -92,6 +92,9 @@ class FleetTest : public ::testing::Test {
         << "\"\ncert_file = \"" << cert.cert << "\"\nkey_file = \"" << cert.key << "\"\nclient_id = \"fleet-"
         << NewUuidV4().value().substr(0, 8) << "\"\n";
     StartFleet();
+    // A box's messages before the view's first subscription have no session to wait in.
+    ASSERT_TRUE(WaitFor([&] { return FleetLog().find("fleet: subscribed") != std::string::npos; }, 10))
+        << "lifeline-fleet never subscribed\n" << FleetLog() << "\n" << broker_->log();
   }
   void TearDown() override {
     StopFleet();
@@ -291,7 +294,11 @@ TEST_F(FleetTest, ASilentBoxIsFlagged) {
   box.Kill(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return UnitInView("u03").value("silent", false); }, 15))
       << "u03 not flagged after going quiet";
-  ASSERT_TRUE(WaitFor([&] { return FleetLog().find("unit u03 silent") != std::string::npos; }, 5)) << FleetLog();
+  ASSERT_TRUE(WaitFor([&] {
+    const std::string log = FleetLog();
+    const size_t heard = log.find("unit u03 heard again");
+    return heard != std::string::npos && log.find("unit u03 silent", heard) != std::string::npos;
+  }, 5)) << "the subscriber did not log u03 going silent after it was heard\n" << FleetLog();
 }
 
 }  // namespace

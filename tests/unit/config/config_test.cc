@@ -114,7 +114,21 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[fax]\nmax_bit_rate = 12000\n", "site.toml:2: fax.max_bit_rate: must be 14400, 9600 or 4800"},
         BadConfig{"[site]\nbase_url = \"http://x\"\n", "site.toml:2: site.base_url: must start with https://"},
         BadConfig{"[monitor]\noutage_after_failures = 0\n", "site.toml:2: monitor.outage_after_failures: must be 1-100"},
-        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"}));
+        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"},
+        BadConfig{"[fleet]\nenabled = true\nagency = \"kcg\"\nunit = \"u/1\"\n",
+                  "site.toml:4: fleet.unit: must be 1-64 printable ASCII characters without '/', '+' or '#'"},
+        BadConfig{"[fleet]\nenabled = true\nagency = \"kcg\"\nunit = \"u1\"\n",
+                  "fleet.host: must be set when fleet.enabled is true"},
+        BadConfig{"[fleet]\nwindow = 0\n", "site.toml:2: fleet.window: must be 1-10000"}));
+
+// A box without a broker: the fleet is off unless configured.
+TEST(ConfigTest, TheFleetIsOffByDefault) {
+  auto c = LoadConfig(std::nullopt, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->fleet.enabled);
+  EXPECT_EQ(c->fleet.port, 8883);
+  EXPECT_EQ(c->fleet.window, 64);
+}
 
 }  // namespace
 }  // namespace lifeline
