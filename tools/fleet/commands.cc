@@ -16,6 +16,7 @@
 #include "daemon/fleet/mqtt_link.h"
 #include "tools/fleet/fleet_config.h"
 #include "tools/fleet/fleet_store.h"
+#include "tools/fleet/reminders.h"
 
 namespace lifeline::fleet {
 
@@ -75,6 +76,21 @@ void CheckSilence(FleetStore& store, const FleetConfig& c, std::set<std::string>
                    u.last_seen.empty() ? "never" : u.last_seen);
     } else if (!u.silent && silent->erase(u.unit)) {
       spdlog::info("fleet: unit {} heard again", u.unit);
+    }
+  }
+}
+
+// Logs the reviews due soon and those late, each once.
+void CheckReviews(FleetStore& store, std::chrono::seconds ahead, std::set<std::string>* told) {
+  auto reports = store.Reports();
+  if (!reports.ok()) return spdlog::warn("fleet: cannot read the reports: {}", reports.status().ToString());
+  for (const ReviewReminder& r : DueReminders(*reports, SystemClock().Now(), ahead, told)) {
+    const ReportView& v = *r.report;
+    if (r.late) {
+      spdlog::error("fleet: the review of {} report {} (level {}) was due at {} and is not recorded", v.unit,
+                    v.report_id, v.level, v.review_due);
+    } else {
+      spdlog::warn("fleet: the review of {} report {} (level {}) is due at {}", v.unit, v.report_id, v.level, v.review_due);
     }
   }
 }
@@ -164,7 +180,11 @@ int RunSubscriber(const std::string& config_file) {
   if (!link.ok()) return EnvError(link.status());
   std::set<std::string> silent;
   const timespec tick{1, 0};
-  while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) CheckSilence(**checker, c, &silent);
+  std::set<std::string> told;
+  while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) {
+    CheckSilence(**checker, c, &silent);
+    CheckReviews(**checker, c.review_reminder, &told);
+  }
   (*link)->Stop();
   spdlog::info("fleet: stopped");
   return 0;

@@ -8,7 +8,7 @@ namespace {
 
 Status ReadFleet(const TomlTable& f, FleetConfig* c) {
   LIFELINE_RETURN_IF_ERROR(f.OnlyKeys({"store", "agency", "units", "silent_after_seconds", "max_message_bytes",
-                                       "rules_file", "time_scale"}));
+                                       "rules_file", "time_scale", "review_reminder_seconds"}));
   LIFELINE_RETURN_IF_ERROR(f.NonEmpty("store", &c->store_path));
   LIFELINE_RETURN_IF_ERROR(f.NonEmpty("agency", &c->agency));
   if (c->agency.find_first_of("/+#") != std::string::npos) return f.Error("agency", "must not contain '/', '+' or '#'");
@@ -16,6 +16,9 @@ Status ReadFleet(const TomlTable& f, FleetConfig* c) {
   int silent = static_cast<int>(c->silent_after.count());
   LIFELINE_RETURN_IF_ERROR(f.InRange("silent_after_seconds", 1, 7 * 86400, &silent, Need::kOptional));
   c->silent_after = std::chrono::seconds(silent);
+  int reminder = static_cast<int>(c->review_reminder.count());
+  LIFELINE_RETURN_IF_ERROR(f.InRange("review_reminder_seconds", 0, 86400, &reminder, Need::kOptional));
+  c->review_reminder = std::chrono::seconds(reminder);
   int max_bytes = static_cast<int>(c->max_message_bytes);
   LIFELINE_RETURN_IF_ERROR(f.InRange("max_message_bytes", 1024, 1 << 20, &max_bytes, Need::kOptional));
   c->max_message_bytes = static_cast<size_t>(max_bytes);

@@ -17,6 +17,7 @@ struct FleetConfig {
   std::string agency;
   std::vector<std::string> units;  // expected units, flagged silent even before they first speak
   std::chrono::seconds silent_after{900};
+  std::chrono::seconds review_reminder{1800};  // a review due within this is reminded of (logged) once
   size_t max_message_bytes = 64 * 1024;
   std::string rules_file;  // "" = the compiled-in rule set (its review_by deadlines)
   int time_scale = 1;      // divides the rule set's durations (tests and drills only)

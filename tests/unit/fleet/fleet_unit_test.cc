@@ -10,6 +10,7 @@
 #include "daemon/fleet/fleet.h"
 #include "tools/fleet/fleet_store.h"
 #include "tools/fleet/message_parser.h"
+#include "tools/fleet/reminders.h"
 
 namespace lifeline {
 namespace {
@@ -207,6 +208,33 @@ TEST_F(FleetStoreTest, AUnitNotHeardForLongerThanTheLimitIsSilentAndAnExpectedOn
   EXPECT_TRUE((*units)[1].health.contains("power.change"));
   units = store_->Units({}, t0 + std::chrono::seconds(61), std::chrono::seconds(60));
   EXPECT_TRUE((*units)[0].silent);
+}
+
+TEST(FleetReminders, DueSoonThenLateEachOnceAndNoneOnceReviewed) {
+  const WallTime t0 = WallTime{} + std::chrono::hours(24 * 365 * 56);
+  fleet::ReportView r;
+  r.unit = "u1";
+  r.report_id = "r-1";
+  r.revision = 1;
+  r.review_due = FormatUtcMicros(t0 + std::chrono::hours(2));
+  std::vector<fleet::ReportView> reports = {r};
+  std::set<std::string> told;
+  const auto ahead = std::chrono::minutes(30);
+  EXPECT_TRUE(fleet::DueReminders(reports, t0, ahead, &told).empty());
+  auto soon = fleet::DueReminders(reports, t0 + std::chrono::minutes(95), ahead, &told);
+  ASSERT_EQ(soon.size(), 1u);
+  EXPECT_FALSE(soon[0].late);
+  EXPECT_TRUE(fleet::DueReminders(reports, t0 + std::chrono::minutes(100), ahead, &told).empty()) << "once";
+  auto late = fleet::DueReminders(reports, t0 + std::chrono::hours(2), ahead, &told);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_TRUE(late[0].late);
+  EXPECT_TRUE(fleet::DueReminders(reports, t0 + std::chrono::hours(3), ahead, &told).empty()) << "once";
+  reports[0].revision = 2;  // the unit changed the level: a new review, a new clock
+  reports[0].review_due = FormatUtcMicros(t0 + std::chrono::hours(4));
+  EXPECT_EQ(fleet::DueReminders(reports, t0 + std::chrono::hours(5), ahead, &told).size(), 1u);
+  reports[0].reviewed_at = FormatUtcMicros(t0 + std::chrono::hours(5));
+  reports[0].revision = 3;
+  EXPECT_TRUE(fleet::DueReminders(reports, t0 + std::chrono::hours(6), ahead, &told).empty());
 }
 
 }  // namespace
