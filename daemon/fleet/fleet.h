@@ -105,6 +105,7 @@ class FleetPublisher {
   void Take(std::vector<FleetEntry> entries);
   void OnAcked(int64_t seq);
   void AdvanceCursor();
+  void WriteCursor();
   void Beat();
 
   asio::io_context& io_;
@@ -117,6 +118,8 @@ class FleetPublisher {
   std::deque<InFlight> window_;  // in journal order
   int64_t read_up_to_ = -1;       // -1 until the cursor is read
   int64_t cursor_ = 0;            // acknowledged through here (the store's copy may lag by one write)
+  int64_t cursor_written_ = 0;   // what the store holds
+  bool cursor_writing_ = false;
   bool pulling_ = false;
   Counters counters_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

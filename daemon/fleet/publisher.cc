@@ -70,7 +70,7 @@ Status FleetPublisher::Start() {
       [this, alive, cursor](Status s) {
         if (alive.expired()) return;
         if (!s.ok()) return spdlog::error("fleet: cannot read the cursor: {}; nothing is published", s.ToString());
-        read_up_to_ = cursor_ = counters_.cursor = *cursor;
+        read_up_to_ = cursor_ = cursor_written_ = counters_.cursor = *cursor;
         spdlog::info("fleet: publishing the journal after entry {}", cursor_);
         Pull();
       });
@@ -149,7 +149,24 @@ void FleetPublisher::AdvanceCursor() {
   }
   if (cursor_ == before) return;
   counters_.cursor = cursor_;
-  store_.RunInBackground("the fleet cursor", [seq = cursor_](Store& st) { return st.AdvanceFleetCursor(seq); });
+  WriteCursor();
+}
+
+// One write of the cursor at a time: acknowledgements that come while it
+// commits are written together by the next, so a fast broker costs the box's
+// disk one commit per batch, not one per message.
+void FleetPublisher::WriteCursor() {
+  if (cursor_writing_ || cursor_ <= cursor_written_) return;
+  cursor_writing_ = true;
+  const int64_t seq = cursor_;
+  store_.Run([seq](Store& st) { return st.AdvanceFleetCursor(seq); },
+             [this, seq, alive = std::weak_ptr<int>(alive_)](Status s) {
+               if (alive.expired()) return;
+               cursor_writing_ = false;
+               if (s.ok()) cursor_written_ = seq;
+               else spdlog::warn("fleet: cannot record the cursor at {}: {}", seq, s.ToString());
+               if (s.ok()) WriteCursor();
+             });
 }
 
 void FleetPublisher::Beat() {
