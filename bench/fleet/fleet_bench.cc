@@ -127,7 +127,9 @@ double Baseline(const MosquittoBroker& broker, const lifeline::testing_support::
                           " --cert " + c.cert + " --key " + c.key + " -q 1 ";
   {
     std::ofstream lines(dir + "/lines");
-    Box sample{nullptr, {"bench", "baseline"}};
+    Box sample;
+    sample.who.agency = "bench";
+    sample.who.unit = "baseline";
     const std::string line = Payload(sample, 1);
     for (int i = 0; i < count; ++i) lines << line << "\n";
   }
@@ -181,7 +183,10 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   mosquitto_lib_init();
   std::vector<Box> boxes(static_cast<size_t>(boxes_n));
-  for (int i = 0; i < boxes_n; ++i) boxes[i].who = {"bench", "box" + std::to_string(i)};
+  for (int i = 0; i < boxes_n; ++i) {
+    boxes[i].who.agency = "bench";
+    boxes[i].who.unit = "box" + std::to_string(i);
+  }
   const auto box_cert = broker.Client("bench-box");
   if (!ConnectAll(boxes, broker, box_cert)) return 2;
   PublishAll(boxes, messages);

@@ -88,8 +88,11 @@ TEST(FleetParser, RefusesEachKindOfBadMessageWithItsReason) {
   ASSERT_TRUE(fleet::ParseUnitMessage(topic, good.dump(), {"kcg-civil", 4096}).ok());
   auto with = [&](const char* key, json v) {
     json j = good;
-    if (v.is_null()) j.erase(key);
-    else j[key] = v;
+    if (v.is_null()) {
+      j.erase(key);
+    } else {
+      j[key] = v;
+    }
     return j.dump();
   };
   const Refused cases[] = {
@@ -112,7 +115,9 @@ TEST(FleetParser, RefusesEachKindOfBadMessageWithItsReason) {
   for (const Refused& c : cases) {
     auto r = fleet::ParseUnitMessage(c.topic, c.payload, {"kcg-civil", 4096});
     EXPECT_FALSE(r.ok()) << c.why;
-    if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << c.why;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << c.why;
+    }
   }
 }
 
