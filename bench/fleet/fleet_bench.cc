@@ -11,7 +11,6 @@
 // when the view does not hold every message exactly once.
 //   fleet_bench [--boxes N] [--messages M] [--baseline K]
 #include <mosquitto.h>
-#include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -90,14 +89,14 @@ bool ConnectAll(std::vector<Box>& boxes, const MosquittoBroker& broker, const li
   return true;
 }
 
-// Publishes every box's messages, 20 in flight per box, until all are acknowledged.
-void PublishAll(std::vector<Box>& boxes, int messages) {
-  std::vector<pollfd> fds(boxes.size());
-  auto last_misc = Steady::now();
-  for (;;) {
+// Publishes every box's messages, 20 in flight per box, until all are
+// acknowledged. mosquitto_loop with no wait per box per round: it also reads
+// what TLS already buffered, which a poll on the socket would not report.
+bool PublishAll(std::vector<Box>& boxes, int messages) {
+  const auto give_up = Steady::now() + std::chrono::minutes(5);
+  while (Steady::now() < give_up) {
     bool done = true;
-    for (size_t i = 0; i < boxes.size(); ++i) {
-      Box& b = boxes[i];
+    for (Box& b : boxes) {
       while (b.sent < messages && b.inflight < 20) {
         std::string p = Payload(b, b.sent);
         std::string topic = "lifeline/bench/" + b.who.unit + "/report/bench-" + b.who.unit;
@@ -105,26 +104,22 @@ void PublishAll(std::vector<Box>& boxes, int messages) {
         ++b.sent;
         ++b.inflight;
       }
+      mosquitto_loop(b.mosq, 0, 1);
       done = done && b.acked >= messages;
-      fds[i] = {mosquitto_socket(b.mosq), static_cast<short>(POLLIN | (mosquitto_want_write(b.mosq) ? POLLOUT : 0)), 0};
     }
-    if (done) return;
-    poll(fds.data(), fds.size(), 100);
-    for (size_t i = 0; i < boxes.size(); ++i) {
-      if (fds[i].revents & POLLIN) mosquitto_loop_read(boxes[i].mosq, 1);
-      if (fds[i].revents & POLLOUT) mosquitto_loop_write(boxes[i].mosq, 1);
-    }
-    if (Steady::now() - last_misc > std::chrono::seconds(1)) {
-      for (Box& b : boxes) mosquitto_loop_misc(b.mosq);
-      last_misc = Steady::now();
-    }
+    if (done) return true;
   }
+  std::fprintf(stderr, "not every message was acknowledged within 5 minutes\n");
+  return false;
 }
 
-double Baseline(const MosquittoBroker& broker, const lifeline::testing_support::ClientCert& c, int count,
-                const std::string& dir) {
-  const std::string tls = " -h localhost -p " + std::to_string(broker.port()) + " --cafile " + broker.ca_file() +
-                          " --cert " + c.cert + " --key " + c.key + " -q 1 ";
+// mosquitto_pub -l (one connection, a message a line) into mosquitto_sub, both QoS 1 over TLS, as
+// a box and the view would be by the ACL.
+double Baseline(const MosquittoBroker& broker, const lifeline::testing_support::ClientCert& pub_cert,
+                const lifeline::testing_support::ClientCert& sub_cert, int count, const std::string& dir) {
+  const std::string common = " -h localhost -p " + std::to_string(broker.port()) + " --cafile " + broker.ca_file() + " -q 1 ";
+  const std::string pub_tls = common + "--cert " + pub_cert.cert + " --key " + pub_cert.key + " ";
+  const std::string sub_tls = common + "--cert " + sub_cert.cert + " --key " + sub_cert.key + " ";
   {
     std::ofstream lines(dir + "/lines");
     Box sample;
@@ -135,13 +130,13 @@ double Baseline(const MosquittoBroker& broker, const lifeline::testing_support::
   }
   pid_t sub = fork();
   if (sub == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec mosquitto_sub" + tls + "-t lifeline/bench/baseline/# -C " +
+    execl("/bin/sh", "sh", "-c", ("exec mosquitto_sub" + sub_tls + "-t lifeline/bench/baseline/# -C " +
                                   std::to_string(count) + " > /dev/null").c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // subscribed before the first publish
   const auto start = Steady::now();
-  lifeline::testing_support::RunCommand("mosquitto_pub" + tls + "-t lifeline/bench/baseline/health -l < " + dir + "/lines");
+  lifeline::testing_support::RunCommand("mosquitto_pub" + pub_tls + "-t lifeline/bench/baseline/health -l < " + dir + "/lines");
   int status = 0;
   waitpid(sub, &status, 0);
   return count / std::chrono::duration<double>(Steady::now() - start).count();
@@ -173,14 +168,19 @@ int main(int argc, char** argv) {
                                      << "[broker]\nhost = \"localhost\"\nport = " << broker.port() << "\nca_file = \""
                                      << broker.ca_file() << "\"\ncert_file = \"" << fleet_cert.cert
                                      << "\"\nkey_file = \"" << fleet_cert.key << "\"\n";
+  const std::string fleet_log = dir + "/fleet.log";
   pid_t fleet = fork();
   if (fleet == 0) {
+    freopen(fleet_log.c_str(), "a", stderr);
     const std::string bin = LIFELINE_BINARY_DIR "/tools/fleet/lifeline-fleet";
-    execl(bin.c_str(), bin.c_str(), "--config", (dir + "/fleet.toml").c_str(), "--log-level", "warn", "run",
+    execl(bin.c_str(), bin.c_str(), "--config", (dir + "/fleet.toml").c_str(), "--log-level", "info", "run",
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // Published before the view's subscription, a message would have no session to wait in.
+  for (int i = 0; i < 100 && lifeline::testing_support::RunCommand("grep -q 'fleet: subscribed' " + fleet_log).exit_code != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   mosquitto_lib_init();
   std::vector<Box> boxes(static_cast<size_t>(boxes_n));
   for (int i = 0; i < boxes_n; ++i) {
@@ -189,13 +189,16 @@ int main(int argc, char** argv) {
   }
   const auto box_cert = broker.Client("bench-box");
   if (!ConnectAll(boxes, broker, box_cert)) return 2;
-  PublishAll(boxes, messages);
+  std::fprintf(stderr, "%d boxes connected; publishing\n", boxes_n);
+  if (!PublishAll(boxes, messages)) return 1;
+  std::fprintf(stderr, "acknowledged; waiting for the view\n");
   const std::string db = dir + "/fleet.db";
   const double total = static_cast<double>(boxes_n) * messages;
   for (int i = 0; i < 600 && Column(db, "SELECT count(*) FROM messages")[0] < total; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const double taken = Column(db, "SELECT count(*) FROM messages")[0];
+  if (taken < total) std::fprintf(stderr, "the view's log:\n%s\n", lifeline::testing_support::RunCommand("tail -20 " + fleet_log).output.c_str());
   std::vector<double> delay = Column(db,
       "SELECT (julianday(received_at) - julianday(json_extract(payload, '$.at'))) * 86400000.0 FROM messages");
   std::vector<double> span = Column(db,
@@ -203,7 +206,7 @@ int main(int argc, char** argv) {
   for (Box& b : boxes) mosquitto_disconnect(b.mosq), mosquitto_destroy(b.mosq);
   kill(fleet, SIGTERM);
   waitpid(fleet, nullptr, 0);
-  const double tools = Baseline(broker, box_cert, baseline, dir);
+  const double tools = Baseline(broker, box_cert, fleet_cert, baseline, dir);
   std::sort(delay.begin(), delay.end());
   const double p99 = delay.empty() ? 0 : delay[static_cast<size_t>(0.99 * (delay.size() - 1))];
   std::printf("fleet: %d boxes x %d messages: %.0f of %.0f in the view, %.0f msg/s sustained, p99 delay %.1f ms\n",
