@@ -13,6 +13,7 @@
 #include <mosquitto.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,7 +82,8 @@ bool ConnectAll(std::vector<Box>& boxes, const MosquittoBroker& broker, const li
     mosquitto_tls_set(b.mosq, broker.ca_file().c_str(), nullptr, c.cert.c_str(), c.key.c_str(), nullptr);
     mosquitto_publish_callback_set(b.mosq, OnPublish);
     mosquitto_max_inflight_messages_set(b.mosq, 20);
-    if (mosquitto_connect(b.mosq, "localhost", broker.port(), 60) != MOSQ_ERR_SUCCESS) {
+    // A long keepalive: the first boxes wait unserviced while the last ones make their TLS handshakes.
+    if (mosquitto_connect(b.mosq, "localhost", broker.port(), 3600) != MOSQ_ERR_SUCCESS) {
       std::fprintf(stderr, "box %s cannot connect\n", b.who.unit.c_str());
       return false;
     }
@@ -171,6 +173,7 @@ int main(int argc, char** argv) {
   const std::string fleet_log = dir + "/fleet.log";
   pid_t fleet = fork();
   if (fleet == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     freopen(fleet_log.c_str(), "a", stderr);
     const std::string bin = LIFELINE_BINARY_DIR "/tools/fleet/lifeline-fleet";
     execl(bin.c_str(), bin.c_str(), "--config", (dir + "/fleet.toml").c_str(), "--log-level", "info", "run",

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,7 +61,10 @@ MosquittoBroker::MosquittoBroker(std::string dir, std::string acl) : dir_(std::m
                        << "log_dest file " << log_ << "\nlog_type all\nallow_anonymous false\n"
                        << "listener " << port_ << " 127.0.0.1\n"
                        << "cafile " << ca_ << "\ncertfile " << dir_ << "/broker.crt\nkeyfile " << dir_ << "/broker.key\n"
-                       << "require_certificate true\nuse_identity_as_username true\nacl_file " << acl_ << "\n";
+                       << "require_certificate true\nuse_identity_as_username true\nacl_file " << acl_ << "\n"
+                       // The view's session holds every box's messages while the view is away or slow; the
+                       // default of 1000 per client drops the rest (proto/fleet.md, The session).
+                       << "max_queued_messages 1000000\n";
   // As root mosquitto would become the mosquitto user, who cannot read the test's files.
   if (geteuid() == 0) std::ofstream(conf_, std::ios::app) << "user root\n";
 }
@@ -102,6 +106,7 @@ bool MosquittoBroker::Start() {
   if (pid_ > 0) return true;
   pid_ = fork();
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // a test that dies leaves no broker behind
     int out = open((dir_ + "/mosquitto.stdout").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(out, 1);
     dup2(out, 2);

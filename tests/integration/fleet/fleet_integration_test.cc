@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,6 +117,7 @@ class FleetTest : public ::testing::Test {
   void StartFleet() {
     fleet_pid_ = fork();
     if (fleet_pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a test that dies leaves no subscriber behind
       std::string log = fleet_dir_ + "/fleet.log";
       freopen(log.c_str(), "a", stdout);
       freopen(log.c_str(), "a", stderr);
