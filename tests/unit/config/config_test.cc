@@ -114,7 +114,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[fax]\nmax_bit_rate = 12000\n", "site.toml:2: fax.max_bit_rate: must be 14400, 9600 or 4800"},
         BadConfig{"[site]\nbase_url = \"http://x\"\n", "site.toml:2: site.base_url: must start with https://"},
         BadConfig{"[monitor]\noutage_after_failures = 0\n", "site.toml:2: monitor.outage_after_failures: must be 1-100"},
-        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"},
+        BadConfig{"[fax]\necm = \"yes\"\n", "site.toml:2: fax.ecm: wrong type (expected boolean)"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    FleetCases, BadConfigTest,
+    ::testing::Values(
         BadConfig{"[fleet]\nenabled = true\nagency = \"kcg\"\nunit = \"u/1\"\n",
                   "site.toml:4: fleet.unit: must be 1-64 printable ASCII characters without '/', '+' or '#'"},
         BadConfig{"[fleet]\nenabled = true\nagency = \"kcg\"\nunit = \"u1\"\n",
