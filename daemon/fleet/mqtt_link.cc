@@ -102,6 +102,8 @@ void OnSubscribe(mosquitto*, void* obj, int, int count, const int* granted) {
 }  // namespace
 
 bool MqttLink::Impl::Connect() {
+  // Blocking, on this thread only: the loop never waits on it, but Stop does
+  // while a connect to a host that drops SYNs runs to the kernel's timeout.
   int rc = ever_connected ? mosquitto_reconnect(mosq)
                           : mosquitto_connect(mosq, options.host.c_str(), options.port,
                                               static_cast<int>(options.keepalive.count()));
