@@ -27,6 +27,7 @@
 #include "daemon/core/log.h"
 #include "daemon/drill/drill.h"
 #include "daemon/escalation/engine.h"
+#include "daemon/fleet/fleet.h"
 #include "daemon/hooks/hooks.h"
 #include "daemon/intake/intake.h"
 #include "daemon/metrics/metrics.h"
@@ -247,6 +248,24 @@ HookOptions HookOptionsFrom(const Config& config) {
   return o;
 }
 
+FleetOptions FleetOptionsFrom(const Config& config) {
+  const Config::Fleet& f = config.fleet;
+  FleetOptions o;
+  o.agency = f.agency;
+  o.unit = f.unit;
+  o.host = f.host;
+  o.port = f.port;
+  o.ca_file = f.ca_file;
+  o.cert_file = f.cert_file;
+  o.key_file = f.key_file;
+  o.client_id = f.client_id;
+  o.keepalive = std::chrono::seconds(f.keepalive_seconds);
+  o.heartbeat = std::chrono::seconds(f.heartbeat_seconds);
+  o.reconnect_max = std::chrono::seconds(f.reconnect_max_seconds);
+  o.window = static_cast<size_t>(f.window);
+  return o;
+}
+
 // What the metrics read of the daemon's live state: the dashboard's view of
 // the box, the engine's nearest deadline, the hooks' runs.
 LiveState LiveStateOf(const BoxHealth& h, const Config& config, const EscalationEngine& engine,
@@ -353,6 +372,7 @@ class Daemon {
   void WatchClock();
   void StartMetrics();
   void StartWatch();
+  void StartFleet();
 
   supervisor::SupervisedClock& base_clock_;
   LegalClock& clock_;
@@ -360,6 +380,7 @@ class Daemon {
   asio::io_context io_;
   AsyncStore store_;
   EventHooks hooks_;  // the site's program on journal events; the missed-deadline watch
+  std::unique_ptr<FleetPublisher> fleet_;  // the supervising agency's broker, when [fleet] is enabled
   HashWorker hasher_;
   IntakeApi api_;
   OnlinePath online_;
@@ -522,10 +543,12 @@ void Daemon::StartMetrics() {
       reply(std::move(r));
     });
   };
-  store_.SetCommitObserver([latency = metrics_.commit_latency(), follow = hooks_.CommitObserver()](
+  std::function<void(Store&)> publish = fleet_ ? fleet_->CommitObserver() : nullptr;
+  store_.SetCommitObserver([latency = metrics_.commit_latency(), follow = hooks_.CommitObserver(), publish](
                                Store& st, std::chrono::microseconds commit) {
     latency->Observe(commit);
     follow(st);
+    if (publish) publish(st);
   });
   if (in_.config.console.enabled || in_.config.metrics.loopback_port == 0) return;
   auto server = MetricsServer::Listen(io_, "127.0.0.1", static_cast<uint16_t>(in_.config.metrics.loopback_port), metrics_);
@@ -618,10 +641,26 @@ void Daemon::StartConsole() {
   });
 }
 
+// The supervising agency's view: a publisher that cannot start (its TLS
+// files unreadable) is loud and journaled, and the box goes on without it.
+void Daemon::StartFleet() {
+  if (!in_.config.fleet.enabled) return;
+  auto fleet = std::make_unique<FleetPublisher>(io_, store_, clock_, FleetOptionsFrom(in_.config));
+  if (Status s = fleet->Start(); !s.ok()) {
+    spdlog::critical("fleet: not publishing: {}", s.ToString());
+    store_.RunInBackground("the fleet publisher's failure", [why = s.ToString()](Store& st) {
+      return st.RecordEvent("fleet.unavailable", "", {{"why", why}});
+    });
+    return;
+  }
+  fleet_ = std::move(fleet);
+}
+
 Status Daemon::Start() {
   api_.SetRecipientNames(in_.recipient_names);
   api_.SetClockSkew(std::chrono::seconds(in_.config.clock_skew_seconds));
   if (in_.config.site.base_url.empty()) api_.health().site_state = "not_configured";
+  StartFleet();
   StartMetrics();
   hooks_.Start();
   LIFELINE_RETURN_IF_ERROR(StartChannels());
@@ -699,6 +738,7 @@ void Daemon::Stop() {
   store_.RunInBackground("the daemon's stop",
                          [](Store& st) { return st.RecordEvent("daemon.stopped", "", nlohmann::json::object()); });
   store_.SetCommitObserver(nullptr);
+  if (fleet_) fleet_->Stop();
   spdlog::info("stopped");
 }
 

@@ -24,6 +24,7 @@ PACKAGES=(
   nut-server iproute2 curl openssl libssl-dev libfaketime
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   chromium
+  mosquitto mosquitto-clients libmosquitto-dev
   prometheus systemd dpkg-dev
 )
 

@@ -288,6 +288,45 @@ void ReadAppliance(const TomlTable& t, Config* c) {
   c->watch.temporary_contact = Str(t, "watch.temporary_contact");
 }
 
+void ReadFleet(const TomlTable& t, Config::Fleet* f) {
+  f->enabled = Bool(t, "fleet.enabled");
+  for (auto [key, value] : {std::pair{"fleet.agency", &f->agency}, {"fleet.unit", &f->unit}, {"fleet.host", &f->host},
+                            {"fleet.ca_file", &f->ca_file}, {"fleet.cert_file", &f->cert_file},
+                            {"fleet.key_file", &f->key_file}, {"fleet.client_id", &f->client_id}}) {
+    *value = Str(t, key);
+  }
+  f->port = Int(t, "fleet.port");
+  f->keepalive_seconds = Int(t, "fleet.keepalive_seconds");
+  f->heartbeat_seconds = Int(t, "fleet.heartbeat_seconds");
+  f->reconnect_max_seconds = Int(t, "fleet.reconnect_max_seconds");
+  f->window = Int(t, "fleet.window");
+}
+
+// A name that becomes one level of an MQTT topic: no separator, no wildcard.
+bool IsTopicLevel(const std::string& s) {
+  return !s.empty() && s.size() <= 64 && s.find_first_of("/+#") == std::string::npos &&
+         std::all_of(s.begin(), s.end(), [](unsigned char ch) { return ch > 0x20 && ch < 0x7f; });
+}
+
+Status CheckFleet(const Config::Fleet& f, const std::function<Status(const char*, const std::string&)>& bad) {
+  for (auto [key, v, lo, hi] : {std::tuple{"fleet.port", f.port, 1, 65535},
+                                {"fleet.keepalive_seconds", f.keepalive_seconds, 5, 3600},
+                                {"fleet.heartbeat_seconds", f.heartbeat_seconds, 1, 86400},
+                                {"fleet.reconnect_max_seconds", f.reconnect_max_seconds, 1, 3600},
+                                {"fleet.window", f.window, 1, 10000}}) {
+    if (v < lo || v > hi) return bad(key, "must be " + std::to_string(lo) + "-" + std::to_string(hi));
+  }
+  if (!f.enabled) return Status::Ok();
+  for (auto [key, value] : {std::pair{"fleet.agency", &f.agency}, {"fleet.unit", &f.unit}}) {
+    if (!IsTopicLevel(*value)) return bad(key, "must be 1-64 printable ASCII characters without '/', '+' or '#'");
+  }
+  for (auto [key, value] : {std::pair{"fleet.host", &f.host}, {"fleet.ca_file", &f.ca_file},
+                            {"fleet.cert_file", &f.cert_file}, {"fleet.key_file", &f.key_file}}) {
+    if (value->empty()) return bad(key, "must be set when fleet.enabled is true (TLS with this box's certificate)");
+  }
+  return Status::Ok();
+}
+
 // The hook events lifelined knows (daemon/hooks/hooks.h, kHookEvents).
 constexpr const char* kKnownHookEvents[] = {
     "report_accepted", "fallback_started", "recipient_confirmed", "recipient_missed_deadline",
@@ -312,7 +351,7 @@ Status CheckAppliance(const Config& c, const std::function<Status(const char*, c
   if (c.watch.alert_after_seconds < 1 || c.watch.alert_after_seconds > 7 * 86400) {
     return bad("watch.alert_after_seconds", "must be 1-604800");
   }
-  return Status::Ok();
+  return CheckFleet(c.fleet, bad);
 }
 
 Status CheckValues(const Config& c, const TomlTable& t) {
@@ -439,6 +478,7 @@ Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::st
   c.sms.retry_delay_ms = Int(t, "sms.retry_delay_ms");
   LIFELINE_RETURN_IF_ERROR(ReadSecrets(t, &c));
   ReadAppliance(t, &c);
+  ReadFleet(t, &c.fleet);
   LIFELINE_RETURN_IF_ERROR(CheckValues(c, t));
   return c;
 }

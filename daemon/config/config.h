@@ -99,6 +99,12 @@ struct Config {
     std::string temporary_contact;
   } watch;
 
+  struct Fleet {
+    bool enabled = false;
+    std::string agency, unit, host, ca_file, cert_file, key_file, client_id;
+    int port = 8883, keepalive_seconds = 60, heartbeat_seconds = 60, reconnect_max_seconds = 60, window = 64;
+  } fleet;
+
   struct Monitor {
     int outage_after_failures = 3, outage_min_span_seconds = 60, recovered_after_successes = 2;
     int probe_interval_seconds = 30, probe_interval_in_outage_seconds = 10;

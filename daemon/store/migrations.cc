@@ -161,8 +161,20 @@ Status MigrateTo7(sql::Db& db) {
       "CREATE INDEX record_signoffs_by_report ON record_signoffs(report_id);");
 }
 
+// The supervising agency's copy (issue 19): how far the journal has been
+// published to its broker and acknowledged there. One row, written only after
+// a PUBACK, so a restart publishes again what the broker may not have, and
+// nothing before it.
+Status MigrateTo8(sql::Db& db) {
+  return db.Exec(
+      "CREATE TABLE fleet_cursor ("
+      "  id INTEGER PRIMARY KEY CHECK (id = 1), acked_seq INTEGER NOT NULL CHECK (acked_seq >= 0),"
+      "  updated_at TEXT NOT NULL);");
+}
+
 using Step = Status (*)(sql::Db&);
-constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4, MigrateTo5, MigrateTo6, MigrateTo7};
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
+                           MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8};
 
 // A step that rebuilds a table (7) must not trip the foreign keys of the rows
 // that point at it while it is away; they are checked before each commit.

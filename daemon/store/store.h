@@ -33,7 +33,7 @@
 
 namespace lifeline {
 
-inline constexpr int kStoreSchemaVersion = 7;
+inline constexpr int kStoreSchemaVersion = 8;
 
 // Report revision: queued -> accepted (site receipt in time)
 //                  queued -> fallback (other channels used) -> accepted_late (補行通報)
@@ -351,6 +351,10 @@ class Store {
   Status RecordEvent(std::string_view type, std::string_view report_id, const nlohmann::json& payload);
 
   Result<StoreCounts> Counts();
+  // The last journal sequence the supervising agency's broker acknowledged
+  // (0 = none yet), and its advance; the cursor never moves back.
+  Result<int64_t> FleetCursor();
+  Status AdvanceFleetCursor(int64_t acked_seq);
   // Notifications not yet confirmed or cancelled, of every report, with whether it is a drill's.
   Result<std::vector<std::pair<NotificationRow, bool>>> OpenNotifications();
 

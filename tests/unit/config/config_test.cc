@@ -119,5 +119,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[supervisor]\ndrill_button_scenario = \"../x\"\n",
                   "site.toml:2: supervisor.drill_button_scenario: must be a scenario id"}));
 
+INSTANTIATE_TEST_SUITE_P(
+    FleetCases, BadConfigTest,
+    ::testing::Values(
+        BadConfig{"[fleet]\nenabled = true\nagency = \"kcg\"\nunit = \"u/1\"\n",
+                  "site.toml:4: fleet.unit: must be 1-64 printable ASCII characters without '/', '+' or '#'"},
+        BadConfig{"[fleet]\nenabled = true\nagency = \"kcg\"\nunit = \"u1\"\n",
+                  "fleet.host: must be set when fleet.enabled is true"},
+        BadConfig{"[fleet]\nwindow = 0\n", "site.toml:2: fleet.window: must be 1-10000"}));
+
+// A box without a broker: the fleet is off unless configured.
+TEST(ConfigTest, TheFleetIsOffByDefault) {
+  auto c = LoadConfig(std::nullopt, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->fleet.enabled);
+  EXPECT_EQ(c->fleet.port, 8883);
+  EXPECT_EQ(c->fleet.window, 64);
+}
+
 }  // namespace
 }  // namespace lifeline

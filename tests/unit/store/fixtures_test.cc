@@ -113,7 +113,7 @@ TEST(StoreFixture6To7, ReportsRebuiltWithEveryRowAndReferenceAndTheRecordTablesA
   const std::string before = Rows(db, kReports);
   ASSERT_FALSE(before.empty());
   SystemClock clock;
-  StoreOptions options{db.string(), (dir / "journal.key").string(), "", kStoreSchemaVersion, ""};
+  StoreOptions options{db.string(), (dir / "journal.key").string(), "", 7, ""};
   {
     auto store = Store::Open(options, clock);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -146,6 +146,40 @@ TEST(StoreFixture6To7, ReportsRebuiltWithEveryRowAndReferenceAndTheRecordTablesA
     return s;
   };
   EXPECT_EQ(unclosed(after), unclosed(before));
+  fs::remove_all(dir);
+}
+
+// Schema 8 adds the fleet publisher's cursor to a store of schema 7 (the v6
+// fixture taken to 7 first, as a lifelined of that schema would have left it):
+// every report row as it was, the cursor at 0 until the broker acknowledges,
+// and an advance that never moves it back.
+TEST(StoreFixture7To8, FleetCursorAddedAtZeroAndOnlyMovesForward) {
+  fs::path dir = fs::path(::testing::TempDir()) / ("fixture-v7to8-" + NewUuidV4().value());
+  testing_support::CopyStateFixture("v6", dir);
+  const fs::path db = dir / "lifeline.db";
+  const char* kReports = "SELECT report_id, revision, level, state, document_sha256 FROM reports ORDER BY 1, 2";
+  SystemClock clock;
+  {
+    auto at7 = Store::Open({db.string(), (dir / "journal.key").string(), "", 7, ""}, clock);
+    ASSERT_TRUE(at7.ok()) << at7.status().ToString();
+    EXPECT_EQ(*(*at7)->SchemaVersion(), 7);
+  }
+  const std::string before = Rows(db, kReports);
+  ASSERT_FALSE(before.empty());
+  ASSERT_EQ(Count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'fleet_cursor'"), 0);
+  {
+    auto store = Store::Open({db.string(), (dir / "journal.key").string(), "", 8, ""}, clock);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(*(*store)->SchemaVersion(), 8);
+    EXPECT_EQ(*(*store)->FleetCursor(), 0);
+    EXPECT_TRUE((*store)->AdvanceFleetCursor(12).ok());
+    EXPECT_TRUE((*store)->AdvanceFleetCursor(5).ok());
+    EXPECT_EQ(*(*store)->FleetCursor(), 12) << "a late acknowledgement never moves the cursor back";
+    EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
+    EXPECT_TRUE((*store)->VerifyJournal().ok) << "the cursor is not a journal entry";
+  }
+  EXPECT_EQ(Rows(db, kReports), before);
+  EXPECT_EQ(Count(db, "SELECT acked_seq FROM fleet_cursor"), 12) << "the cursor is on disk";
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,226 @@
+// The commands over FleetStore and MqttLink. The subscriber's store
+// connection belongs to the MQTT thread (messages are applied as they
+// arrive, before their PUBACK); the main thread has its own for the silence
+// check, so neither waits on the other beyond SQLite's own lock.
+#include "tools/fleet/commands.h"
+
+#include <signal.h>
+
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/log.h"
+#include "daemon/core/text.h"
+#include "daemon/fleet/mqtt_link.h"
+#include "tools/fleet/fleet_config.h"
+#include "tools/fleet/fleet_store.h"
+#include "tools/fleet/reminders.h"
+
+namespace lifeline::fleet {
+
+using nlohmann::json;
+
+namespace {
+
+int EnvError(const Status& s) {
+  std::cerr << "lifeline-fleet: " << s.ToString() << "\n";
+  return 2;
+}
+
+Result<ReviewRules> RulesFor(const FleetConfig& c) {
+  auto rules = c.rules_file.empty() ? DefaultRuleSet() : LoadRuleSetFile(c.rules_file);
+  if (!rules.ok()) return rules.status();
+  return ReviewRulesFrom(ScaleRuleSet(std::move(*rules), c.time_scale));
+}
+
+struct Opened {
+  FleetConfig config;
+  std::unique_ptr<FleetStore> store;
+};
+
+Result<Opened> OpenFromConfig(const std::string& file) {
+  auto config = LoadFleetConfig(file);
+  if (!config.ok()) return config.status();
+  auto rules = RulesFor(*config);
+  if (!rules.ok()) return rules.status();
+  auto store = FleetStore::Open(config->store_path, std::move(*rules));
+  if (!store.ok()) return store.status();
+  return Opened{std::move(*config), std::move(*store)};
+}
+
+// Called on the MQTT thread for every message: applied, a repeat, or refused (and counted).
+void Take(FleetStore& store, const ParseLimits& limits, const std::string& topic, const std::string& payload) {
+  const WallTime now = SystemClock().Now();
+  auto m = ParseUnitMessage(topic, payload, limits);
+  Status s = m.status();
+  if (m.ok()) {
+    auto outcome = store.Ingest(*m, now);
+    if (outcome.ok() && *outcome == IngestOutcome::kRepeat) spdlog::debug("fleet: {} seq {} again, dropped", m->unit, m->seq);
+    s = outcome.status();
+  }
+  if (s.ok()) return;
+  spdlog::warn("fleet: refused a message on {} ({} bytes): {}", SafeText(topic, 200), payload.size(), s.message());
+  Status counted = store.CountRejected(s.message(), now);
+  if (!counted.ok()) spdlog::error("fleet: cannot count a refused message: {}", counted.ToString());
+}
+
+// Logs each unit that went silent, and each that was heard again, once.
+void CheckSilence(FleetStore& store, const FleetConfig& c, std::set<std::string>* silent) {
+  auto units = store.Units(c.units, SystemClock().Now(), c.silent_after);
+  if (!units.ok()) return spdlog::warn("fleet: cannot read the units: {}", units.status().ToString());
+  for (const UnitView& u : *units) {
+    if (u.silent && silent->insert(u.unit).second) {
+      spdlog::warn("fleet: unit {} silent for more than {} s (last heard {})", u.unit, c.silent_after.count(),
+                   u.last_seen.empty() ? "never" : u.last_seen);
+    } else if (!u.silent && silent->erase(u.unit)) {
+      spdlog::info("fleet: unit {} heard again", u.unit);
+    }
+  }
+}
+
+// Logs the reviews due soon and those late, each once.
+void CheckReviews(FleetStore& store, std::chrono::seconds ahead, std::set<std::string>* told) {
+  auto reports = store.Reports();
+  if (!reports.ok()) return spdlog::warn("fleet: cannot read the reports: {}", reports.status().ToString());
+  for (const ReviewReminder& r : DueReminders(*reports, SystemClock().Now(), ahead, told)) {
+    const ReportView& v = *r.report;
+    if (r.late) {
+      spdlog::error("fleet: the review of {} report {} (level {}) was due at {} and is not recorded", v.unit,
+                    v.report_id, v.level, v.review_due);
+    } else {
+      spdlog::warn("fleet: the review of {} report {} (level {}) is due at {}", v.unit, v.report_id, v.level, v.review_due);
+    }
+  }
+}
+
+std::string Countdown(const std::string& due, WallTime now) {
+  auto at = ParseRfc3339(due);
+  if (!at.ok()) return "-";
+  auto left = std::chrono::duration_cast<std::chrono::minutes>(at->instant - now).count();
+  const bool late = left < 0;
+  left = late ? -left : left;
+  std::string text = std::to_string(left / 60) + "h" + std::to_string(left % 60) + "m";
+  return late ? "OVERDUE by " + text : "in " + text;
+}
+
+json UnitJson(const UnitView& u) {
+  return {{"unit", u.unit}, {"first_seen", u.first_seen}, {"last_seen", u.last_seen}, {"last_seq", u.last_seq},
+          {"silent", u.silent}, {"health", u.health}};
+}
+
+json ReportJson(const ReportView& r, WallTime now) {
+  json j = {{"unit", r.unit},         {"report_id", r.report_id},     {"revision", r.revision},
+            {"level", r.level},       {"category", r.category},       {"state", r.state},
+            {"aware_at", r.aware_at}, {"drill", r.drill},             {"fallback", r.fallback},
+            {"received_at", r.received_at}, {"review_due", r.review_due}, {"reviewed_at", r.reviewed_at},
+            {"recipients", r.recipients}};
+  if (r.reviewed_at.empty()) {
+    j["review"] = Countdown(r.review_due, now);
+  } else {
+    j["reviewed_level"] = r.reviewed_level;
+    j["review"] = r.reviewed_level == r.level ? "level kept" : "level changed to " + std::to_string(r.reviewed_level);
+    if (!r.authority_notice_due.empty()) j["authority_notice_due"] = r.authority_notice_due;
+  }
+  return j;
+}
+
+void PrintHuman(const json& v) {
+  std::cout << "agency " << v["agency"].get<std::string>() << ": " << v["units"].size() << " units\n";
+  for (const json& u : v["units"]) {
+    std::cout << "  " << u["unit"].get<std::string>() << (u["silent"].get<bool>() ? "  SILENT" : "  ok")
+              << "  last heard " << (u["last_seen"] == "" ? std::string("never") : u["last_seen"].get<std::string>())
+              << "  seq " << u["last_seq"] << "\n";
+  }
+  std::cout << "reports: " << v["reports"].size() << "\n";
+  for (const json& r : v["reports"]) {
+    std::cout << "  " << r["unit"].get<std::string>() << "  " << r["report_id"].get<std::string>() << "  level "
+              << r["level"] << "  " << r["state"].get<std::string>() << (r["fallback"].get<bool>() ? " (notice)" : "")
+              << (r["drill"].get<bool>() ? " DRILL" : "") << "  received " << r["received_at"].get<std::string>()
+              << "  review " << r["review"].get<std::string>() << "\n";
+  }
+  for (auto& [reason, count] : v["rejected"].items()) std::cout << "refused: " << count << " × " << reason << "\n";
+}
+
+}  // namespace
+
+int RunSubscriber(const std::string& config_file) {
+  auto opened = OpenFromConfig(config_file);
+  if (!opened.ok()) return EnvError(opened.status());
+  const FleetConfig& c = opened->config;
+  auto checker = FleetStore::Open(c.store_path, ReviewRules{});
+  if (!checker.ok()) return EnvError(checker.status());
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before the MQTT thread starts, so it inherits the mask
+  const ParseLimits limits{c.agency, c.max_message_bytes};
+  FleetStore* store = opened->store.get();
+  MqttLinkOptions o;
+  o.host = c.broker.host;
+  o.port = c.broker.port;
+  o.client_id = c.broker.client_id;
+  o.ca_file = c.broker.ca_file;
+  o.cert_file = c.broker.cert_file;
+  o.key_file = c.broker.key_file;
+  o.reconnect_max = std::chrono::seconds(10);
+  o.subscriptions = {"lifeline/" + c.agency + "/#"};
+  MqttCallbacks cb;
+  cb.on_state = [](bool up, const std::string& why) {
+    if (up) spdlog::info("fleet: connected");
+    else spdlog::warn("fleet: broker lost: {}", why);
+  };
+  cb.on_subscribed = [] { spdlog::info("fleet: subscribed"); };
+  cb.on_message = [store, limits](const std::string& topic, const std::string& payload) {
+    Take(*store, limits, topic, payload);
+  };
+  auto link = MqttLink::Start(std::move(o), std::move(cb));
+  if (!link.ok()) return EnvError(link.status());
+  std::set<std::string> silent;
+  const timespec tick{1, 0};
+  std::set<std::string> told;
+  while (sigtimedwait(&stop_signals, nullptr, &tick) < 0) {
+    CheckSilence(**checker, c, &silent);
+    CheckReviews(**checker, c.review_reminder, &told);
+  }
+  (*link)->Stop();
+  spdlog::info("fleet: stopped");
+  return 0;
+}
+
+int ShowStatus(const std::string& config_file, bool as_json) {
+  auto opened = OpenFromConfig(config_file);
+  if (!opened.ok()) return EnvError(opened.status());
+  const FleetConfig& c = opened->config;
+  const WallTime now = SystemClock().Now();
+  auto units = opened->store->Units(c.units, now, c.silent_after);
+  if (!units.ok()) return EnvError(units.status());
+  auto reports = opened->store->Reports();
+  if (!reports.ok()) return EnvError(reports.status());
+  auto rejected = opened->store->Rejections();
+  if (!rejected.ok()) return EnvError(rejected.status());
+  json v = {{"agency", c.agency}, {"units", json::array()}, {"reports", json::array()}, {"rejected", json::object()}};
+  for (const UnitView& u : *units) v["units"].push_back(UnitJson(u));
+  for (const ReportView& r : *reports) v["reports"].push_back(ReportJson(r, now));
+  for (const auto& [reason, count] : *rejected) v["rejected"][reason] = count;
+  if (as_json) std::cout << DumpJson(v, 2) << "\n";
+  else PrintHuman(v);
+  return 0;
+}
+
+int RecordReview(const std::string& config_file, const ReviewArgs& args) {
+  auto opened = OpenFromConfig(config_file);
+  if (!opened.ok()) return EnvError(opened.status());
+  Status s = opened->store->RecordReview({args.unit, args.report_id, args.reason, args.by, args.level},
+                                         SystemClock().Now());
+  if (!s.ok()) {
+    std::cerr << "lifeline-fleet: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "review of " << args.unit << " " << args.report_id << " recorded\n";
+  return 0;
+}
+
+}  // namespace lifeline::fleet

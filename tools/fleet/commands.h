@@ -1,0 +1,20 @@
+// lifeline-fleet's commands, each returning the exit status: 0 done,
+// 1 refused (bad input, no such report), 2 configuration or environment error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace lifeline::fleet {
+
+// Subscribes and keeps the view until SIGINT or SIGTERM; logs a unit gone silent once per silence.
+int RunSubscriber(const std::string& config_file);
+// The view: units, their reports with the time left to each review, refused messages.
+int ShowStatus(const std::string& config_file, bool as_json);
+struct ReviewArgs {
+  std::string unit, report_id, reason, by;
+  std::optional<int> level;  // nullopt: kept
+};
+int RecordReview(const std::string& config_file, const ReviewArgs& args);
+
+}  // namespace lifeline::fleet
