@@ -16,13 +16,18 @@
 #include <thread>
 
 namespace lifeline {
-namespace {
 
+// Named rather than file-local: MqttLink::Impl queues them.
+namespace mqtt_internal {
 struct Outgoing {
   std::string topic, payload;
   int qos;
   int64_t tag;
 };
+}  // namespace mqtt_internal
+using mqtt_internal::Outgoing;
+
+namespace {
 
 void InitLibraryOnce() {
   static std::once_flag once;
