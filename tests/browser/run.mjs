@@ -6,7 +6,8 @@
 // SMS and the fax confirmed on the report's page (the fax page as sent);
 // confirm the phone task; see the late submission once the site is back;
 // a drill from the library; an auditor who can read but not change; the
-// sign-off placeholder; the dashboard following a change made elsewhere;
+// record taken through stages 2 and 3 (the API), the CISO's approval and the
+// reporter's signature on the sign-off page; the dashboard following a change made elsewhere;
 // English and a phone's screen; the cookie's flags and 403 without the CSRF
 // token; log out. Text from reports carries markup in every free-text field
 // and must show as text everywhere. Screenshots of every page go to
@@ -32,7 +33,7 @@ const shots = path.join(out, "screenshots");
 const readmeShots = args.screenshots ? path.resolve(args.screenshots) : null;
 // The README's pictures, by the name the test gives them.
 const README_SHOTS = ["02-report-form-errors", "04-dashboard-outage", "05-phone-task",
-                      "06-report-evidence", "11-dashboard-english-phone"];
+                      "06-report-evidence", "10-signoff", "11-dashboard-english-phone"];
 
 // playwright-core from tests/browser/node_modules (npm ci there; tools/dev.sh does it).
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -333,11 +334,80 @@ async function auditor(browser, box, reportId, password) {
   await context.close();
 }
 
-async function lastPages(page, box, reportId) {
-  step = "the sign-off placeholder";
-  await page.goto(box.url + "/reports/" + reportId + "/signoff");
-  await page.locator("#signoff-placeholder").waitFor({ timeout: WAIT });
-  await shot(page, "10-signoff-placeholder");
+// An RFC 3339 time now in the agency's offset (+08:00), as the stages' forms state them.
+function nowTaipei() {
+  return new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 19) + "+08:00";
+}
+
+// The record from stage 1 to the first signature: the sign-off page says
+// what comes next; the printable record downloads; stages 2 and 3 go in
+// through the API (the form's fixtures); the operator is told the CISO
+// approves; the CISO approves on the page; the operator signs as the
+// reporter on the page, and the record shows each.
+async function signoff(browser, box, page, reportId) {
+  step = "the sign-off page before stage 2";
+  const signoffUrl = box.url + "/reports/" + reportId + "/signoff";
+  await page.goto(signoffUrl);
+  await page.locator('#record[data-phase="reported"]').waitFor({ timeout: WAIT });
+  await page.locator("#signoff-stage").waitFor({ timeout: WAIT });
+  const pdf = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    const head = new Uint8Array(await r.arrayBuffer()).slice(0, 5);
+    return { status: r.status, type: r.headers.get("content-type"), head: String.fromCharCode(...head) };
+  }, await page.locator('a[data-key="record-pdf"]').getAttribute("href"));
+  check(pdf.status === 200 && pdf.type === "application/pdf" && pdf.head === "%PDF-",
+        "the record's PDF downloads: " + JSON.stringify(pdf));
+
+  step = "stages 2 and 3 through the API";
+  for (const stage of ["damage-control", "closing"]) {
+    const doc = JSON.parse(fs.readFileSync(path.join(source, "tests/fixtures/stages", stage, "valid/intrusion_full.json"), "utf8"));
+    doc.report_id = reportId;
+    if (stage === "damage-control") doc.completion.completed_at = nowTaipei();
+    else doc.submitted_at = nowTaipei();
+    const r = await box.call("POST", "/v1/reports/" + reportId + "/" + stage, doc);
+    check(r.status === 201, stage + " stored: " + r.status + " " + JSON.stringify(r.body));
+  }
+  await page.goto(signoffUrl);
+  await page.locator('#record[data-phase="closed"]').waitFor({ timeout: WAIT });
+  await page.locator("#signoff-ciso-only").waitFor({ timeout: WAIT });
+  check(await page.locator("table.stages tbody tr").count() === 2, "both stages on the record");
+
+  step = "the CISO approves on the page";
+  const cisoPassword = await box.addUser("ciso.chen", "ciso");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-TW", timezoneId: "UTC" });
+  const ciso = await context.newPage();
+  watchHttp(ciso);
+  const errors = [];
+  ciso.on("pageerror", (e) => errors.push(e.message));
+  await ciso.goto(box.url + "/login");
+  await ciso.fill("#user", "ciso.chen");
+  await ciso.fill("#password", cisoPassword);
+  await ciso.press("#password", "Enter");
+  await ciso.waitForURL(box.url + "/", { timeout: WAIT });
+  await ciso.goto(signoffUrl);
+  await ciso.locator("#approve-form").waitFor({ timeout: WAIT });
+  await ciso.fill("#approve-note", "核定 " + XSS);
+  await ciso.click('#approve-form button[type="submit"]');
+  await ciso.locator('#record .approval.ok').waitFor({ timeout: WAIT });
+  await ciso.locator('#sign-form[data-as="reporter"]').waitFor({ timeout: WAIT });
+  await expectEscaped(ciso);
+  check(errors.length === 0, "no script error on the CISO's pages: " + errors.join(" | "));
+  await context.close();
+
+  step = "the reporter signs on the page";
+  await page.goto(signoffUrl);
+  await page.locator('#sign-form[data-as="reporter"]').waitFor({ timeout: WAIT });
+  await page.click('#sign-form button[type="submit"]');
+  await page.locator('table.signatures tr[data-as="reporter"][data-signed="yes"]').waitFor({ timeout: WAIT });
+  await page.locator('#sign-form[data-as="supervisor"]').waitFor({ timeout: WAIT });
+  await shot(page, "10-signoff");
+  const approvals = (await box.call("GET", "/v1/reports/" + reportId)).body.record;
+  check(approvals.approval.approved && approvals.approval.user === "ciso.chen", "approved by the CISO: " + JSON.stringify(approvals.approval));
+  check(approvals.signatures.length === 1 && approvals.signatures[0].as === "reporter" && approvals.signatures[0].user === "operator",
+        "the reporter's signature is the operator's: " + JSON.stringify(approvals.signatures));
+}
+
+async function lastPages(browser, page, box, reportId) {
 
   step = "the dashboard follows a change by itself";
   await page.goto(box.url + "/");
@@ -349,6 +419,8 @@ async function lastPages(page, box, reportId) {
   const posted = await box.call("POST", "/v1/reports/" + reportId + "/revisions", doc);
   check(posted.status === 201, "revision " + next + " through the API: " + JSON.stringify(posted.body));
   await card.locator(".meta").filter({ hasText: "第 " + next + " 版" }).waitFor({ timeout: WAIT });
+
+  await signoff(browser, box, page, reportId);
 
   step = "English on a phone's screen";
   await page.setViewportSize({ width: 390, height: 844 });
@@ -440,7 +512,7 @@ async function main() {
     await outageStory(page, box);
     await drills(page, box);
     await auditor(browser, box, first, auditorPassword);
-    await lastPages(page, box, first);
+    await lastPages(browser, page, box, first);
     step = "the page's own errors";
     check(problems.length === 0, "no script error or CSP refusal: " + problems.join(" | "));
     check(httpFailures.length === 0, "no unexpected HTTP error: " + httpFailures.join(" | "));

@@ -13,6 +13,7 @@ const Console = (function () {
   // anyway: 403).
   let session = null;
   const canChange = () => !!session && session.role !== "auditor";
+  const role = () => (session ? session.role : "");
   // Taiwan keeps +08:00 all year; a report's own offset wins where it has one.
   const AGENCY_OFFSET_MINUTES = 480;
 
@@ -281,5 +282,5 @@ const Console = (function () {
   }
   document.addEventListener("DOMContentLoaded", start);
   return { api, el, append, T, P, offsetOf, localTime, nowLocalInput, fromLocalInput, toLocalInput, countdown,
-           redraw, poll, clearProblems, showProblems, errorOf, page, canChange };
+           redraw, poll, clearProblems, showProblems, errorOf, page, canChange, role };
 })();

@@ -3,7 +3,11 @@
 // recipient's notification with its evidence (the SMS parts and their status
 // reports, the fax pages as sent with the T.30 result per page, the phone
 // confirmations), and the journal's timeline in the report's own offset.
-// Polls the record every two seconds. Also the sign-off placeholder.
+// Polls the record every two seconds. Its record: the phase, each deadline
+// met or not, the stages at the site, the CISO's approval and the three
+// signatures, with the printable record and the evidence bundle to download.
+// And the sign-off page (/reports/{id}/signoff), which offers what the record
+// needs next to the one whose role may give it.
 "use strict";
 (function () {
   const { el, T, P, api, localTime } = Console;
@@ -53,6 +57,51 @@
                                                             f.escalated_at ? localTime(f.escalated_at, off) : "")]
                          : "—"));
       })));
+  }
+
+  const SIGN_ORDER = ["reporter", "supervisor", "ciso"];
+
+  function downloads(id) {
+    const base = "/v1/reports/" + encodeURIComponent(id);
+    return el("p", { class: "actions downloads" },
+      el("a", { href: base + "/record.pdf", download: "", dataset: { key: "record-pdf" } }, T("record.pdf")), " · ",
+      el("a", { href: base + "/evidence.tar", download: "", dataset: { key: "evidence" } }, T("record.evidence")));
+  }
+
+  // The record as GET /v1/reports/{id} carries it (proto/console-api.yaml, Record).
+  function recordSection(id, record, off) {
+    const signed = {};
+    for (const s of record.signatures || []) signed[s.as] = s;
+    const a = record.approval || {};
+    return el("section", { class: "panel", id: "record", "aria-labelledby": "record-h",
+                           dataset: { phase: record.phase, next: (record.next || {}).action || "" } },
+      el("h2", { id: "record-h" }, T("record.title")),
+      el("dl", { class: "facts" },
+        el("dt", {}, T("record.phase")), el("dd", { class: "phase" }, T("phase." + record.phase)),
+        el("dt", {}, T("record.approval")),
+        el("dd", { class: a.approved ? "ok approval" : "warn approval" },
+           a.approved ? T("record.approved", { level: a.level, user: a.user }) : T("record.not_approved"),
+           a.approved ? " · " + localTime(a.at, off) : "", a.note ? el("div", { class: "muted note" }, a.note) : "")),
+      el("h3", {}, T("record.deadlines")),
+      table("record-deadlines", ["rec.what", "rec.due", "rec.state", "record.met_at"], (record.deadlines || []).map((d) =>
+        el("tr", { dataset: { key: d.key, state: d.state } }, el("td", {}, P(d.title, d.title_en)),
+           el("td", {}, d.at ? localTime(d.at, off) : "—"),
+           el("td", { class: d.state === "met" ? "ok" : d.state === "overdue" || d.state === "met_late" ? "bad" : "" },
+              T("dstate." + d.state)),
+           el("td", {}, d.met_at ? localTime(d.met_at, off) : "—")))),
+      el("h3", {}, T("record.stages")),
+      (record.stages || []).length
+        ? table("stages", ["record.stage", "rec.revision", "rec.time", "report.receipt"], record.stages.map((s) =>
+          el("tr", { dataset: { stage: s.stage } }, el("td", {}, T("stage." + s.stage)), el("td", {}, String(s.version)),
+             el("td", {}, localTime(s.at, off)), el("td", { class: "receipt" }, s.site_receipt || T("record.at_site_pending")))))
+        : el("p", { class: "muted" }, T("rec.none")),
+      el("h3", {}, T("record.signatures")),
+      table("signatures", ["record.sign_as", "rec.who", "rec.time"], SIGN_ORDER.map((as) => {
+        const s = signed[as];
+        return el("tr", { dataset: { as, signed: s ? "yes" : "no" } }, el("td", {}, T("sign." + as)),
+          el("td", { class: s ? "ok" : "muted" }, s ? s.user : T("record.unsigned")), el("td", {}, s ? localTime(s.at, off) : "—"));
+      })),
+      downloads(id));
   }
 
   function smsParts(a) {
@@ -168,7 +217,8 @@
          P(s.$defs.labels.categories[doc.category].zh, s.$defs.labels.categories[doc.category].en),
          latest.drill ? el("span", { class: "badge drill" }, T("drill.badge")) : ""),
       stored ? el("p", { class: "ok notice", role: "status" }, T("form.stored"), " — ", T("report.revision", { n: stored })) : "",
-      summary(doc, latest, rec), revisions(rec), notifications(rec),
+      summary(doc, latest, rec), report.record ? recordSection(rec.id, report.record, rec.offset_minutes) : "",
+      revisions(rec), notifications(rec),
       channelSection("sms", "rec.sms", of("sms"), names, smsParts),
       channelSection("fax", "rec.fax", of("fax"), names, (a) => [faxCalls(a), faxPages(a)]),
       phoneSection(rec),
@@ -191,12 +241,77 @@
     });
   }
 
-  // A clearly marked placeholder until the record's approval and signatures exist.
-  function signoff(main, { id }) {
-    main.replaceChildren(el("h1", {}, T("signoff.title")),
-      el("section", { class: "panel placeholder", id: "signoff-placeholder", role: "note" },
-        el("p", { class: "badge warn" }, T("signoff.marker")), el("p", {}, T("signoff.placeholder"))),
-      el("p", {}, el("a", { href: "/reports/" + encodeURIComponent(id) }, T("signoff.back"))));
+  // What the record needs next, offered to the one whose role may give it:
+  // the CISO approves the level; each signs as their own part, in order. The
+  // console's signer is the logged-in person (the API asks no password of a
+  // session). Stages 2 and 3 are filed with `lifeline report damage-control`
+  // and `lifeline report close` (or the API), so the page says so.
+  const refusal = (r) => (r.data && r.data.problems && r.data.problems.length ? r.data.problems : [Console.errorOf(r)]);
+
+  function nextAction(id, record, after) {
+    const next = record.next || {};
+    const role = Console.role();
+    if (next.action === "none") return el("p", { class: "ok", id: "signoff-done" }, T("signoff.done"));
+    if (next.action === "damage-control" || next.action === "closing") {
+      return el("p", { class: "note", id: "signoff-stage" }, T("signoff.stage." + next.action, { id }));
+    }
+    if (!Console.canChange()) return el("p", { class: "muted", id: "signoff-readonly" }, T("readonly.text"));
+    if (next.action === "approval") {
+      if (role !== "ciso") return el("p", { class: "note", id: "signoff-ciso-only" }, T("signoff.ciso_only"));
+      const level = el("select", { id: "approve-level", name: "level" },
+        [1, 2, 3, 4].map((n) => el("option", { value: String(n), selected: n === record.approval.level ? "" : undefined },
+                                   T("report.level", { n }))));
+      const note = el("input", { id: "approve-note", name: "note", maxlength: "500" });
+      const form = el("form", { id: "approve-form", class: "panel" },
+        el("h2", {}, T("signoff.approve")),
+        el("div", { class: "error-summary", role: "alert", hidden: true, tabindex: "-1" }),
+        el("p", { class: "muted" }, T("signoff.approve_help")),
+        el("div", { class: "field", dataset: { path: "/level" } }, el("label", { for: "approve-level" }, T("rec.level")), level,
+           el("p", { class: "field-error", hidden: true })),
+        el("div", { class: "field", dataset: { path: "/note" } }, el("label", { for: "approve-note" }, T("rec.note")), note,
+           el("p", { class: "field-error", hidden: true })),
+        el("button", { type: "submit" }, T("signoff.approve_button")));
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        Console.clearProblems(form);
+        const body = { level: Number(level.value) };
+        if (note.value.trim()) body.note = note.value.trim();
+        const r = await api("POST", "/v1/reports/" + encodeURIComponent(id) + "/approval", body);
+        if (!r.ok) return Console.showProblems(form, refusal(r));
+        after();
+      });
+      return form;
+    }
+    const as = next.as;
+    const form = el("form", { id: "sign-form", class: "panel", dataset: { as } },
+      el("h2", {}, T("signoff.sign_as", { as: I18n.t("sign." + as) })),
+      el("div", { class: "error-summary", role: "alert", hidden: true, tabindex: "-1" }),
+      el("p", { class: "muted" }, T("signoff.sign_help")),
+      el("button", { type: "submit" }, T("signoff.sign_button")));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      Console.clearProblems(form);
+      const r = await api("POST", "/v1/reports/" + encodeURIComponent(id) + "/signatures", { as });
+      if (!r.ok) return Console.showProblems(form, refusal(r));
+      after();
+    });
+    return form;
+  }
+
+  async function signoff(main, { id }) {
+    const path = "/v1/reports/" + encodeURIComponent(id);
+    const load = async () => {
+      const [r, rec] = await Promise.all([api("GET", path), api("GET", path + "/record")]);
+      if (!r.ok || !rec.ok) {
+        const err = Console.errorOf(r.ok ? rec : r);
+        return main.replaceChildren(el("h1", {}, T("not_found")), el("p", { class: "bad" }, P(err.zh, err.en)));
+      }
+      Console.redraw(main, [el("h1", {}, T("signoff.title")),
+        nextAction(id, r.data.record, load),
+        recordSection(id, r.data.record, rec.data.offset_minutes),
+        el("p", {}, el("a", { href: "/reports/" + encodeURIComponent(id) }, T("signoff.back")))]);
+    };
+    await load();
   }
 
   Console.page({ path: "/reports/:id", name: "report", view });
