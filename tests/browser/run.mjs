@@ -399,7 +399,7 @@ async function signoff(browser, box, page, reportId) {
   await page.locator('#sign-form[data-as="reporter"]').waitFor({ timeout: WAIT });
   await page.click('#sign-form button[type="submit"]');
   await page.locator('table.signatures tr[data-as="reporter"][data-signed="yes"]').waitFor({ timeout: WAIT });
-  await page.locator('#sign-form[data-as="supervisor"]').waitFor({ timeout: WAIT });
+  await page.locator('#signoff-needs-role[data-as="supervisor"]').waitFor({ timeout: WAIT });
   await shot(page, "10-signoff");
   const approvals = (await box.call("GET", "/v1/reports/" + reportId)).body.record;
   check(approvals.approval.approved && approvals.approval.user === "ciso.chen", "approved by the CISO: " + JSON.stringify(approvals.approval));

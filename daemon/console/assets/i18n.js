@@ -183,6 +183,7 @@ const I18n = (function () {
     "signoff.stage.closing": ["下一步為結案（第三階段）：以 lifeline report close {id} 檔案 提交，或經 API。",
                               "Next: closing (stage 3), filed with lifeline report close {id} FILE, or through the API."],
     "signoff.ciso_only": ["下一步為資通安全長核定事件等級：請以資通安全長帳號登入。", "Next: the CISO approves the level; log in as the CISO."],
+    "signoff.needs_role": ["下一步為{as}簽章：請以具該身分之帳號登入。", "Next: {as} signs; log in as them."],
     "signoff.approve": ["核定事件等級", "Approve the level"],
     "signoff.approve_help": ["核定目前版次之等級；變更等級須附三項衝擊評估，請經 API 或 lifeline report approve --impact。",
                              "Approves the latest revision's level; a change of level needs its three impacts, through the API or lifeline report approve --impact."],

@@ -283,6 +283,12 @@
       return form;
     }
     const as = next.as;
+    // The roles that may sign as each (record::RoleMaySign); the API decides, this only spares a refusal.
+    const mayBe = { reporter: ["operator", "supervisor", "ciso"], supervisor: ["supervisor", "ciso"], ciso: ["ciso"] };
+    if (!(mayBe[as] || []).includes(role)) {
+      return el("p", { class: "note", id: "signoff-needs-role", dataset: { as } },
+                T("signoff.needs_role", { as: I18n.t("sign." + as) }));
+    }
     const form = el("form", { id: "sign-form", class: "panel", dataset: { as } },
       el("h2", {}, T("signoff.sign_as", { as: I18n.t("sign." + as) })),
       el("div", { class: "error-summary", role: "alert", hidden: true, tabindex: "-1" }),
