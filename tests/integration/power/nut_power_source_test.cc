@@ -1,6 +1,8 @@
 // NutPowerSource against Debian's real upsd and dummy-ups driver on loopback: the UPS goes
 // OL -> OB -> OB LB -> OL by rewriting the driver's .dev file, and upsd or the driver goes
-// away and comes back. Waits are bounded; assertions are on the states reported.
+// away and comes back; bytes that are not text (invalid UTF-8, control bytes) reach it through
+// the driver and upsd as a UPS's garbage would. Waits are bounded; assertions are on the states
+// reported.
 #include <gtest/gtest.h>
 
 #include <asio.hpp>
@@ -116,6 +118,99 @@ TEST_F(NutIntegrationTest, DriverGoneIsUnknown) {
   EXPECT_FALSE(reports_[1].known) << reports_[1].detail;
   EXPECT_FALSE(reports_[1].mains_ok);
   EXPECT_FALSE(reports_[1].detail.empty());
+}
+
+// A upsd that answers each LIST VAR with the reply the test sets: the lowest level at which
+// bytes that are not text can reach the client, since Debian's driver and upsd pass on
+// printable values only (a garbled UPS is cleaned before upsd serves it).
+class ScriptedUpsd {
+ public:
+  explicit ScriptedUpsd(asio::io_context& io) : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}) {
+    Accept();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string reply;  // the whole answer to one LIST VAR, sent as bytes
+
+ private:
+  struct Connection {
+    explicit Connection(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+    asio::ip::tcp::socket socket;
+    asio::streambuf in;
+    std::string out;
+  };
+  void Accept() {
+    acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket s) {
+      if (ec) return;
+      Serve(std::make_shared<Connection>(std::move(s)));
+      Accept();
+    });
+  }
+  void Serve(std::shared_ptr<Connection> c) {
+    asio::async_read_until(c->socket, c->in, '\n', [this, c](std::error_code ec, size_t n) {
+      if (ec) return;
+      c->in.consume(n);
+      c->out = reply;
+      asio::async_write(c->socket, asio::buffer(c->out), [this, c](std::error_code e, size_t) {
+        if (!e) Serve(c);
+      });
+    });
+  }
+  asio::ip::tcp::acceptor acceptor_;
+};
+
+std::string ListVar(const std::string& vars) {
+  return "BEGIN LIST VAR test\n" + vars + "END LIST VAR test\n";
+}
+
+// Bytes that are not text from upsd (invalid UTF-8, control bytes, NUL): the reading is
+// unknown (never "mains ok"), its reason is printable ASCII, and the next good reading is
+// taken again.
+TEST(NutScriptedUpsdTest, BytesThatAreNotTextAreAnUnknownReadingWithAPrintableReason) {
+  asio::io_context io;
+  ScriptedUpsd upsd(io);
+  const std::string good = ListVar("VAR test ups.status \"OB\"\nVAR test battery.runtime \"500\"\n");
+  upsd.reply = good;
+  NutOptions options;
+  options.port = upsd.port();
+  options.ups = "test";
+  options.poll_interval = 100ms;
+  options.request_timeout = 2s;
+  options.runtime_step = 24h;
+  NutPowerSource source(io, options);
+  std::vector<PowerState> reports;
+  source.OnChange([&](const PowerState& s) { reports.push_back(s); });
+  ASSERT_TRUE(source.Start().ok());
+  auto await = [&](size_t n) {
+    for (int i = 0; i < 100 && reports.size() < n; ++i) io.run_for(100ms);
+    return reports.size() >= n;
+  };
+  auto printable = [](const std::string& s) {
+    for (unsigned char c : s) {
+      if (c < 0x20 || c >= 0x7f) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(await(1));
+  ASSERT_TRUE(reports[0].known && reports[0].on_battery) << DescribePowerState(reports[0]);
+
+  const std::string garbage[] = {
+      ListVar("VAR test ups.status \"OB \xff\xfe\x01LB\"\n"),
+      std::string("\xff\xfe\x00\x01\x1b[2J\n", 9),
+      ListVar(std::string("VAR test ups.status \"O\0B\"\n", 26)),
+  };
+  for (const std::string& reply : garbage) {
+    upsd.reply = reply;
+    ASSERT_TRUE(await(reports.size() + 1)) << "no report after a reply that is not text";
+    const PowerState& bad = reports.back();
+    EXPECT_FALSE(bad.known) << DescribePowerState(bad);
+    EXPECT_FALSE(bad.mains_ok);
+    EXPECT_FALSE(bad.detail.empty());
+    EXPECT_TRUE(printable(bad.detail)) << bad.detail;
+    EXPECT_TRUE(printable(DescribePowerState(bad))) << DescribePowerState(bad);
+    upsd.reply = good;
+    ASSERT_TRUE(await(reports.size() + 1)) << "the good reading was not taken again";
+    EXPECT_TRUE(reports.back().known && reports.back().on_battery) << DescribePowerState(reports.back());
+  }
 }
 
 }  // namespace
