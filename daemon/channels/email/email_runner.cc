@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "daemon/core/text.h"
+
 namespace lifeline::email {
 
 namespace {
@@ -15,7 +17,7 @@ namespace {
 // The server's own words, or libcurl's when the server said nothing useful.
 std::string Said(const EmailEvidence& e) {
   std::string why = e.failure_class.empty() ? "" : e.failure_class + ": ";
-  return why + (e.smtp_reply.empty() ? e.curl_error : e.smtp_reply);
+  return why + SafeText(e.smtp_reply.empty() ? e.curl_error : e.smtp_reply, 512);
 }
 
 }  // namespace
@@ -29,11 +31,11 @@ NoticeOutcome EmailRunner::Accepted(const ChannelAddress& to, const std::string&
                                         : "accepted by a relay: sent, not confirmed";
   if (own_domain) {
     return {NoticeOutcome::Kind::kConfirmed,
-            "e-mail to " + to.address + " accepted by its domain's server " + server + ": " + e.smtp_reply,
+            "e-mail to " + to.address + " accepted by its domain's server " + server + ": " + SafeText(e.smtp_reply, 512),
             std::move(evidence)};
   }
   return {NoticeOutcome::Kind::kSent,
-          "e-mail to " + to.address + " sent via relay " + server + " (" + e.smtp_reply +
+          "e-mail to " + to.address + " sent via relay " + server + " (" + SafeText(e.smtp_reply, 512) +
               "); not confirmed: the relay's acceptance is not the recipient's",
           std::move(evidence)};
 }

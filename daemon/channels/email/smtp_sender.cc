@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "daemon/channels/email/email.h"
+#include "daemon/core/text.h"
 
 namespace lifeline::email {
 namespace {
@@ -230,8 +231,10 @@ std::string_view VerdictName(Verdict v) {
 }
 
 nlohmann::json EmailEvidence::ToJson() const {
+  // The server's reply is its bytes, not necessarily text: as text, with the
+  // raw bytes beside it when they needed changing (TextEvidence).
   return {{"verdict", VerdictName(verdict)}, {"failure_class", failure_class},
-          {"smtp_code", smtp_code}, {"smtp_reply", smtp_reply}, {"curl_error", curl_error},
+          {"smtp_code", smtp_code}, {"smtp_reply", TextEvidence(smtp_reply)}, {"curl_error", SafeText(curl_error)},
           {"message_id", message_id}, {"accepted_recipients", accepted_recipients},
           {"started_at", FormatUtcMicros(started_at)}, {"ended_at", FormatUtcMicros(ended_at)}};
 }

@@ -3,16 +3,25 @@
 (python3-aiosmtpd) on 127.0.0.1, an ephemeral port written to --port-file once
 listening. Each accepted message is stored byte-exact (after dot-unstuffing) as
 msg-N.eml with its envelope in msg-N.json; --rcpt-reply / --data-reply make it
-refuse instead, --cert/--key add STARTTLS (or implicit TLS with --smtps), and
+refuse instead (a reply with \\xNN escapes is sent as those bytes, so a
+test can answer with bytes that are not text), --cert/--key add STARTTLS (or implicit TLS with --smtps), and
 --auth USER:PASSWORD requires AUTH with exactly those credentials."""
 import argparse
 import asyncio
+import codecs
 import json
 import os
 import socket
 import ssl
 
 from aiosmtpd.smtp import SMTP, AuthResult
+
+
+def as_sent(reply):
+    """The reply as the server sends it: bytes when it spells any as \\xNN."""
+    if '\\x' in reply:
+        return codecs.escape_decode(reply.encode('ascii'))[0]
+    return reply
 
 
 class Handler:
@@ -22,13 +31,13 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.args.rcpt_reply:
-            return self.args.rcpt_reply
+            return as_sent(self.args.rcpt_reply)
         envelope.rcpt_tos.append(address)
         return '250 2.1.5 Ok'
 
     async def handle_DATA(self, server, session, envelope):
         if self.args.data_reply:
-            return self.args.data_reply
+            return as_sent(self.args.data_reply)
         self.count += 1
         base = os.path.join(self.args.spool, 'msg-%d' % self.count)
         with open(base + '.eml', 'wb') as f:
@@ -38,6 +47,8 @@ class Handler:
         with open(base + '.json.tmp', 'w') as f:
             json.dump(meta, f)
         os.rename(base + '.json.tmp', base + '.json')
+        if self.args.accept_reply:
+            return as_sent(self.args.accept_reply)
         return '250 2.0.0 Ok: queued as LL%04d' % self.count
 
 
@@ -55,6 +66,7 @@ async def main():
     p.add_argument('--spool', required=True)
     p.add_argument('--rcpt-reply')
     p.add_argument('--data-reply')
+    p.add_argument('--accept-reply')
     p.add_argument('--cert')
     p.add_argument('--key')
     p.add_argument('--smtps', action='store_true')

@@ -61,6 +61,7 @@ Status SmtpServerProcess::Spawn(const ServerOptions& o) {
                                    "--port-file", dir_ + "/port", "--spool", dir_ + "/spool"};
   if (!o.rcpt_reply.empty()) args.insert(args.end(), {"--rcpt-reply", o.rcpt_reply});
   if (!o.data_reply.empty()) args.insert(args.end(), {"--data-reply", o.data_reply});
+  if (!o.accept_reply.empty()) args.insert(args.end(), {"--accept-reply", o.accept_reply});
   if (o.tls) args.insert(args.end(), {"--cert", cert_, "--key", key_});
   if (o.smtps) args.push_back("--smtps");
   if (!o.auth.empty()) args.insert(args.end(), {"--auth", o.auth});

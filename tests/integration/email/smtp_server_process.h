@@ -16,6 +16,8 @@ namespace lifeline::email::testing {
 struct ServerOptions {
   std::string rcpt_reply;  // e.g. "550 5.1.1 No such user"; empty: accept
   std::string data_reply;  // e.g. "451 4.3.0 Try later"; empty: accept and store
+  std::string accept_reply;  // the 2xx to an accepted message instead of "250 2.0.0 Ok: queued as ..."
+  // (replies may spell bytes as \xNN: smtp_server.py sends those bytes)
   bool tls = false;        // STARTTLS required (a self-signed cert for 127.0.0.1)
   bool smtps = false;      // implicit TLS instead of STARTTLS (needs tls)
   std::string auth;        // "user:password": AUTH required with exactly these

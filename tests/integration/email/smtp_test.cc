@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/channels/email/email.h"
+#include "daemon/core/text.h"
 #include "tests/integration/email/smtp_server_process.h"
 #include "tests/unit/email/mime_decode.h"
 
@@ -111,6 +112,33 @@ TEST(EmailSmtp, RecipientDeferredWith4xxIsTemporary) {
   EXPECT_EQ(e->verdict, Verdict::kTemporary);
   EXPECT_EQ(e->failure_class, "rcpt");
   EXPECT_EQ(e->smtp_code, 450);
+}
+
+// A server whose replies are not text (invalid UTF-8, a control byte): the verdict is read
+// from the code as ever, and the evidence keeps the bytes as text plus their hex, so it can
+// be stored and journaled.
+TEST(EmailSmtp, RepliesThatAreNotTextKeepTheirVerdictAndBecomeEvidenceThatIsText) {
+  ServerOptions accept;
+  accept.accept_reply = "250 2.0.0 Ok \\xff\\xfe\\x01 queued";
+  auto accepting = StartServer("acceptgarbage", accept);
+  auto refusing = StartServer("refusegarbage", Replying("", "554 5.6.0 \\xc3\\x28 rejected\\x1b[0m"));
+  ASSERT_TRUE(accepting && refusing);
+  Result<EmailEvidence> e = Send(To(*accepting));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->verdict, Verdict::kAccepted);
+  EXPECT_EQ(e->smtp_reply, std::string("250 2.0.0 Ok \xff\xfe\x01 queued")) << "the reply's bytes as sent";
+  nlohmann::json j = e->ToJson();
+  ASSERT_TRUE(j["smtp_reply"].is_object()) << j.dump();
+  EXPECT_EQ(j["smtp_reply"]["hex"], HexBytes(e->smtp_reply));
+  EXPECT_TRUE(IsValidUtf8(j["smtp_reply"]["text"].get<std::string>()));
+  EXPECT_NO_THROW((void)j.dump());
+
+  e = Send(To(*refusing));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->verdict, Verdict::kPermanent);
+  EXPECT_EQ(e->smtp_code, 554);
+  EXPECT_NO_THROW((void)e->ToJson().dump());
+  EXPECT_TRUE(IsValidUtf8(e->ToJson()["smtp_reply"]["text"].get<std::string>()));
 }
 
 TEST(EmailSmtp, DataRefusedWith5xxIsPermanentAnd4xxTemporary) {
