@@ -253,15 +253,15 @@ FleetOptions FleetOptionsFrom(const Config& config) {
   FleetOptions o;
   o.agency = f.agency;
   o.unit = f.unit;
-  o.host = f.host;
-  o.port = f.port;
-  o.ca_file = f.ca_file;
-  o.cert_file = f.cert_file;
-  o.key_file = f.key_file;
-  o.client_id = f.client_id;
-  o.keepalive = std::chrono::seconds(f.keepalive_seconds);
+  o.broker.host = f.host;
+  o.broker.port = f.port;
+  o.broker.ca_file = f.ca_file;
+  o.broker.cert_file = f.cert_file;
+  o.broker.key_file = f.key_file;
+  o.broker.client_id = f.client_id;
+  o.broker.keepalive = std::chrono::seconds(f.keepalive_seconds);
+  o.broker.reconnect_max = std::chrono::seconds(f.reconnect_max_seconds);
   o.heartbeat = std::chrono::seconds(f.heartbeat_seconds);
-  o.reconnect_max = std::chrono::seconds(f.reconnect_max_seconds);
   o.window = static_cast<size_t>(f.window);
   return o;
 }

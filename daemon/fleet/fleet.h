@@ -25,6 +25,7 @@
 
 #include "daemon/core/clock.h"
 #include "daemon/core/status.h"
+#include "daemon/fleet/mqtt_link.h"
 #include "daemon/journal/journal.h"
 #include "daemon/store/store.h"
 
@@ -35,13 +36,10 @@ inline constexpr const char* kFleetSchema = "lifeline.fleet/1";
 // Who the box is on the broker and how it gets there.
 struct FleetOptions {
   std::string agency, unit;  // topic lifeline/<agency>/<unit>/...; the certificate's CN is the unit
-  std::string host = "127.0.0.1";
-  int port = 8883;
-  std::string ca_file, cert_file, key_file;
-  std::string client_id;  // fixed, so the broker keeps the session; "" = lifeline-<agency>-<unit>
-  std::chrono::seconds keepalive{60};
+  // The broker and this box's TLS files; its client_id is fixed, so the broker
+  // keeps the session ("" = lifeline-<agency>-<unit>).
+  MqttLinkOptions broker;
   std::chrono::seconds heartbeat{60};
-  std::chrono::seconds reconnect_max{60};
   size_t window = 64;  // journal entries read and not yet acknowledged, at most
 };
 

@@ -24,29 +24,22 @@ FleetPublisher::FleetPublisher(asio::io_context& io, AsyncStore& store, const Cl
       options_(std::move(options)),
       shared_(std::make_shared<Shared>()),
       heartbeat_(io) {
-  if (options_.client_id.empty()) options_.client_id = "lifeline-" + options_.agency + "-" + options_.unit;
+  if (options_.broker.client_id.empty()) options_.broker.client_id = "lifeline-" + options_.agency + "-" + options_.unit;
   options_.window = std::max<size_t>(options_.window, 1);
 }
 
 FleetPublisher::~FleetPublisher() { Stop(); }
 
 Status FleetPublisher::Start() {
-  MqttLinkOptions o;
-  o.host = options_.host;
-  o.port = options_.port;
-  o.client_id = options_.client_id;
-  o.ca_file = options_.ca_file;
-  o.cert_file = options_.cert_file;
-  o.key_file = options_.key_file;
-  o.keepalive = options_.keepalive;
-  o.reconnect_max = options_.reconnect_max;
+  const MqttLinkOptions& o = options_.broker;
   std::weak_ptr<int> alive = alive_;
   MqttCallbacks cb;
   cb.on_state = [this, alive, &io = io_](bool up, const std::string& why) {
     asio::post(io, [this, alive, up, why] {
       if (alive.expired()) return;
       counters_.connected = up;
-      if (up) spdlog::info("fleet: connected to {}:{} as {}", options_.host, options_.port, options_.client_id);
+      if (up) spdlog::info("fleet: connected to {}:{} as {}", options_.broker.host, options_.broker.port,
+                          options_.broker.client_id);
       else spdlog::warn("fleet: broker lost ({}); the journal keeps what is not yet acknowledged", why);
       if (up) Beat();
     });
@@ -56,7 +49,7 @@ Status FleetPublisher::Start() {
       if (!alive.expired()) OnAcked(seq);
     });
   };
-  auto link = MqttLink::Start(std::move(o), std::move(cb));
+  auto link = MqttLink::Start(o, std::move(cb));
   if (!link.ok()) return link.status();
   link_ = std::move(*link);
   auto cursor = std::make_shared<int64_t>(0);

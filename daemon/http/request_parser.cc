@@ -186,27 +186,39 @@ void ChunkedDecoder::OnLine(std::string_view line, size_t body_size) {
   phase_ = n == 0 ? Phase::kTrailer : Phase::kData;
 }
 
+namespace {
+
+// "METHOD origin-form HTTP/1.x" into `out`; the status to refuse it with
+// (400, 505) and why, or 0.
+std::pair<int, const char*> ParseRequestLine(std::string_view line, Request* out) {
+  size_t sp1 = line.find(' ');
+  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
+    return {400, "malformed request line"};
+  }
+  std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view version = line.substr(sp2 + 1);
+  if (!IsToken(method) || !IsOriginForm(target)) return {400, "malformed request line"};
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !std::isdigit((unsigned char)version[5]) ||
+      version[6] != '.' || !std::isdigit((unsigned char)version[7])) {
+    return {400, "malformed request line"};
+  }
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") return {505, "only HTTP/1.0 and HTTP/1.1 are supported"};
+  out->method = std::string(method);
+  out->target = std::string(target);
+  out->minor_version = version[7] - '0';
+  return {0, ""};
+}
+
+}  // namespace
+
 // Request line and fields, then how the body is framed.
 void RequestParser::ParseHead() {
   std::string_view head = head_;
   size_t eol = head.find('\n');
-  std::string_view line = syntax::StripCr(head.substr(0, eol));
-  size_t sp1 = line.find(' ');
-  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
-    return Fail(400, "malformed request line");
+  if (auto [status, why] = ParseRequestLine(syntax::StripCr(head.substr(0, eol)), &request_); status != 0) {
+    return Fail(status, why);
   }
-  std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string_view version = line.substr(sp2 + 1);
-  if (!IsToken(method) || !IsOriginForm(target)) return Fail(400, "malformed request line");
-  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !std::isdigit((unsigned char)version[5]) ||
-      version[6] != '.' || !std::isdigit((unsigned char)version[7])) {
-    return Fail(400, "malformed request line");
-  }
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") return Fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
-  request_.method = std::string(method);
-  request_.target = std::string(target);
-  request_.minor_version = version[7] - '0';
   for (size_t pos = eol + 1; pos < head.size();) {
     size_t next = head.find('\n', pos);
     std::string_view field = syntax::StripCr(head.substr(pos, next - pos));

@@ -117,16 +117,25 @@ std::string CreatedAt(WallTime now, int offset) {
   return FormatRfc3339(WithOffset(WallTime(std::chrono::floor<std::chrono::seconds>(now)), offset));
 }
 
+// A document of this record: made at `now` in the record's offset, its
+// title, `label` and the report's id in the running header, the record's
+// digest in the footer, and the report's head.
+print::Document OfRecord(const RecordView& r, WallTime now, const std::string& title, const std::string& label) {
+  const int offset = r.OffsetMinutes();
+  print::Document d;
+  d.created = CreatedAt(now, offset);
+  d.title = title;
+  d.header = label + "　" + r.latest().id;
+  d.footer = "紀錄摘要 SHA-256 " + RecordDigest(r);
+  AddHead(d, r, offset);
+  return d;
+}
+
 }  // namespace
 
 print::Document RecordDocument(const RecordView& r, const RuleSet& rules, WallTime now) {
   const int offset = r.OffsetMinutes();
-  print::Document d;
-  d.created = CreatedAt(now, offset);
-  d.title = "資通安全事件通報及應變紀錄";
-  d.header = "資通安全事件通報及應變紀錄　" + r.latest().id;
-  d.footer = "紀錄摘要 SHA-256 " + RecordDigest(r);
-  AddHead(d, r, offset);
+  print::Document d = OfRecord(r, now, "資通安全事件通報及應變紀錄", "資通安全事件通報及應變紀錄");
   d.Heading("一、通報單（壹、事件通報）");
   d.AddTable(RevisionTable(r, offset));
   d.Heading("二、期限（規則 " + rules.id + "）");
@@ -159,12 +168,7 @@ print::Document RecordDocument(const RecordView& r, const RuleSet& rules, WallTi
 
 print::Document SummaryDocument(const RecordView& r, const RuleSet& rules, WallTime now) {
   const int offset = r.OffsetMinutes();
-  print::Document d;
-  d.created = CreatedAt(now, offset);
-  d.title = "證據包摘要：處理經過與期限";
-  d.header = "證據包摘要　" + r.latest().id;
-  d.footer = "紀錄摘要 SHA-256 " + RecordDigest(r);
-  AddHead(d, r, offset);
+  print::Document d = OfRecord(r, now, "證據包摘要：處理經過與期限", "證據包摘要");
   d.Heading("一、各期限之完成情形");
   auto deadlines = Deadlines(r, rules, now);
   if (deadlines.ok()) d.AddTable(DeadlineTable(*deadlines, offset));
