@@ -428,6 +428,7 @@ Status Daemon::StartChannels() {
   AddStageRoutes(api_, store_);
   AddSignoffRoutes(api_, store_, hasher_);
   AddExportRoutes(api_, store_, in_.config.state_dir);
+  AddByHandRoutes(api_, engine_);
   return Status::Ok();
 }
 

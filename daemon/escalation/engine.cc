@@ -708,3 +708,155 @@ void EscalationEngine::Finish(const std::string& report_id, int64_t attempt_id, 
 }
 
 }  // namespace lifeline
+
+namespace lifeline {
+namespace {
+
+struct ByHandTarget {
+  size_t recipient = 0, channel = 0;
+  bool found_recipient = false, found_channel = false;
+  std::vector<std::string> kinds;  // the recipient's channels, for the message
+};
+
+ByHandTarget FindByHandTarget(const PlanState& plan, const NoticeByHand& n) {
+  ByHandTarget t;
+  for (size_t ri = 0; ri < plan.progress.recipients.size(); ++ri) {
+    const auto& rp = plan.progress.recipients[ri];
+    if (rp.key != n.recipient) continue;
+    t.found_recipient = true;
+    t.recipient = ri;
+    for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
+      t.kinds.push_back(rp.channels[ci].channel.kind);
+      if (!t.found_channel && rp.channels[ci].channel.kind == n.channel) {
+        t.found_channel = true;
+        t.channel = ci;
+      }
+    }
+  }
+  return t;
+}
+
+std::string JoinedKeys(const PlanState& plan) {
+  std::string out;
+  for (const auto& rp : plan.progress.recipients) out += (out.empty() ? "" : ", ") + rp.key;
+  return out;
+}
+
+}  // namespace
+
+json EscalationEngine::ByHandProblems(const NoticeByHand& n) const {
+  json problems = json::array();
+  auto it = reports_.find(n.report_id);
+  if (it == reports_.end()) return problems;  // RecordNoticeByHand answers NotFound
+  const PlanState& plan = it->second->plan;
+  ByHandTarget target = FindByHandTarget(plan, n);
+  if (!target.found_recipient) {
+    problems.push_back({{"path", "/recipient"},
+                        {"zh", "此通報之應通知對象為：" + JoinedKeys(plan)},
+                        {"en", "'" + n.recipient + "' is not a recipient of this report; its recipients: " +
+                                   JoinedKeys(plan)}});
+  } else if (!target.found_channel) {
+    std::string kinds;
+    for (const auto& k : target.kinds) kinds += (kinds.empty() ? "" : ", ") + k;
+    problems.push_back({{"path", "/channel"},
+                        {"zh", "通訊錄中此對象之管道為：" + kinds},
+                        {"en", "the directory lists no " + n.channel + " for " + n.recipient + "; its channels: " +
+                                   kinds}});
+  }
+  return problems;
+}
+
+void EscalationEngine::RecordNoticeByHand(const NoticeByHand& n, std::function<void(Result<json>)> done) {
+  auto it = reports_.find(n.report_id);
+  if (it == reports_.end()) {
+    return done(NotFound("report " + n.report_id + " has no notification under way on this box"));
+  }
+  Tracked& t = *it->second;
+  if (json problems = ByHandProblems(n); !problems.empty()) {
+    return done(InvalidArgument(problems[0]["path"].get<std::string>() + ": " + problems[0]["en"].get<std::string>()));
+  }
+  auto nid = t.plan.notification_ids.find(n.recipient);
+  if (!t.plan.progress.escalated || nid == t.plan.notification_ids.end()) {
+    return done(FailedPrecondition("report " + n.report_id +
+                                   " has not fallen back to other means: no notification to " + n.recipient +
+                                   " is due yet (the site's hour still runs)"));
+  }
+  const std::string state = t.plan.notification_state[n.recipient];
+  if (state == "confirmed" || state == "cancelled") {
+    return done(FailedPrecondition("the notification to " + n.recipient + " is already " + state +
+                                   (state == "cancelled" ? " (the site accepted the report)" : "")));
+  }
+  if (t.busy) return done(Unavailable("the plan of report " + n.report_id + " is being stored; try again"));
+  ByHandTarget target = FindByHandTarget(t.plan, n);
+  const ChannelAddress& address = t.plan.progress.recipients[target.recipient].channels[target.channel].channel;
+  std::vector<int64_t> others;
+  for (const auto& [attempt, where] : t.plan.open_attempts) {
+    if (where.first == target.recipient) others.push_back(attempt);
+  }
+  json evidence = n.evidence.is_object() ? n.evidence : json::object();
+  evidence["by_hand"] = true;
+  evidence["recorded_by"] = n.recorded_by;
+  const std::string summary = "sent by hand outside the box (" + address.kind + " to " + address.address +
+                              "), recorded by " + n.recorded_by + ": " + evidence.value("proof", "");
+  auto attempt_id = std::make_shared<int64_t>(0);
+  t.busy = true;
+  store_.Run(
+      [nid = nid->second, state, kind = address.kind, to = address.address, recipient = n.recipient,
+       actor = n.recorded_by, evidence, summary, others, attempt_id](Store& st) -> Status {
+        Store::ActorScope by(st, actor);
+        const json why = {{"why", "a notice sent by hand outside the box"}};
+        if (state != "in_progress") {
+          LIFELINE_RETURN_IF_ERROR(st.TransitionNotification(nid, NotificationState::kInProgress, why));
+        }
+        auto a = st.StartAttempt(nid, kind, to, {{"why", "sent by hand outside the box"}, {"recipient", recipient},
+                                                 {"by_hand", true}});
+        if (!a.ok()) return a.status();
+        *attempt_id = *a;
+        LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(*a, "confirmed", {{"summary", summary}, {"evidence", evidence}}));
+        const std::string reached = "the recipient was reached by a notice sent by hand (attempt " +
+                                    std::to_string(*a) + ")";
+        for (int64_t o : others) {
+          LIFELINE_RETURN_IF_ERROR(st.FinishAttempt(o, "cancelled", {{"why", reached}}));
+          LIFELINE_RETURN_IF_ERROR(st.CancelPhoneTask(o, reached));
+        }
+        return st.TransitionNotification(nid, NotificationState::kConfirmed,
+                                         {{"attempt", *a}, {"summary", summary}});
+      },
+      [this, n, target, others, attempt_id, summary, done, revision = t.rev.revision,
+       alive = std::weak_ptr<int>(alive_)](Status s) {
+        if (alive.expired()) return done(Unavailable("lifelined is stopping"));
+        auto it = reports_.find(n.report_id);
+        Tracked* t = it == reports_.end() || it->second->rev.revision != revision ? nullptr : it->second.get();
+        if (t) t->busy = false;
+        if (!s.ok()) return done(s);
+        json cancelled = json::array();
+        if (t) {
+          auto& rp = t->plan.progress.recipients[target.recipient];
+          for (int64_t o : others) {
+            auto open = t->plan.open_attempts.find(o);
+            if (open == t->plan.open_attempts.end()) continue;
+            auto where = open->second;
+            auto& c = rp.channels[where.second];
+            if (c.state != ChannelState::kConfirmed) c.state = ChannelState::kCancelled;
+            t->plan.open_attempts.erase(open);
+            CancelRunner(*t, o, where);
+            cancelled.push_back(o);
+          }
+          auto& c = rp.channels[target.channel];
+          c.state = ChannelState::kConfirmed;
+          c.starts++;
+          t->plan.notification_state[n.recipient] = "confirmed";
+          Emit(*t, n.recipient + ": attempt " + std::to_string(*attempt_id) + " CONFIRMED: " + summary);
+        }
+        const ChannelAddress* address =
+            t ? &t->plan.progress.recipients[target.recipient].channels[target.channel].channel : nullptr;
+        done(json{{"attempt", *attempt_id},
+                  {"recipient", n.recipient},
+                  {"channel", n.channel},
+                  {"address", address ? address->address : ""},
+                  {"cancelled", cancelled},
+                  {"summary", summary}});
+      });
+}
+
+}  // namespace lifeline

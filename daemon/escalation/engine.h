@@ -48,6 +48,19 @@ struct FallbackSummary {
   bool operator==(const FallbackSummary&) const = default;
 };
 
+// A notice made outside the box and recorded by an operator: the paper form
+// faxed from the office's own machine when the box's line failed, a call from
+// a mobile phone. It names one of the recipient's channels in the directory
+// (so a restart finds it where the plan expects it) and carries what shows it
+// arrived; it confirms the recipient like any channel's own proof.
+struct NoticeByHand {
+  std::string report_id;
+  std::string recipient;    // the directory's key: superior, national_centre, ...
+  std::string channel;      // sms | fax | phone | email: one the directory lists for the recipient
+  nlohmann::json evidence;  // what the operator states ({sent_at, proof, from, note}), stored as given
+  std::string recorded_by;  // the principal: journaled with every write
+};
+
 // One line of what the engine did, for the log and the console.
 struct EngineEvent {
   std::string report_id;
@@ -85,6 +98,20 @@ class EscalationEngine {
   std::function<void(const EngineEvent&)> on_event;
   // Called at the end of each tick, once every report has been examined.
   std::function<void()> after_tick;
+
+  // Records `notice` in one transaction: an attempt on the recipient's channel
+  // that ends confirmed with the operator's evidence, every other open attempt
+  // for that recipient cancelled (its phone task too), and the notification
+  // confirmed. `done` gets {attempt, recipient, channel, address, cancelled}
+  // or why nothing was recorded: NotFound (no such report under way),
+  // InvalidArgument naming /recipient or /channel, FailedPrecondition (not
+  // fallen back, already confirmed, or cancelled by the site's acceptance),
+  // Unavailable (the report's plan is being stored: try again).
+  void RecordNoticeByHand(const NoticeByHand& notice, std::function<void(Result<nlohmann::json>)> done);
+  // What RecordNoticeByHand would refuse in `notice`'s recipient and channel,
+  // each {path, zh, en}, so a form shows it at its field; [] when both are
+  // ones the report's plan has.
+  nlohmann::json ByHandProblems(const NoticeByHand& notice) const;
 
   // For the metrics: the nearest hour deadline among real (not drill) reports
   // the site has not accepted: notify_by, or fallback_notify_by once fallen

@@ -64,6 +64,7 @@ class IntakeApi {
   void SetRecipientNames(std::map<std::string, std::string> names) { recipient_names_ = std::move(names); }
   // How far ahead of the box's clock a stated time may be ([daemon] clock_skew_seconds).
   void SetClockSkew(std::chrono::seconds skew) { clock_skew_ = skew; }
+  std::chrono::seconds clock_skew() const { return clock_skew_; }
   const std::map<std::string, std::string>& recipient_names() const { return recipient_names_; }
 
   // Another module's endpoints under /v1/<collection>[/...]; `path` is the
@@ -132,6 +133,13 @@ void AddDrillScenarioRoutes(IntakeApi& api, std::string dir, int time_scale);
 void StartLibraryDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const std::string& dir,
                        const std::string& scenario_id, int time_scale, const Principal& who,
                        std::function<void(Result<nlohmann::json>)> done);
+// A notice an operator made outside the box: POST
+// /v1/reports/{id}/notifications/{recipient}/by-hand with {channel, sent_at
+// (RFC 3339 with offset, at most the clock skew ahead), proof (what shows it
+// arrived: the fax's transmission report, who answered), from?, note?}; it
+// confirms the recipient (EscalationEngine::RecordNoticeByHand).
+class EscalationEngine;
+void AddByHandRoutes(IntakeApi& api, EscalationEngine& engine);
 // A report's page: GET /v1/reports/{id}/record (its journal, notifications,
 // attempts with evidence, phone tasks, fallbacks) and GET
 // /v1/attempts/{id}/fax/{page}.png (a page of the TIFF-F copy a fax attempt

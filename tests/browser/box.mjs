@@ -22,6 +22,9 @@ export async function until(what, ms, probe) {
   }
 }
 
+// The drill's national centre: its fax is always busy, so a notice is sent by hand.
+const DRILL_CENTRE_FAX = "5550902";
+
 function recipientsToml() {
   const entry = (table, key, role, channels) =>
     `[[${table}]]\nkey = "${key}"\nrole = "${role}"\nname = "${key} (test)"\nsource = "test directory"\n` +
@@ -29,7 +32,7 @@ function recipientsToml() {
   return entry("recipient", "superior", "superior_agency", [["sms", SUPERIOR_SMS], ["fax", "5550101"], ["phone", "07-5550101"]]) +
     entry("recipient", "national_centre", "national_centre", [["fax", "5550201"], ["phone", "02-5550201"]]) +
     entry("drill_recipient", "superior", "superior_agency", [["sms", "+886912000901"], ["phone", "07-5550901"]]) +
-    entry("drill_recipient", "national_centre", "national_centre", [["fax", "5550902"], ["phone", "02-5550902"]]);
+    entry("drill_recipient", "national_centre", "national_centre", [["fax", DRILL_CENTRE_FAX], ["phone", "02-5550902"]]);
 }
 
 export class Box {
@@ -55,7 +58,8 @@ export class Box {
     this.spawn("site-sim", [this.build + "/tools/site-sim/site-sim", "serve", "--dir", d("site"), "--ready-file", d("site", "ready.json")]);
     this.spawn("modem-sim", [this.build + "/tools/modem-sim/modem-sim", "--link", d("modem"), "--control", d("modem.ctl"),
                              "--report", "delivered", "--die-with-parent"]);
-    this.spawn("fax-line", [this.build + "/tools/fax-line/fax-line", "--link=" + d("fax-modem"), "--rx-dir=" + d("fax-rx"), "--speed=8"]);
+    this.spawn("fax-line", [this.build + "/tools/fax-line/fax-line", "--link=" + d("fax-modem"), "--rx-dir=" + d("fax-rx"), "--speed=8",
+                            "--busy=" + DRILL_CENTRE_FAX]);
     await until("the simulators", 15000, () => fs.existsSync(d("site", "ready.json")) && fs.statSync(d("site", "ready.json")).size > 0 &&
                                               fs.existsSync(d("modem")) && fs.existsSync(d("fax-modem")));
     const ready = JSON.parse(fs.readFileSync(d("site", "ready.json"), "utf8"));

@@ -33,7 +33,7 @@ const shots = path.join(out, "screenshots");
 const readmeShots = args.screenshots ? path.resolve(args.screenshots) : null;
 // The README's pictures, by the name the test gives them.
 const README_SHOTS = ["02-report-form-errors", "04-dashboard-outage", "05-phone-task",
-                      "06-report-evidence", "10-signoff", "11-dashboard-english-phone"];
+                      "06-report-evidence", "10-signoff", "11-dashboard-english-phone", "14-by-hand"];
 
 // playwright-core from tests/browser/node_modules (npm ci there; tools/dev.sh does it).
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -297,6 +297,51 @@ async function drills(page, box) {
   await shot(page, "09-drill-timeline");
 }
 
+// A notice sent by hand: the drill's national centre has a fax that is always
+// busy here (fax-line --busy), so the operator faxes the form from the
+// office's machine and records it; the record confirms the recipient with
+// that statement and the operator's name, and the phone task for it ends.
+async function byHand(page, box) {
+  step = "a notice sent by hand";
+  const drillId = new URL(page.url()).searchParams.get("drill");
+  const reportId = (await box.call("GET", "/v1/drills/" + drillId)).body.report_id;
+  check(/^[0-9a-f-]{36}$/.test(reportId || ""), "the drill has its report: " + reportId);
+  await page.goto(box.url + "/reports/" + reportId);
+  const link = page.locator('#notifications a[data-recipient="national_centre"]');
+  await link.waitFor({ timeout: STORY_WAIT });
+  await link.click();
+  await page.locator("#by-hand-form").waitFor({ timeout: WAIT });
+  check(await page.inputValue("#bh-recipient") === "national_centre", "the recipient chosen on the record's page");
+  const byHandAttempts = async () => (await box.call("GET", "/v1/reports/" + reportId + "/record")).body.attempts
+    .filter((a) => a.evidence && a.evidence.by_hand).length;
+  await page.fill("#bh-sent-at", "2099-01-01T10:00:00");
+  expectHttp(422);
+  await page.click("#bh-submit");
+  const future = await fieldError(page, "/sent_at");
+  await fieldError(page, "/proof");
+  expectHttp();
+  check(/future|晚於現在/.test(future), "a time in the future is named: " + future);
+  check(await byHandAttempts() === 0, "the refused notice recorded nothing");
+  await page.fill("#bh-sent-at", await page.evaluate(() => Console.nowLocalInput()));
+  await page.selectOption("#bh-channel", "fax");
+  await page.fill("#bh-proof", "傳真發送報表 OK，共 2 頁 " + XSS);
+  await page.fill("#bh-from", "辦公室傳真機 07-5550009");
+  await page.click("#bh-submit");
+  await page.waitForURL(/\?by_hand=\d+/, { timeout: WAIT });
+  await page.locator('#by-hand h3[data-outcome="confirmed"]').waitFor({ timeout: WAIT });
+  await page.locator('#notifications tr[data-recipient="national_centre"][data-state="confirmed"]').waitFor({ timeout: WAIT });
+  check((await page.locator("#by-hand .by-hand-statement").innerText()).includes('<script data-xss="1">'),
+        "the statement shows as text");
+  const record = (await box.call("GET", "/v1/reports/" + reportId + "/record")).body;
+  const kept = record.attempts.filter((a) => a.evidence && a.evidence.by_hand);
+  check(kept.length === 1 && kept[0].outcome === "confirmed" && kept[0].evidence.recorded_by === "operator",
+        "one confirmed attempt with who recorded it: " + JSON.stringify(kept));
+  check(!record.phone_tasks.some((t) => t.recipient === "national_centre" && t.state === "open"),
+        "no phone task is left open for the national centre");
+  await expectEscaped(page);
+  await shot(page, "14-by-hand");
+}
+
 // An auditor reads everything and changes nothing: no form is offered (a
 // read-only note instead) and the API refuses its POST with 403, CSRF token
 // and all.
@@ -511,6 +556,7 @@ async function main() {
     const first = await fileReports(page, box);
     await outageStory(page, box);
     await drills(page, box);
+    await byHand(page, box);
     await auditor(browser, box, first, auditorPassword);
     await lastPages(browser, page, box, first);
     step = "the page's own errors";

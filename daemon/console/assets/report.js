@@ -137,7 +137,19 @@
   function attemptHead(a, names) {
     return el("h3", { dataset: { attempt: String(a.id), outcome: a.outcome || "open" } },
       names[a.recipient] || a.recipient, " — ", a.channel, " ", a.address, " — ",
-      el("span", { class: outcomeClass(a.outcome) }, T("outcome." + (a.ended_at ? a.outcome : "open"))));
+      el("span", { class: outcomeClass(a.outcome) }, T("outcome." + (a.ended_at ? a.outcome : "open"))),
+      a.evidence && a.evidence.by_hand ? el("span", { class: "badge by-hand" }, T("byhand.badge")) : "");
+  }
+
+  // What the operator stated of a notice sent by hand, as it is kept.
+  function statement(a, off) {
+    const e = a.evidence || {};
+    return el("dl", { class: "facts by-hand-statement" },
+      el("dt", {}, T("byhand.sent_at")), el("dd", {}, e.sent_at ? localTime(e.sent_at, off) : "—"),
+      el("dt", {}, T("byhand.proof")), el("dd", {}, e.proof || ""),
+      e.from ? [el("dt", {}, T("byhand.from")), el("dd", {}, e.from)] : [],
+      e.note ? [el("dt", {}, T("rec.note")), el("dd", {}, e.note)] : [],
+      el("dt", {}, T("byhand.recorded_by")), el("dd", {}, e.recorded_by || ""));
   }
 
   function channelSection(id, title, attempts, names, body) {
@@ -155,7 +167,19 @@
           el("td", { class: n.missed_at ? "bad" : outcomeClass(n.state) }, T("state." + n.state),
             n.missed_at ? el("div", { class: "missed" }, T("state.missed"), " ", localTime(n.missed_at, rec.offset_minutes)) : null),
           el("td", {}, localTime(n.due_at, rec.offset_minutes)),
-          el("td", {}, String(n.revision))))));
+          el("td", {}, String(n.revision))))),
+      byHandLink(rec));
+  }
+
+  // A recipient still waiting may have been reached by other means: the
+  // operator records that on its own page (by-hand.js).
+  function byHandLink(rec) {
+    const latest = Math.max(0, ...rec.notifications.map((n) => n.revision));
+    const waiting = rec.notifications.filter((n) => n.revision === latest && ["pending", "in_progress", "failed"].includes(n.state));
+    if (!waiting.length || !Console.canChange()) return "";
+    return el("ul", { class: "by-hand-links" }, waiting.map((n) => el("li", {},
+      el("a", { href: "/reports/" + encodeURIComponent(rec.id) + "/by-hand?recipient=" + encodeURIComponent(n.recipient),
+                dataset: { recipient: n.recipient } }, n.name || n.recipient, ": ", T("byhand.link")))));
   }
 
   function phoneSection(rec) {
@@ -210,19 +234,24 @@
     const doc = latest.document;
     const names = {};
     for (const n of rec.notifications) names[n.recipient] = n.name;
-    const of = (c) => rec.attempts.filter((a) => a.channel === c);
+    const byHandOf = (a) => !!(a.evidence && a.evidence.by_hand);
+    const of = (c) => rec.attempts.filter((a) => a.channel === c && !byHandOf(a));
+    const byHandAttempts = rec.attempts.filter(byHandOf);
     const stored = new URLSearchParams(location.search).get("stored");
+    const byHand = new URLSearchParams(location.search).get("by_hand");
     Console.redraw(main, [
       el("h1", {}, T("rec.title"), ": ", doc.agency ? doc.agency.name : "", " — ",
          P(s.$defs.labels.categories[doc.category].zh, s.$defs.labels.categories[doc.category].en),
          latest.drill ? el("span", { class: "badge drill" }, T("drill.badge")) : ""),
       stored ? el("p", { class: "ok notice", role: "status" }, T("form.stored"), " — ", T("report.revision", { n: stored })) : "",
+      byHand ? el("p", { class: "ok notice", role: "status", id: "by-hand-recorded" }, T("byhand.recorded", { n: byHand })) : "",
       summary(doc, latest, rec), report.record ? recordSection(rec.id, report.record, rec.offset_minutes) : "",
       revisions(rec), notifications(rec),
       channelSection("sms", "rec.sms", of("sms"), names, smsParts),
       channelSection("fax", "rec.fax", of("fax"), names, (a) => [faxCalls(a), faxPages(a)]),
       phoneSection(rec),
       of("email").length ? channelSection("email", "rec.email", of("email"), names, () => "") : "",
+      byHandAttempts.length ? channelSection("by-hand", "byhand.section", byHandAttempts, names, (a) => statement(a, rec.offset_minutes)) : "",
       timeline(rec), documentSection(s, doc)]);
   }
 

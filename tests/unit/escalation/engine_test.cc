@@ -8,7 +8,9 @@
 // not reminded. Fallbacks(), which the room's alarm follows, goes from under
 // way to deadline near to all confirmed. A required recipient still
 // unconfirmed when its due time passes is a journaled fact once (the hooks'
-// deadline watch, across restarts), and stays so after the site accepts.
+// deadline watch, across restarts), and stays so after the site accepts. A
+// notice an operator sent by hand confirms its recipient, closes what was
+// open for it, and stays confirmed across a restart.
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
@@ -314,6 +316,73 @@ TEST_F(EngineTest, AMissedDeadlineIsAFactOnceAndOutlivesTheLateAcceptance) {
   size_t in_record = 0;
   for (const auto& e : (*view)->journal) in_record += e.type == "notification.deadline_missed";
   EXPECT_EQ(in_record, open.size()) << "the record's journal keeps every miss";
+}
+
+TEST_F(EngineTest, ANoticeSentByHandConfirmsItsRecipientAndOutlivesARestart) {
+  StoredRevision r = Store(1, 2);
+  engine_->OnStored(r);
+  Run();
+  NoticeByHand notice{r.id, "national_centre", "fax",
+                      {{"sent_at", FormatRfc3339(WithOffset(clock_.Now(), 8 * 60))},
+                       {"proof", "transmission report OK, 2 pages"}},
+                      "operator1"};
+  auto record = [&](const NoticeByHand& n) {
+    auto out = std::make_shared<Result<json>>(Internal("no answer"));
+    engine_->RecordNoticeByHand(n, [out](Result<json> r) { *out = std::move(r); });
+    Run();
+    return *out;
+  };
+  EXPECT_EQ(record(notice).status().code(), StatusCode::kFailedPrecondition) << "nothing is due before the fallback";
+
+  clock_.Advance(minutes(20));  // the escalation point: sms, fax, e-mail fail here, phone tasks wait
+  Run();
+  Run();
+  const std::string open_tasks = "SELECT t.id, n.recipient, '' FROM phone_tasks t JOIN attempts a ON a.id = t.attempt_id "
+                                 "JOIN notifications n ON n.id = a.notification_id WHERE t.state = 'open'";
+  auto tasks = Rows(open_tasks);
+  ASSERT_EQ(tasks.size(), 2u) << "a phone task for each recipient";
+
+  NoticeByHand stranger = notice;
+  stranger.recipient = "nobody";
+  EXPECT_EQ(engine_->ByHandProblems(stranger).at(0)["path"], "/recipient");
+  NoticeByHand by_pigeon = notice;
+  by_pigeon.channel = "pigeon";
+  EXPECT_EQ(engine_->ByHandProblems(by_pigeon).at(0)["path"], "/channel");
+  EXPECT_EQ(record(by_pigeon).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Rows(open_tasks).size(), 2u) << "a refused notice changes nothing";
+
+  auto recorded = record(notice);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ((*recorded)["channel"], "fax");
+  EXPECT_FALSE((*recorded)["address"].get<std::string>().empty()) << "the directory's fax number";
+  EXPECT_EQ((*recorded)["cancelled"].size(), 1u) << "the national centre's open phone task";
+  auto left = Rows(open_tasks);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0][1], "superior");
+  auto attempt = Rows("SELECT outcome, json_extract(evidence, '$.evidence.proof'), "
+                      "json_extract(evidence, '$.evidence.recorded_by') FROM attempts WHERE id = " +
+                      std::to_string((*recorded)["attempt"].get<int64_t>()));
+  ASSERT_EQ(attempt.size(), 1u);
+  EXPECT_EQ(attempt[0], (std::vector<std::string>{"confirmed", "transmission report OK, 2 pages", "operator1"}));
+  EXPECT_EQ(Rows("SELECT state, '', '' FROM notifications WHERE recipient = 'national_centre'").at(0)[0], "confirmed");
+  auto by = Rows("SELECT json_extract(payload, '$.by'), '', '' FROM journal WHERE type = 'attempt.end' AND "
+                 "json_extract(payload, '$.attempt') = " + std::to_string((*recorded)["attempt"].get<int64_t>()));
+  ASSERT_EQ(by.size(), 1u);
+  EXPECT_EQ(by[0][0], "operator1") << "journaled with who recorded it";
+  EXPECT_EQ(record(notice).status().code(), StatusCode::kFailedPrecondition) << "already confirmed";
+
+  // After a restart the plan finds the recipient confirmed: nothing new starts for it.
+  const std::string attempts_sql = "SELECT count(*), '', '' FROM attempts a JOIN notifications n ON n.id = "
+                                   "a.notification_id WHERE n.recipient = 'national_centre'";
+  const std::string before = Rows(attempts_sql).at(0)[0];
+  Close();
+  Open();
+  clock_.Advance(minutes(35));  // past louder_before: every channel of an unconfirmed recipient at once
+  Run();
+  Run();
+  EXPECT_EQ(Rows(attempts_sql).at(0)[0], before);
+  EXPECT_EQ(Rows("SELECT state, '', '' FROM notifications WHERE recipient = 'national_centre'").at(0)[0], "confirmed");
+  EXPECT_TRUE(engine_->Fallbacks().under_way) << "the superior is still to be reached";
 }
 
 }  // namespace
