@@ -421,7 +421,15 @@ Status Daemon::StartChannels() {
     if (!api_.health().channels.count(kind)) api_.health().channels[kind] = {{"configured", true}};
   }
   if (runners_.all.count("fax")) api_.health().channels["fax"]["device"] = in_.config.fax.device;
-  AddDrillRoutes(api_, drills_, clock_);
+  DrillRecordNames drill_names;
+  drill_names.recipients = in_.recipient_names;
+  for (const auto* set : {&in_.recipients.recipients, &in_.recipients.drill_recipients}) {
+    for (const Recipient& r : *set) {
+      if (r.role == "superior_agency") drill_names.superiors.insert(r.key);
+    }
+  }
+  drill_names.unit_id = in_.config.fleet.unit;
+  AddDrillRoutes(api_, drills_, clock_, store_, std::move(drill_names));
   AddDrillScenarioRoutes(api_, in_.config.console.drill_scenarios, in_.config.time_scale);
   AddRecordRoutes(api_, store_, in_.config.state_dir);
   AddAccountRoutes(api_, store_, hasher_);

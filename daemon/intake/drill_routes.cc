@@ -116,6 +116,29 @@ void ShowDrill(DrillDesk& desk, const std::string& id, http::Reply reply) {
   });
 }
 
+void ShowDrillRecord(IntakeApi& api, DrillDesk& desk, AsyncStore& store, const std::string& id,
+                     std::shared_ptr<const DrillRecordNames> names, http::Reply reply) {
+  desk.Show(id, [&api, &store, names, reply](Result<DrillView> view) {
+    if (!view.ok()) return reply(ResponseFromStatus(view.status()));
+    if (view->drill.ended_at.empty()) {
+      return reply(ErrorResponse(409, "drill_running",
+                                 "drill " + view->drill.id + " is still running; its record is made once it ends",
+                                 "演練尚未結束；結束後方可產生演練時間紀錄"));
+    }
+    auto row = std::make_shared<DrillRow>(view->drill);
+    auto loaded = std::make_shared<Result<record::RecordView>>(NotFound(""));
+    store.Run(
+        [row, loaded](Store& st) {
+          *loaded = record::LoadRecord(st, row->report_id);
+          return loaded->status();
+        },
+        [&api, row, loaded, names, reply](Status s) {
+          if (!s.ok()) return reply(ResponseFromStatus(s));
+          reply(JsonResponse(200, DrillRecordJson(*row, **loaded, api.rules(), api.clock().Now(), *names)));
+        });
+  });
+}
+
 // One scenario as the drills page needs it to start a drill the way `lifeline
 // drill start` does: the report to file, the file's text, the desk's plan.
 json ScenarioEntry(const drill::Scenario& s, int time_scale) {
@@ -216,10 +239,15 @@ void AddDrillScenarioRoutes(IntakeApi& api, std::string dir, int time_scale) {
   });
 }
 
-void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock) {
-  api.AddCollection("drills", [&api, &desk, &clock](const http::Request& req, const std::vector<std::string>& p,
-                                                    const Principal& who, http::Reply reply) {
+void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock, AsyncStore& store, DrillRecordNames names) {
+  auto shared_names = std::make_shared<const DrillRecordNames>(std::move(names));
+  api.AddCollection("drills", [&api, &desk, &clock, &store, shared_names](const http::Request& req,
+                                                                         const std::vector<std::string>& p,
+                                                                         const Principal& who, http::Reply reply) {
     if (p.size() == 2 && req.method == "POST") return StartDrill(api, desk, clock, req, who, std::move(reply));
+    if (p.size() == 4 && p[3] == "record" && req.method == "GET") {
+      return ShowDrillRecord(api, desk, store, p[2], shared_names, std::move(reply));
+    }
     if (p.size() == 3 && req.method == "GET") return ShowDrill(desk, p[2], std::move(reply));
     if (p.size() == 2 && req.method == "GET") {
       return desk.List([reply](Result<std::vector<DrillRow>> drills) {

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@
 #include "daemon/channels/phone/phone.h"
 #include "daemon/core/clock.h"
 #include "daemon/drill/drill.h"
+#include "daemon/record/record.h"
 #include "daemon/http/http.h"
 #include "daemon/rules/rules.h"
 #include "daemon/store/store.h"
@@ -119,7 +121,21 @@ http::Response ProblemsResponse(int status, std::string_view code, const std::ve
 void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner);
 // The drills' endpoints: POST /v1/drills {name, scenario, outage_seconds,
 // report}; GET /v1/drills; GET /v1/drills/{id} with the timeline.
-void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock);
+// GET /v1/drills/{id}/record: a finished drill's record
+// (lifeline.drill-record/1, proto/drills.md §3), built by DrillRecordJson
+// from its report's record with `names`; 409 while the drill runs.
+struct DrillRecordNames {
+  std::map<std::string, std::string> recipients;  // directory key -> name, real and drill
+  std::set<std::string> superiors;                // keys of superior agencies (their phone call at levels 3-4)
+  std::string organiser;                          // "" = the report's agency
+  std::string unit_id;                            // "" = none
+  std::string plan_commitment;                    // "" = none
+};
+void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock, AsyncStore& store, DrillRecordNames names);
+// The record of `drill` from its report's record `r` at `now`: the journal's
+// steps in order, and the hour's deadlines with when the record met them.
+nlohmann::json DrillRecordJson(const DrillRow& drill, const record::RecordView& r, const RuleSet& rules, WallTime now,
+                               const DrillRecordNames& names);
 // The scenario library for the drills page: GET /v1/drill-scenarios lists
 // every scenario of `dir` (config/drills/*.toml) with its report, its text
 // and what the drill desk can simulate of it on a clock scaled by

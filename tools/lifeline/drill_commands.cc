@@ -13,6 +13,7 @@
 #include "daemon/drill/drill_documents.h"
 #include "daemon/drill/plan.h"
 #include "daemon/report/report.h"
+#include "tools/lifeline/client.h"
 #include "tools/lifeline/drill_commands.h"
 
 namespace lifeline::cli {
@@ -149,17 +150,34 @@ int DrillCheckSeal(const Context&, const DrillCheckArgs& a) {
 
 namespace {
 
-Result<drill::DrillRecord> ReadRecord(const std::string& file) {
-  auto text = ReadFile(file);
-  if (!text.ok()) return text.status();
-  return drill::ParseDrillRecord(*text, file);
+// From the file, or from lifelined when --drill names a finished drill (its
+// JSON saved to --save when given).
+Result<drill::DrillRecord> ReadRecord(const Context& ctx, const DrillPrintArgs& a) {
+  if (a.drill.empty() == a.file.empty()) return InvalidArgument("give a drill record FILE or --drill ID, one of them");
+  if (!a.file.empty()) {
+    auto text = ReadFile(a.file);
+    if (!text.ok()) return text.status();
+    return drill::ParseDrillRecord(*text, a.file);
+  }
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return config.status();
+  auto r = CallDaemon(config->socket_path, "GET", "/v1/drills/" + a.drill + "/record", "");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    std::string why = r->body.is_object() ? r->body.value("message", "") : "";
+    return r->status == 404 ? NotFound("no drill " + a.drill + " on this box")
+                            : FailedPrecondition("lifelined answered " + std::to_string(r->status) + ": " + why);
+  }
+  const std::string text = r->body.dump(2) + "\n";
+  if (int rc = WriteOutput(a.save, text, "JSON"); rc != 0) return IoError("cannot write " + a.save);
+  return drill::ParseDrillRecord(text, "drill " + a.drill);
 }
 
 }  // namespace
 
-int DrillRecord(const Context&, const DrillPrintArgs& a) {
+int DrillRecord(const Context& ctx, const DrillPrintArgs& a) {
   if (a.html.empty() && a.pdf.empty() && a.csv.empty()) return Refused(InvalidArgument("give --html, --pdf or --csv"));
-  auto record = ReadRecord(a.file);
+  auto record = ReadRecord(ctx, a);
   if (!record.ok()) return Refused(record.status());
   const print::Document doc = drill::TimeRecordDocument(*record);
   std::cout << "演練時間紀錄表: " << record->units.size() << " unit(s)\n";
@@ -174,7 +192,7 @@ int DrillRecord(const Context&, const DrillPrintArgs& a) {
 
 int DrillResults(const Context& ctx, const DrillPrintArgs& a) {
   if (a.html.empty() && a.pdf.empty()) return Refused(InvalidArgument("give --html or --pdf"));
-  auto record = ReadRecord(a.file);
+  auto record = ReadRecord(ctx, a);
   if (!record.ok()) return Refused(record.status());
   auto rules = DrillRules(ctx);
   if (!rules.ok()) return EnvError(rules.status());
@@ -225,12 +243,15 @@ void AddPlanCommands(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& 
 
 void AddPrintCommands(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& c) {
   auto* record = c.emplace_back(drill->add_subcommand("record", "print the 演練時間紀錄表 of a drill record (JSON)"));
-  record->add_option("FILE", a.record.file, "drill record (lifeline.drill-record/1)")->required();
+  record->add_option("FILE", a.record.file, "drill record (lifeline.drill-record/1)");
+  record->add_option("--drill", a.record.drill, "instead of FILE: a finished drill on this box (id or report id)");
+  record->add_option("--save", a.record.save, "with --drill: write the drill record's JSON here");
   record->add_option("--html", a.record.html, "HTML file to write");
   record->add_option("--pdf", a.record.pdf, "PDF file to write");
   record->add_option("--csv", a.record.csv, "CSV file to write (UTF-8 with BOM)");
   auto* results = c.emplace_back(drill->add_subcommand("results", "print the 演練成果報告 of a drill record (JSON)"));
-  results->add_option("FILE", a.results.file, "drill record (lifeline.drill-record/1)")->required();
+  results->add_option("FILE", a.results.file, "drill record (lifeline.drill-record/1)");
+  results->add_option("--drill", a.results.drill, "instead of FILE: a finished drill on this box (id or report id)");
   results->add_option("--html", a.results.html, "HTML file to write");
   results->add_option("--pdf", a.results.pdf, "PDF file to write");
 }

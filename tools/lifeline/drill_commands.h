@@ -28,7 +28,9 @@ struct DrillCheckArgs {
 };
 
 struct DrillPrintArgs {
-  std::string file;  // a drill record (lifeline.drill-record/1)
+  std::string file;   // a drill record (lifeline.drill-record/1)
+  std::string drill;  // or a finished drill's id (or its report's): its record from lifelined
+  std::string save;   // that record's JSON, written here
   std::string html, pdf, csv;
 };
 

@@ -226,6 +226,8 @@ TEST(StoryTest, DrillReachesDrillRecipientsOnly) {
   ASSERT_EQ(drills.status, 200);
   ASSERT_EQ(drills.body["drills"].size(), 1u);
   std::string drill_id = drills.body["drills"][0]["id"], id = drills.body["drills"][0]["report_id"];
+  EXPECT_EQ(HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drills/" + drill_id + "/record", "").status, 409)
+      << "a running drill has no record yet";
 
   ASSERT_TRUE(Story::WaitFor([&] { return BothConfirmed(s, id); }, 150)) << s.Log();
   EXPECT_EQ(s.site().Count(id), 0) << "the drill's report must wait for the simulated outage to end";
@@ -255,6 +257,43 @@ TEST(StoryTest, DrillReachesDrillRecipientsOnly) {
                            "report fallback → accepted_late", "DRILL complete"}) {
     EXPECT_NE(timeline.output.find(step), std::string::npos) << step << "\n" << timeline.output;
   }
+
+  // The 演練時間紀錄表 from the drill's own journal: every step, each deadline met with its time.
+  const std::string saved = s.dir() + "/drill-record.json", pdf = s.dir() + "/time-record.pdf";
+  auto printed = testing_support::RunCommand(cli + "drill record --drill " + drill_id + " --save " + saved +
+                                             " --pdf " + pdf + " --csv " + s.dir() + "/time-record.csv");
+  ASSERT_EQ(printed.exit_code, 0) << printed.output;
+  std::ifstream in(saved);
+  json record = json::parse(in, nullptr, false);
+  ASSERT_TRUE(record.is_object()) << "the saved record is JSON";
+  ASSERT_EQ(record["units"].size(), 1u);
+  const json& unit = record["units"][0];
+  EXPECT_EQ(unit["report_id"], id);
+  std::multiset<std::string> kinds;
+  std::set<std::string> confirmed;
+  for (const auto& step : unit["steps"]) {
+    kinds.insert(step["kind"].get<std::string>());
+    if (step["kind"] == "confirmed") confirmed.insert(step["channel"].get<std::string>());
+  }
+  for (const char* kind : {"aware", "filed", "outage_declared", "fallback_started", "notified", "confirmed",
+                           "recovered", "late_accepted"}) {
+    EXPECT_GE(kinds.count(kind), 1u) << kind << "\n" << unit["steps"].dump(1);
+  }
+  EXPECT_EQ(kinds.count("late_accepted"), 1u);
+  EXPECT_TRUE(confirmed.count("sms") && confirmed.count("fax")) << unit["steps"].dump(1);
+  bool fallback_met = false;
+  for (const auto& d : unit["deadlines"]) {
+    if (d["key"] != "fallback_notify_by") continue;
+    ASSERT_TRUE(d["done_at"].is_string()) << d.dump();
+    auto due = ParseRfc3339(d["due_at"].get<std::string>()), done = ParseRfc3339(d["done_at"].get<std::string>());
+    ASSERT_TRUE(due.ok() && done.ok()) << d.dump();
+    fallback_met = done->instant <= due->instant;
+  }
+  EXPECT_TRUE(fallback_met) << "both drill recipients confirmed within the hour: " << unit["deadlines"].dump(1);
+  std::ifstream pdf_in(pdf, std::ios::binary);
+  std::string head(5, '\0');
+  pdf_in.read(head.data(), 5);
+  EXPECT_EQ(head, "%PDF-");
   EXPECT_TRUE(s.JournalVerifies());
 }
 
