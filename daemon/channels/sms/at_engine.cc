@@ -217,6 +217,12 @@ void AtEngine::OnTimeout(uint64_t id) {
   }
 }
 
+void AtEngine::AbandonCurrent(const Status& why) {
+  if (!current_) return;
+  if (current_->command.pdu && awaiting_prompt_) Write(std::string(1, 0x1B));  // in case it still waits for the PDU
+  Complete(why);
+}
+
 void AtEngine::FailAll(const Status& why) {
   if (current_) {
     command_timer_.cancel();

@@ -75,6 +75,10 @@ class AtEngine {
   void Submit(AtCommand command, Callback done);
   // Closes and reopens the port (after a modem reset, or when the owner suspects it).
   void Reopen(const Status& why);
+  // Fails the command in flight with `why` and goes on with the queue: the
+  // modem restarted (RDY), so that command's answer will never come, and
+  // waiting out its timeout (+CMGS: a minute) would hold back every other.
+  void AbandonCurrent(const Status& why);
 
   bool is_open() const { return port_.is_open(); }
   int reopen_count() const { return reopen_count_; }

@@ -114,6 +114,7 @@ void SmsModem::OnUrc(const Urc& urc) {
     case UrcKind::kBoot:
       spdlog::info("sms: modem restarted ({})", urc.line);
       health_.initialized = false;
+      engine_.AbandonCurrent(Unavailable("the modem restarted (" + SafeText(urc.line) + ") before answering"));
       Publish();
       return ScheduleInit(options_.boot_settle);
     case UrcKind::kRegistration:

@@ -55,7 +55,7 @@ Story::~Story() {
   fax_.reset();
   modem_.reset();
   site_.reset();
-  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
+  if (!keep_dir && !::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
 }
 
 bool Story::Start(const std::string& extra_config, testing_support::NetnsPair* net) {
@@ -80,7 +80,7 @@ bool Story::Start(const std::string& extra_config, testing_support::NetnsPair* n
                        "[watch]\nenabled = false\n" + extra_config;
   std::vector<std::string> wrapper = net ? net->Wrapper(Side::kA) : std::vector<std::string>{};
   wrapper.insert(wrapper.end(), daemon_wrapper.begin(), daemon_wrapper.end());
-  daemon_ = std::make_unique<testing_support::DaemonProcess>(dir_ + "/state", wrapper, config);
+  daemon_ = std::make_unique<testing_support::DaemonProcess>(dir_ + "/state", wrapper, config, daemon_log_level);
   return daemon_->Start();
 }
 

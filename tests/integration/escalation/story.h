@@ -50,6 +50,10 @@ class Story {
   std::vector<std::string> fax_line_args = {"--speed=8"};
   // Put before lifelined's command line (an `env` that preloads libfaketime, say).
   std::vector<std::string> daemon_wrapper;
+  // Keep the folder (the daemon's store and log, the simulators' logs) after the
+  // Story ends, as a failed test does.
+  bool keep_dir = false;
+  std::string daemon_log_level = "warn";  // lifelined's [daemon] log_level
   // rules.time_scale: the legal hour lasts 3600 / time_scale seconds.
   int time_scale = 60;
   bool RestartDaemon();  // after Kill

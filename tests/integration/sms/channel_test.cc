@@ -264,6 +264,28 @@ TEST_F(ChannelTest, RebootIsNoticedAndTheModemReinitialised) {
   EXPECT_TRUE(WaitConfirmed("reboot-1"));
 }
 
+// A modem that restarts while a part is in flight never answers that +CMGS:
+// the part is tried again once the modem is back, not after the send's whole
+// timeout (a minute), and the ledger says why it was retried.
+TEST_F(ChannelTest, ARebootMidSendRetriesThePartOnceTheModemIsBack) {
+  StartSim();
+  StartChannel();
+  ASSERT_TRUE(WaitReady());
+  ASSERT_TRUE(sim_->Control("silent-at 1").ok());  // the next +CMGS goes unanswered
+  std::optional<MessageResult> r;
+  sender_->Send({"reboot-mid-1", kTo, "reboot in the middle"}, [&](const MessageResult& m) { r = m; });
+  ASSERT_TRUE(RunUntil([&] { return SimStatus().find("\"silent\":true") != std::string::npos; }));
+  ASSERT_TRUE(sim_->Control("silent off").ok());
+  ASSERT_TRUE(sim_->Control("reboot 300").ok());
+  ASSERT_TRUE(RunUntil([&] { return r.has_value(); }, std::chrono::seconds(30)));
+  EXPECT_EQ(r->state, MessageState::kSent) << r->why.ToString();
+  const PartRecord part = Record("reboot-mid-1").parts[0];
+  EXPECT_GE(part.attempts, 2);
+  EXPECT_NE(part.error_detail.find("restarted"), std::string::npos)
+      << "retried because the modem restarted, not after waiting out the send: " << part.error_detail;
+  EXPECT_TRUE(WaitConfirmed("reboot-mid-1"));
+}
+
 TEST_F(ChannelTest, UnpluggedPortIsReopened) {
   StartSim();
   StartChannel();
