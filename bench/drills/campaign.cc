@@ -1,6 +1,6 @@
 // drill_campaign: the deadline-assurance campaign. Randomized outage trials,
 // each on its own real lifelined, site-sim, modem-sim and fax-line on a
-// 60-second legal hour:
+// 60-second legal hour (fax-line at 16x):
 //   - level 1-4; awareness 0-30 legal minutes before filing;
 //   - the site refusing, stalling, answering 5xx, resetting after recording,
 //     presenting an untrusted certificate, or flaky, for 5-60 legal minutes;
@@ -50,6 +50,7 @@ std::chrono::milliseconds Legal(double minutes) {
 
 struct Draw {
   uint64_t seed = 0;
+  bool baseline = false;  // the site lost, nothing else failing
   int level = 1;
   double aware_ago = 0;  // legal minutes before filing
   std::string site_fault;
@@ -90,6 +91,20 @@ Draw DrawTrial(uint64_t seed) {
   if (pick(3) != 0) d.answer_after = uniform(2, 15);
   // The national centre has a fax and a phone: with its fax dead, only a person answering reaches it.
   if (!d.answer_after && d.fax_fault.find("centre") != std::string::npos) d.answer_after = uniform(2, 15);
+  return d;
+}
+
+// The baseline: the same kind of trial with the site refusing and nothing else
+// failing (the modem, the fax line, lifelined and the operator all well), so
+// the margins above sit beside what the channels give when only the site is lost.
+Draw BaselineTrial(uint64_t seed) {
+  Draw d = DrawTrial(seed);
+  d.site_fault = "refuse";
+  d.outage = 60;
+  d.modem_fault.clear();
+  d.fax_fault.clear();
+  d.kill_at.reset();
+  d.answer_after = 5;
   return d;
 }
 
@@ -155,8 +170,13 @@ Outcome Failed(const std::string& why) {
 
 Outcome Judge(Story& s, const std::string& id) {
   Outcome o;
-  auto report = s.Query("SELECT state, schedule FROM reports WHERE report_id = ? ORDER BY revision DESC LIMIT 1", id);
+  auto report = s.Query("SELECT state FROM reports WHERE report_id = ? ORDER BY revision DESC LIMIT 1", id);
   if (report.empty()) return Failed("the report is not in the store");
+  // The deadlines as lifelined states them (the store keeps them in a shared shape).
+  auto stated = testing_support::HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/reports/" + id, "", 5000);
+  json schedule = stated.status == 200 && stated.body.contains("revisions") && !stated.body["revisions"].empty()
+                      ? stated.body["revisions"].back().value("schedule", json::object())
+                      : json::object();
   const std::string state = report[0][0];
   std::vector<std::string> problems;
   const int records = s.site().Count(id);
@@ -165,7 +185,6 @@ Outcome Judge(Story& s, const std::string& id) {
   auto notifications = s.Query("SELECT id, recipient, due_at, state FROM notifications WHERE report_id = ?", id);
   double margin = 1e9;
   // The site's acceptance within its hour is on time, whether or not a fallback had begun.
-  json schedule = json::parse(report[0][1].get<std::string>(), nullptr, false);
   std::optional<WallTime> hour;
   for (const auto& d : schedule.is_object() ? schedule.value("deadlines", json::array()) : json::array()) {
     if (d.value("key", "") == "notify_by") hour = Instant(d["at"]);
@@ -173,14 +192,14 @@ Outcome Judge(Story& s, const std::string& id) {
   auto receipt = s.Query("SELECT wall_time FROM journal WHERE type = 'report.site_receipt' AND report_id = ? "
                          "ORDER BY seq LIMIT 1", id);
   auto accepted_at = receipt.empty() ? std::nullopt : Instant(receipt[0][0]);
-  if (hour && accepted_at && *accepted_at <= *hour) {
-    o.how = notifications.empty() ? "site" : "site, after a fallback began";
-    margin = LegalMinutes(*hour - *accepted_at);
-  } else if (notifications.empty()) {
-    o.how = "site";
-    problems.push_back("no fallback, and not accepted by the site in its hour (state " + state + ")");
-  } else {
-    o.how = "fallback";
+  // The hour is met by whichever came first: the site's acceptance in it, or
+  // every required recipient confirmed before its due time. The margin is the
+  // better of the two that held.
+  std::optional<double> by_site, by_fallback;
+  if (hour && accepted_at && *accepted_at <= *hour) by_site = LegalMinutes(*hour - *accepted_at);
+  std::vector<std::string> fallback_problems;
+  if (!notifications.empty()) {
+    double worst = 1e9;
     for (const auto& n : notifications) {
       const std::string recipient = n[1];
       auto due = Instant(n[2]);
@@ -189,14 +208,28 @@ Outcome Judge(Story& s, const std::string& id) {
                                "json_extract(payload, '$.notification') = " + n[0].get<std::string>(), id);
       auto at = confirmed.empty() ? std::nullopt : Instant(confirmed[0][0]);
       if (!due || !at) {
-        problems.push_back(recipient + " never confirmed (" + n[3].get<std::string>() + ")");
+        fallback_problems.push_back(recipient + " never confirmed (" + n[3].get<std::string>() + ")");
         continue;
       }
       const double m = LegalMinutes(*due - *at);
-      margin = std::min(margin, m);
-      if (m < 0) problems.push_back(recipient + " confirmed " + std::to_string(-m) + " min late");
+      worst = std::min(worst, m);
+      if (m < 0) fallback_problems.push_back(recipient + " confirmed " + std::to_string(-m) + " min late");
     }
-    if (state != "accepted_late") problems.push_back("the late submission was not accepted (state " + state + ")");
+    if (fallback_problems.empty()) by_fallback = worst;
+    if (state != "accepted_late" && !by_site) {
+      problems.push_back("the late submission was not accepted (state " + state + ")");
+    }
+  }
+  if (by_fallback && (!by_site || *by_fallback >= *by_site)) {
+    o.how = "fallback";
+    margin = *by_fallback;
+  } else if (by_site) {
+    o.how = notifications.empty() ? "site" : "site, after a fallback began";
+    margin = *by_site;
+  } else {
+    o.how = notifications.empty() ? "site" : "fallback";
+    if (notifications.empty()) problems.push_back("no fallback, and not accepted by the site in its hour (state " + state + ")");
+    problems.insert(problems.end(), fallback_problems.begin(), fallback_problems.end());
   }
   if (!problems.empty()) {  // what each channel did, for the replay
     for (const auto& a : s.Query("SELECT n.recipient, a.channel, a.outcome, a.started_at, a.ended_at, "
@@ -218,11 +251,17 @@ Outcome RunTrial(const Draw& d, std::string* log) {
   Story s("campaign-" + std::to_string(d.seed));
   s.time_scale = kTimeScale;
   s.daemon_log_level = "info";  // a failed trial's folder is kept with the whole story
-  s.fax_line_args = {"--speed=8"};
+  // The line at 16x: a call's real minute or so is then a few legal minutes on
+  // the 60x clock, as it is in the real hour (at 8x it would be ten).
+  s.fax_line_args = {"--speed=16"};
   if (d.fax_fault == "busy centre") s.fax_line_args.push_back(std::string("--busy=") + kCentreFax);
   if (d.fax_fault == "no-answer centre") s.fax_line_args.push_back(std::string("--no-answer=") + kCentreFax);
   if (d.fax_fault == "busy superior") s.fax_line_args.push_back(std::string("--busy=") + kSuperiorFax);
   if (!s.Start()) return Failed("the simulators or lifelined did not start");
+  // A certificate change bites new connections only: the ones lifelined holds
+  // open from its first probes are cut first, as a site that restarts would.
+  if (d.site_fault == "untrusted-cert" && !s.site().SetFaults({{"refuse", true}})) return Failed("site-sim refused");
+  if (d.site_fault == "untrusted-cert") (void)s.site().SetFaults({{"refuse", false}});
   if (!s.site().SetFaults(SiteFaults(d.site_fault))) return Failed("site-sim refused the faults");
   static const std::map<std::string, std::string> kModem = {
       {"fail-a-send", "cms 38 on 1"}, {"silent", "silent-at 1"}, {"reboot", "reboot 3000"}, {"unplugged", "unplug 5000"}};
@@ -267,7 +306,7 @@ Outcome RunTrial(const Draw& d, std::string* log) {
 
 int main(int argc, char** argv) {
   using namespace lifeline::story;
-  int runs = 10, parallel = 1;
+  int runs = 10, parallel = 1, baseline = 0;
   uint64_t seed = 2026;
   std::optional<uint64_t> one;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -276,13 +315,14 @@ int main(int argc, char** argv) {
     else if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--parallel") parallel = std::atoi(argv[i + 1]);
     else if (a == "--trial") one = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--baseline") baseline = std::atoi(argv[i + 1]);
     else {
-      std::cerr << "usage: drill_campaign [--runs N] [--seed S] [--parallel P] [--trial SEED]\n";
+      std::cerr << "usage: drill_campaign [--runs N] [--seed S] [--parallel P] [--baseline K] [--trial SEED]\n";
       return 2;
     }
   }
-  if (runs < 1 || runs > 1000 || parallel < 1 || parallel > 4) {
-    std::cerr << "drill_campaign: --runs 1-1000, --parallel 1-4\n";
+  if (runs < 1 || runs > 1000 || parallel < 1 || parallel > 4 || baseline < 0 || baseline > 100) {
+    std::cerr << "drill_campaign: --runs 1-1000, --parallel 1-4, --baseline 0-100\n";
     return 2;
   }
   std::vector<Draw> draws;
@@ -291,6 +331,11 @@ int main(int argc, char** argv) {
   } else {
     std::mt19937_64 seeds(seed);
     for (int i = 0; i < runs; ++i) draws.push_back(DrawTrial(seeds() % 1'000'000'000));
+    for (int i = 0; i < baseline; ++i) {
+      Draw d = BaselineTrial(seeds() % 1'000'000'000);
+      d.baseline = true;
+      draws.push_back(d);
+    }
   }
   std::vector<Outcome> outcomes(draws.size());
   std::atomic<size_t> next{0};
@@ -301,7 +346,8 @@ int main(int argc, char** argv) {
       std::string log;
       outcomes[i] = RunTrial(draws[i], &log);
       std::lock_guard<std::mutex> lock(out);
-      std::printf("trial %zu/%zu seed %llu: %s, %s margin %.1f min — %s\n", i + 1, draws.size(),
+      std::printf("%s %zu/%zu seed %llu: %s, %s margin %.1f min — %s\n", draws[i].baseline ? "baseline" : "trial",
+                  i + 1, draws.size(),
                   static_cast<unsigned long long>(draws[i].seed), outcomes[i].in_time ? "in time" : "FAILED",
                   outcomes[i].how.c_str(), outcomes[i].margin, draws[i].Describe().c_str());
       if (!outcomes[i].in_time) {
@@ -315,20 +361,30 @@ int main(int argc, char** argv) {
   for (int p = 0; p < std::min<int>(parallel, int(draws.size())); ++p) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
 
-  std::vector<double> margins;
-  size_t in_time = 0;
-  std::string failed;
+  struct Tally {
+    std::vector<double> margins;
+    size_t in_time = 0;
+    std::string failed;
+    double Median() const {
+      const size_t n = margins.size();
+      return n == 0 ? 0 : n % 2 ? margins[n / 2] : (margins[n / 2 - 1] + margins[n / 2]) / 2;
+    }
+  } trials, base;
   for (size_t i = 0; i < draws.size(); ++i) {
-    margins.push_back(outcomes[i].margin);
-    if (outcomes[i].in_time) ++in_time;
-    else failed += " " + std::to_string(draws[i].seed);
+    Tally& t = draws[i].baseline ? base : trials;
+    t.margins.push_back(outcomes[i].margin);
+    if (outcomes[i].in_time) ++t.in_time;
+    else t.failed += " " + std::to_string(draws[i].seed);
   }
-  std::sort(margins.begin(), margins.end());
-  const double median = margins.size() % 2 ? margins[margins.size() / 2]
-                                           : (margins[margins.size() / 2 - 1] + margins[margins.size() / 2]) / 2;
+  for (Tally* t : {&trials, &base}) std::sort(t->margins.begin(), t->margins.end());
   std::printf("%zu/%zu trials in time, median margin %.1f min, worst %.1f min (legal minutes; seed %llu, %.0f s)\n",
-              in_time, draws.size(), median, margins.front(), static_cast<unsigned long long>(seed),
-              std::chrono::duration<double>(SteadyClock::now() - started).count());
+              trials.in_time, trials.margins.size(), trials.Median(), trials.margins.empty() ? 0 : trials.margins.front(),
+              static_cast<unsigned long long>(seed), std::chrono::duration<double>(SteadyClock::now() - started).count());
+  if (!base.margins.empty()) {
+    std::printf("baseline: the site lost and nothing else failing, %zu/%zu in time, median margin %.1f min, worst %.1f min\n",
+                base.in_time, base.margins.size(), base.Median(), base.margins.front());
+  }
+  const std::string failed = trials.failed + base.failed;
   if (!failed.empty()) std::printf("failed trials (replay with --trial SEED):%s\n", failed.c_str());
-  return in_time == draws.size() ? 0 : 1;
+  return failed.empty() ? 0 : 1;
 }

@@ -183,7 +183,7 @@ json DrillDeadlines(const record::RecordView& r, const RuleSet& rules, WallTime 
 }  // namespace
 
 json DrillRecordJson(const DrillRow& drill, const record::RecordView& r, const RuleSet& rules, WallTime now,
-                     const DrillRecordNames& names) {
+                     const DrillRecordNames& names, const std::string& plan_commitment) {
   const int offset = r.OffsetMinutes();
   const json& doc = r.latest().document;
   const json agency = doc.is_object() ? doc.value("agency", json::object()) : json::object();
@@ -192,7 +192,7 @@ json DrillRecordJson(const DrillRow& drill, const record::RecordView& r, const R
             {"organiser", names.organiser.empty() ? unit : names.organiser},
             {"started_at", InRecordOffset(drill.started_at, offset)},
             {"ended_at", InRecordOffset(drill.ended_at, offset)}};
-  if (!names.plan_commitment.empty()) d["plan_commitment"] = names.plan_commitment;
+  if (!plan_commitment.empty()) d["plan_commitment"] = plan_commitment;
   json u = {{"unit", unit.empty() ? "(unnamed agency)" : unit},
             {"report_id", r.latest().id},
             {"scenario", {{"id", ScenarioIdOf(drill.scenario)},

@@ -127,14 +127,24 @@ void ShowDrillRecord(IntakeApi& api, DrillDesk& desk, AsyncStore& store, const s
     }
     auto row = std::make_shared<DrillRow>(view->drill);
     auto loaded = std::make_shared<Result<record::RecordView>>(NotFound(""));
+    auto commitment = std::make_shared<std::string>();
     store.Run(
-        [row, loaded](Store& st) {
+        [row, loaded, commitment](Store& st) -> Status {
           *loaded = record::LoadRecord(st, row->report_id);
-          return loaded->status();
+          if (!loaded->ok()) return loaded->status();
+          // The plan this drill was dealt from: the last seal journaled before it began.
+          auto seals = JournaledSeals(st);
+          if (!seals.ok()) return seals.status();
+          auto began = ParseRfc3339(row->started_at);
+          for (const auto& s : *seals) {
+            auto at = ParseRfc3339(s.journaled_at);
+            if (began.ok() && at.ok() && at->instant <= began->instant) *commitment = s.seal.value("commitment", "");
+          }
+          return Status::Ok();
         },
-        [&api, row, loaded, names, reply](Status s) {
+        [&api, row, loaded, commitment, names, reply](Status s) {
           if (!s.ok()) return reply(ResponseFromStatus(s));
-          reply(JsonResponse(200, DrillRecordJson(*row, **loaded, api.rules(), api.clock().Now(), *names)));
+          reply(JsonResponse(200, DrillRecordJson(*row, **loaded, api.rules(), api.clock().Now(), *names, *commitment)));
         });
   });
 }

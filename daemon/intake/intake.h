@@ -121,21 +121,32 @@ http::Response ProblemsResponse(int status, std::string_view code, const std::ve
 void AddPhoneRoutes(IntakeApi& api, AsyncStore& store, PhoneRunner& runner);
 // The drills' endpoints: POST /v1/drills {name, scenario, outage_seconds,
 // report}; GET /v1/drills; GET /v1/drills/{id} with the timeline.
+// The seals of drill plans (lifeline.drill-seal/1), journaled as
+// drill.plan_sealed before their drills: POST /v1/drill-plans journals one
+// (201; 409 when that commitment is already journaled; 422 naming each bad
+// field), GET /v1/drill-plans lists them, oldest first.
+struct JournaledSeal {
+  int64_t seq = 0;
+  std::string journaled_at, by;
+  nlohmann::json seal;
+};
+Result<std::vector<JournaledSeal>> JournaledSeals(Store& store);
+void AddDrillPlanRoutes(IntakeApi& api, AsyncStore& store);
 // GET /v1/drills/{id}/record: a finished drill's record
 // (lifeline.drill-record/1, proto/drills.md §3), built by DrillRecordJson
-// from its report's record with `names`; 409 while the drill runs.
+// from its report's record with `names`, and the commitment of the last plan
+// seal journaled before the drill started; 409 while the drill runs.
 struct DrillRecordNames {
   std::map<std::string, std::string> recipients;  // directory key -> name, real and drill
   std::set<std::string> superiors;                // keys of superior agencies (their phone call at levels 3-4)
   std::string organiser;                          // "" = the report's agency
   std::string unit_id;                            // "" = none
-  std::string plan_commitment;                    // "" = none
 };
 void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock, AsyncStore& store, DrillRecordNames names);
 // The record of `drill` from its report's record `r` at `now`: the journal's
 // steps in order, and the hour's deadlines with when the record met them.
 nlohmann::json DrillRecordJson(const DrillRow& drill, const record::RecordView& r, const RuleSet& rules, WallTime now,
-                               const DrillRecordNames& names);
+                               const DrillRecordNames& names, const std::string& plan_commitment);
 // The scenario library for the drills page: GET /v1/drill-scenarios lists
 // every scenario of `dir` (config/drills/*.toml) with its report, its text
 // and what the drill desk can simulate of it on a clock scaled by

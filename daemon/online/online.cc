@@ -23,7 +23,9 @@ Result<Submission> SubmissionFor(const StoredRevision& r, const std::optional<Fa
   }
   s.aware_at = *aware;
   s.report_json = DumpJson(r.document);
-  s.idempotency_key = MakeIdempotencyKey(s.report_id, s.revision, s.kind);
+  auto key = SubmissionKey(s);
+  if (!key.ok()) return key.status();
+  s.idempotency_key = *key;
   return s;
 }
 

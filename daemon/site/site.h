@@ -54,12 +54,19 @@ struct Submission {
   int report_revision = 0;  // stage kinds: the report revision the document follows
   std::optional<OffsetTime> recorded_at;  // stage kinds: when the box stored it
   std::optional<FallbackEvidence> fallback;  // required for kLate
-  // Empty: MakeIdempotencyKey(report_id, revision, kind). It must be the same on
-  // every retry and every replay, and so must the body built from the rest.
+  // Empty: SubmissionKey(*this). It must be the same on every retry and every
+  // replay, and so must the body built from the rest.
   std::string idempotency_key;
 };
 
 std::string MakeIdempotencyKey(std::string_view report_id, int revision, SubmissionKind kind);
+// The key `s` is sent under: MakeIdempotencyKey for every kind but kLate, whose
+// key also names the evidence it carries ("<id>:<rev>:late:<first 16 hex of the
+// body's SHA-256>"). The evidence grows while an outage lasts (a recipient
+// confirmed after the first try), and a key sent again with other bytes is
+// refused by the site for good (422 idempotency_key_reused); the site keeps one
+// record per report revision whichever late key reaches it first.
+Result<std::string> SubmissionKey(const Submission& s);
 
 struct SiteReceipt {
   std::string receipt_no;   // 通報編號

@@ -2,6 +2,7 @@
 // multi handle (so connections and TLS sessions are reused), retries scheduled
 // on Asio timers, every attempt reported to the observer.
 #include <curl/curl.h>
+#include <mbedtls/sha256.h>
 
 #include <asio.hpp>
 #include <random>
@@ -10,6 +11,8 @@
 #include "daemon/site/curl_multi.h"
 #include "daemon/site/policy.h"
 #include "daemon/site/site.h"
+
+#include <mbedtls/sha256.h>
 #include "daemon/site/wire.h"
 
 namespace lifeline {
@@ -137,7 +140,8 @@ std::unique_ptr<Transfer> SiteClientImpl::NewTransfer(const std::string& path) {
 
 void SiteClientImpl::Submit(Submission s, SubmitCallback done) {
   if (s.idempotency_key.empty()) {
-    s.idempotency_key = MakeIdempotencyKey(s.report_id, s.revision, s.kind);
+    auto key = SubmissionKey(s);
+    s.idempotency_key = key.ok() ? *key : MakeIdempotencyKey(s.report_id, s.revision, s.kind);  // BuildBody fails it below
   }
   Result<std::string> body = BuildBody(s);
   auto job = std::make_shared<Job>();
@@ -372,6 +376,22 @@ bool IsStageKind(SubmissionKind kind) {
 std::string MakeIdempotencyKey(std::string_view report_id, int revision, SubmissionKind kind) {
   return std::string(report_id) + ":" + std::to_string(revision) + ":" +
          std::string(SubmissionKindName(kind));
+}
+
+Result<std::string> SubmissionKey(const Submission& s) {
+  std::string key = MakeIdempotencyKey(s.report_id, s.revision, s.kind);
+  if (s.kind != SubmissionKind::kLate) return key;
+  Result<std::string> body = site_internal::BuildBody(s);
+  if (!body.ok()) return body.status();
+  unsigned char digest[32];
+  mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(body->data()), body->size(), digest, 0);
+  static const char kHex[] = "0123456789abcdef";
+  key += ':';
+  for (int i = 0; i < 8; ++i) {
+    key += kHex[digest[i] >> 4];
+    key += kHex[digest[i] & 15];
+  }
+  return key;
 }
 
 std::string_view AttemptClassName(AttemptClass c) {

@@ -123,6 +123,40 @@ int DrillPlan(const Context& ctx, const DrillPlanArgs& a) {
   return 0;
 }
 
+namespace {
+
+// The seal lifelined journaled with this commitment, as GET /v1/drill-plans lists it.
+Result<json> JournaledSealOf(const Context& ctx, const std::string& commitment) {
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return config.status();
+  auto r = CallDaemon(config->socket_path, "GET", "/v1/drill-plans", "");
+  if (!r.ok()) return r.status();
+  if (r->status != 200 || !r->body.is_object()) return Unavailable("lifelined answered " + std::to_string(r->status));
+  for (const auto& s : r->body.value("seals", json::array())) {
+    if (s.value("seal", json::object()).value("commitment", "") == commitment) return s;
+  }
+  return NotFound("no seal " + commitment + " in this box's journal: it was not journaled before the drill");
+}
+
+}  // namespace
+
+int DrillSeal(const Context& ctx, const std::string& file) {
+  auto sealed = ReadJson(file);
+  if (!sealed.ok()) return Refused(sealed.status());
+  if (Status st = drill::CheckSeal(*sealed, ""); !st.ok()) return Refused(st);
+  auto config = LoadCliConfig(ctx);
+  if (!config.ok()) return EnvError(config.status());
+  auto r = CallDaemon(config->socket_path, "POST", "/v1/drill-plans", drill::SealOf(*sealed).dump());
+  if (!r.ok()) return EnvError(r.status());
+  if (r->status != 201) {
+    return Refused(FailedPrecondition("lifelined answered " + std::to_string(r->status) + ": " +
+                                      (r->body.is_object() ? r->body.value("message", "") : "")));
+  }
+  std::cout << "JOURNALED 彌封已記錄: " << (*sealed)["commitment"].get<std::string>() << " as journal entry "
+            << r->body.value("seq", 0) << "; keep the file sealed until after the drill\n";
+  return 0;
+}
+
 int DrillReveal(const Context&, const std::string& file) {
   auto sealed = ReadJson(file);
   if (!sealed.ok()) return Refused(sealed.status());
@@ -132,11 +166,20 @@ int DrillReveal(const Context&, const std::string& file) {
   return 0;
 }
 
-int DrillCheckSeal(const Context&, const DrillCheckArgs& a) {
+int DrillCheckSeal(const Context& ctx, const DrillCheckArgs& a) {
   auto sealed = ReadJson(a.file);
   if (!sealed.ok()) return Refused(sealed.status());
-  if (Status st = drill::CheckSeal(*sealed, a.commitment); !st.ok()) return Refused(st);
-  std::cout << "SEAL OK: the revealed plan is the one sealed as " << a.commitment << "\n";
+  std::string commitment = a.commitment;
+  if (a.journaled == !a.commitment.empty()) return Refused(InvalidArgument("give --commitment HEX or --journaled, one of them"));
+  if (a.journaled) {
+    auto seal = JournaledSealOf(ctx, sealed->value("commitment", ""));
+    if (!seal.ok()) return Refused(seal.status());
+    commitment = seal->value("seal", json::object()).value("commitment", "");
+    std::cout << "JOURNALED: seal " << commitment << " at " << seal->value("journaled_at", "") << " by "
+              << seal->value("by", "") << " (journal entry " << seal->value("seq", 0) << ")\n";
+  }
+  if (Status st = drill::CheckSeal(*sealed, commitment); !st.ok()) return Refused(st);
+  std::cout << "SEAL OK: the revealed plan is the one sealed as " << commitment << "\n";
   if (a.roster.empty()) return 0;
   auto roster = drill::LoadRosterFile(a.roster);
   if (!roster.ok()) return Refused(roster.status());
@@ -217,7 +260,7 @@ int DrillResults(const Context& ctx, const DrillPrintArgs& a) {
 namespace {
 
 struct ProgrammeArgs {
-  std::string scenarios_dir = "config/drills", plan_file;
+  std::string scenarios_dir = "config/drills", plan_file, seal_file;
   DrillPlanArgs plan;
   DrillCheckArgs check;
   DrillPrintArgs record, results;
@@ -236,9 +279,15 @@ void AddPlanCommands(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& 
   c.back()->add_option("FILE", a.plan_file, "sealed plan file")->required();
   auto* check = c.emplace_back(drill->add_subcommand("check-seal", "audit a revealed plan against the sealed commitment"));
   check->add_option("FILE", a.check.file, "sealed plan file")->required();
-  check->add_option("--commitment", a.check.commitment, "the commitment journaled before the drill")->required();
+  check->add_option("--commitment", a.check.commitment, "the commitment journaled before the drill");
+  check->add_flag("--journaled", a.check.journaled, "take the commitment from this box's journal (lifeline drill seal)");
   check->add_option("--roster", a.check.roster, "also redraw its seed over this roster and check the assignments");
   check->add_option("--scenarios", a.check.scenarios, "scenario folder for the redraw (default config/drills)");
+}
+
+void AddSealCommand(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& c) {
+  auto* seal = c.emplace_back(drill->add_subcommand("seal", "journal a sealed plan's seal in lifelined, before the drill"));
+  seal->add_option("FILE", a.seal_file, "sealed plan file (lifeline drill plan --out)")->required();
 }
 
 void AddPrintCommands(CLI::App* drill, ProgrammeArgs& a, std::vector<CLI::App*>& c) {
@@ -263,6 +312,7 @@ std::function<int(const Context&)> AddDrillProgramme(CLI::App* drill) {
   auto c = std::make_shared<std::vector<CLI::App*>>();
   AddPlanCommands(drill, *a, *c);
   AddPrintCommands(drill, *a, *c);
+  AddSealCommand(drill, *a, *c);
   return [a, c](const Context& ctx) {
     const auto& cmd = *c;
     if (*cmd[0]) return DrillScenarios(ctx, a->scenarios_dir);
@@ -271,6 +321,7 @@ std::function<int(const Context&)> AddDrillProgramme(CLI::App* drill) {
     if (*cmd[3]) return DrillCheckSeal(ctx, a->check);
     if (*cmd[4]) return DrillRecord(ctx, a->record);
     if (*cmd[5]) return DrillResults(ctx, a->results);
+    if (*cmd[6]) return DrillSeal(ctx, a->seal_file);
     return -1;
   };
 }

@@ -23,6 +23,7 @@ struct DrillPlanArgs {
 struct DrillCheckArgs {
   std::string file;        // the revealed sealed-plan file
   std::string commitment;  // as journaled before the drill
+  bool journaled = false;  // instead: the commitment lifelined journaled for this file's seal
   std::string roster;      // with scenarios: also redraw and compare ("" = skip)
   std::string scenarios = "config/drills";
 };
@@ -42,6 +43,8 @@ std::function<int(const Context&)> AddDrillProgramme(CLI::App* drill);
 int DrillScenarios(const Context& ctx, const std::string& dir);
 int DrillPlan(const Context& ctx, const DrillPlanArgs& args);
 int DrillReveal(const Context& ctx, const std::string& file);
+// Journals the seal of a sealed plan file in lifelined (POST /v1/drill-plans).
+int DrillSeal(const Context& ctx, const std::string& file);
 int DrillCheckSeal(const Context& ctx, const DrillCheckArgs& args);
 int DrillRecord(const Context& ctx, const DrillPrintArgs& args);
 int DrillResults(const Context& ctx, const DrillPrintArgs& args);

@@ -220,6 +220,21 @@ TEST(StoryTest, DrillReachesDrillRecipientsOnly) {
                              "/config/sample-report.json\"\noutage_seconds = 70\n";
   std::string cli = std::string(LIFELINE_BINARY_DIR "/tools/lifeline/lifeline --config ") + s.daemon().state_dir() +
                     "/test-config.toml ";
+  // The plan is drawn and its seal journaled before the drill (seed 002 5.2.1).
+  const std::string plan = s.dir() + "/plan.sealed.json";
+  auto drawn = testing_support::RunCommand(cli + "drill plan --roster " LIFELINE_SOURCE_DIR "/config/roster.toml "
+                                           "--scenarios " LIFELINE_SOURCE_DIR "/config/drills --seed 7 --out " + plan);
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.output;
+  auto sealed = testing_support::RunCommand(cli + "drill seal " + plan);
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.output;
+  EXPECT_NE(testing_support::RunCommand(cli + "drill seal " + plan).exit_code, 0) << "a seal is journaled once";
+  json plan_file = json::parse(std::ifstream(plan), nullptr, false);
+  const std::string commitment = plan_file.value("commitment", "");
+  auto bad = HttpOverUnix(s.daemon().socket_path(), "POST", "/v1/drill-plans",
+                          json{{"format", "lifeline.drill-seal/1"}, {"commitment", "XYZ"}}.dump());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drill-plans", "").body["seals"].size(), 1u)
+      << "nothing journaled for a refused seal";
   auto started = testing_support::RunCommand(cli + "drill start --scenario " + scenario);
   ASSERT_EQ(started.exit_code, 0) << started.output;
   auto drills = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drills", "");
@@ -269,6 +284,10 @@ TEST(StoryTest, DrillReachesDrillRecipientsOnly) {
   ASSERT_EQ(record["units"].size(), 1u);
   const json& unit = record["units"][0];
   EXPECT_EQ(unit["report_id"], id);
+  EXPECT_EQ(record["drill"].value("plan_commitment", ""), commitment) << "the plan sealed before the drill";
+  auto audit = testing_support::RunCommand(cli + "drill check-seal " + plan + " --journaled");
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("SEAL OK"), std::string::npos) << audit.output;
   std::multiset<std::string> kinds;
   std::set<std::string> confirmed;
   for (const auto& step : unit["steps"]) {
