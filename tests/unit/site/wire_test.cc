@@ -43,6 +43,31 @@ TEST(WireTest, BodyIsCanonicalWhateverTheReportSpacing) {
   EXPECT_EQ(j["fallback"]["reason"], "連線被拒");
 }
 
+// A late submission's key names its evidence: the same bytes on every retry
+// give the same key, and evidence that grew (a recipient confirmed after a try
+// the site recorded) gives another, so the site never sees a key again with
+// other bytes (it would refuse that for good as a reused key).
+TEST(WireTest, ALateSubmissionsKeyFollowsItsEvidence) {
+  Submission a = Late(), b = Late();
+  b.report_json = "{ \"a\" : { \"b\":3, \"y\":2 },\n \"z\" : 1 }";  // same document, other spacing
+  auto ka = SubmissionKey(a), kb = SubmissionKey(b);
+  ASSERT_TRUE(ka.ok() && kb.ok());
+  EXPECT_EQ(*ka, *kb);
+  EXPECT_EQ(ka->rfind("123e4567-e89b-42d3-a456-426614174000:2:late:", 0), 0u) << *ka;
+  EXPECT_EQ(ka->size(), std::string("123e4567-e89b-42d3-a456-426614174000:2:late:").size() + 16);
+  Submission grown = Late();
+  grown.fallback->notifications.push_back({"技術服務中心", "phone", grown.aware_at, "answered"});
+  auto kg = SubmissionKey(grown);
+  ASSERT_TRUE(kg.ok());
+  EXPECT_NE(*kg, *ka);
+  Submission initial = Late();
+  initial.kind = SubmissionKind::kInitial;
+  EXPECT_EQ(*SubmissionKey(initial), "123e4567-e89b-42d3-a456-426614174000:2:initial") << "other kinds keep their key";
+  Submission empty = Late();
+  empty.fallback.reset();
+  EXPECT_FALSE(SubmissionKey(empty).ok()) << "a late submission without evidence has no key";
+}
+
 TEST(WireTest, BadSubmissionsAreRefusedWithAReason) {
   Submission s = Late();
   s.report_json = "[1,2]";
