@@ -28,7 +28,55 @@ void DrillDesk::Start() {
           auto until = ParseRfc3339(d.outage_until);
           if (d.ended_at.empty() && until.ok() && until->instant > clock_.Now()) Hold(d.report_id, until->instant);
         }
+        RestoreFaults(*drills);
       });
+}
+
+// The faults of drills still running, from the drill.faults entry each journaled when it began.
+void DrillDesk::RestoreFaults(const std::vector<DrillRow>& drills) {
+  auto running = std::make_shared<std::vector<DrillRow>>();
+  for (const auto& d : drills) {
+    if (d.ended_at.empty()) running->push_back(d);
+  }
+  if (running->empty()) return;
+  auto found = std::make_shared<std::vector<std::pair<DrillRow, json>>>();
+  store_.Run(
+      [running, found](Store& st) -> Status {
+        for (const auto& d : *running) {
+          auto entries = ReadJournal(st.db(), d.report_id);
+          if (!entries.ok()) return entries.status();
+          for (const auto& e : *entries) {
+            if (e.type != "drill.faults") continue;
+            json p = json::parse(e.payload, nullptr, false);
+            if (p.is_object() && p.contains("faults")) found->emplace_back(d, p["faults"]);
+          }
+        }
+        return Status::Ok();
+      },
+      [this, found, alive = std::weak_ptr<int>(alive_)](Status s) {
+        if (alive.expired()) return;
+        if (!s.ok()) return spdlog::error("[drill] the running drills' faults were not read: {}", s.ToString());
+        for (const auto& [d, faults] : *found) {
+          auto started = ParseRfc3339(d.started_at);
+          if (started.ok()) SimulateFaults(d.report_id, faults, started->instant);
+        }
+      });
+}
+
+void DrillDesk::SimulateFaults(const std::string& report_id, const json& faults, WallTime started) {
+  std::vector<DrillFault> out;
+  for (const auto& f : faults.is_array() ? faults : json::array()) {
+    if (!f.is_object()) continue;
+    DrillFault d;
+    d.channel = f.value("channel", "");
+    d.from = started + std::chrono::seconds(f.value("start_seconds", int64_t{0}));
+    d.until = d.from + std::chrono::seconds(f.value("duration_seconds", int64_t{0}));
+    d.link_class = f.value("link_class", "");
+    if (f.value("battery_minutes", 0) > 0) d.battery_runtime = std::chrono::minutes(f.value("battery_minutes", 0));
+    d.summary = f.value("summary", "simulated for this drill");
+    out.push_back(std::move(d));
+  }
+  engine_.SetDrillFaults(report_id, std::move(out));
 }
 
 void DrillDesk::Hold(const std::string& report_id, WallTime until) {
@@ -52,10 +100,12 @@ void DrillDesk::Hold(const std::string& report_id, WallTime until) {
 
 void DrillDesk::Release(const std::string& report_id) {
   engine_.SetDrillOutage(report_id, clock_.Now());
+  engine_.SetDrillFaults(report_id, {});
   online_.HoldUntil(report_id, std::chrono::steady_clock::now());
 }
 
 void DrillDesk::OnAccepted(const std::string& report_id) {
+  engine_.SetDrillFaults(report_id, {});
   store_.RunInBackground(
       "the end of the drill of report " + report_id, [report_id](Store& st) -> Status {
         auto all = st.Drills();
@@ -67,11 +117,16 @@ void DrillDesk::OnAccepted(const std::string& report_id) {
       });
 }
 
-void DrillDesk::Record(const DrillRow& drill, const std::string& actor, std::function<void(Status)> done) {
+void DrillDesk::Record(const DrillRow& drill, const json& faults, const std::string& actor,
+                       std::function<void(Status)> done) {
   store_.Run(
-      [drill, actor](Store& st) {
+      [drill, faults, actor](Store& st) -> Status {
         Store::ActorScope by(st, actor);
-        return st.StartDrill(drill);
+        LIFELINE_RETURN_IF_ERROR(st.StartDrill(drill));
+        if (faults.is_array() && !faults.empty()) {
+          return st.RecordEvent("drill.faults", drill.report_id, {{"faults", faults}});
+        }
+        return Status::Ok();
       },
       [drill, done = std::move(done)](Status s) {
         if (s.ok()) {

@@ -1,9 +1,11 @@
 // Drills: a scenario files a report marked DRILL and simulates the loss of the
 // national site for that report inside lifelined (the host's network is not
 // touched): the report is held back from the site, the escalation engine sees
-// an outage and notifies drill recipients only (the directory's separate
-// set), and when the simulated outage ends the report is replayed as a late
-// submission (補行通報) carrying its fallback evidence. Every step is in the
+// an outage (of the scenario's kind, on battery while it says mains are lost,
+// with its SMS or fax attempts failing while it says so) and notifies drill
+// recipients only (the directory's separate set), and when the simulated
+// outage ends the report is replayed as a late submission (補行通報) carrying
+// its fallback evidence. Every step is in the
 // journal under the report's id, so the drill's timeline can be printed.
 //
 // The desk knows no API: the API layer (daemon/intake) files the drill's
@@ -45,10 +47,15 @@ class DrillDesk {
   // until `until`; then the replay sends it as a late submission. Called
   // before the report is stored: a stored report goes to the site at once.
   void Hold(const std::string& report_id, WallTime until);
+  // The drill's other faults (DeskPlan::faults, seconds from `started`) for its
+  // report, handed to the escalation engine; [] = none.
+  void SimulateFaults(const std::string& report_id, const nlohmann::json& faults, WallTime started);
   // Undoes Hold for a report that was not stored after all.
   void Release(const std::string& report_id);
-  // Records a drill whose report is stored; `actor` started it.
-  void Record(const DrillRow& drill, const std::string& actor, std::function<void(Status)> done);
+  // Records a drill whose report is stored, and the faults it simulates (so a
+  // restart simulates them again); `actor` started it.
+  void Record(const DrillRow& drill, const nlohmann::json& faults, const std::string& actor,
+              std::function<void(Status)> done);
   void List(std::function<void(Result<std::vector<DrillRow>>)> done);
   // By drill id or report id; NotFound when neither.
   void Show(const std::string& id, std::function<void(Result<DrillView>)> done);
@@ -56,6 +63,7 @@ class DrillDesk {
   void OnAccepted(const std::string& report_id);
 
  private:
+  void RestoreFaults(const std::vector<DrillRow>& drills);
   asio::io_context& io_;
   AsyncStore& store_;
   const Clock& clock_;

@@ -360,14 +360,55 @@ Result<DeskPlan> PlanForDesk(const Scenario& s, int time_scale) {
   DeskPlan p;
   // The first format's outage is wall-clock seconds; the library's are on the legal clock.
   const int64_t scale = s.legacy ? 1 : std::max(1, time_scale);
-  p.outage_seconds = std::max<int64_t>(1, (span.count() + scale - 1) / scale);
+  auto on_box = [scale](seconds legal) { return (legal.count() + scale - 1) / scale; };
+  p.outage_seconds = std::max<int64_t>(1, on_box(span));
   for (const auto& f : s.faults) {
-    const bool in_span = BlocksSite(f.kind) && f.end() <= span;
-    if (!in_span || f.kind == FaultKind::kSiteAndMainsLost) {
-      p.not_simulated.push_back(FaultWords(f) + (in_span ? ": the mains part" : ""));
-    }
-    if (in_span && f.kind != FaultKind::kSiteUnreachable) {
-      p.approximated.push_back(FaultWords(f) + ": simulated as the site unreachable");
+    json d = {{"kind", FaultKindName(f.kind)}, {"start_seconds", on_box(f.start)},
+              {"duration_seconds", std::max<int64_t>(1, on_box(f.duration))}};
+    auto add = [&](const char* channel, json extra) {
+      json x = d;
+      x["channel"] = channel;
+      x.update(extra);
+      p.faults.push_back(std::move(x));
+    };
+    const json battery = f.battery_minutes > 0 ? json{{"battery_minutes", f.battery_minutes}} : json::object();
+    switch (f.kind) {
+      case FaultKind::kSiteUnreachable:
+      case FaultKind::kSite5xx:
+      case FaultKind::kSiteSlow:
+      case FaultKind::kSiteAndMainsLost: {
+        if (f.end() > span) {
+          p.not_simulated.push_back(FaultWords(f) + ": a site fault that starts after the drill's start");
+          break;
+        }
+        const char* link = f.kind == FaultKind::kSite5xx ? "http_5xx" : f.kind == FaultKind::kSiteSlow ? "timeout" : "connect";
+        add("site", {{"link_class", link}, {"summary", std::string("演練模擬：") + std::string(FaultKindLabelZh(f.kind))}});
+        if (f.kind == FaultKind::kSiteAndMainsLost) {
+          json m = battery;
+          m["summary"] = "演練模擬：市電中斷 (simulated for this drill: mains lost)";
+          add("mains", m);
+        }
+        if (f.kind == FaultKind::kSite5xx || f.kind == FaultKind::kSiteSlow) {
+          p.approximated.push_back(FaultWords(f) + ": the report held back from the site, its failure stated as " + link);
+        }
+        break;
+      }
+      case FaultKind::kMainsLost: {
+        json m = battery;
+        m["summary"] = "演練模擬：市電中斷 (simulated for this drill: mains lost)";
+        add("mains", m);
+        break;
+      }
+      case FaultKind::kSmsFailing:
+        add("sms", {{"summary", "演練模擬：簡訊通道失效 +CMS ERROR " + std::to_string(f.cms_error) +
+                                    " (simulated for this drill: the SMS channel fails)"}});
+        break;
+      case FaultKind::kFaxBusy:
+        add("fax", {{"summary", "演練模擬：傳真線路忙線 (simulated for this drill: the fax line is busy)"}});
+        break;
+      case FaultKind::kFaxNoAnswer:
+        add("fax", {{"summary", "演練模擬：傳真無人接聽 (simulated for this drill: the fax rings unanswered)"}});
+        break;
     }
   }
   if (p.outage_seconds > 86400) return FailedPrecondition(s.origin + ": the site loss is longer than a day");

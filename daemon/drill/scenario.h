@@ -91,14 +91,21 @@ std::chrono::seconds SiteLossFromStart(const Scenario& s);
 // resolved_by, duration_minutes, faults:[{kind, start_seconds, duration_seconds, ...}]}.
 nlohmann::json ScenarioToJson(const Scenario& s);
 
-// What today's drill desk can do with a scenario: hold the report back from
-// the site from the start for `outage_seconds` (on lifelined's clock, so the
-// library's legal-clock span is divided by `time_scale`). Faults it simulates
-// only as that loss, and faults it cannot simulate, are listed in words.
+// What the drill desk does with a scenario: hold the report back from the
+// site from the start for `outage_seconds` (on lifelined's clock, so the
+// library's legal-clock span is divided by `time_scale`), state that loss as
+// the scenario's kind of site failure, put the report on battery while mains
+// are lost, and fail its SMS or fax attempts while those channels fail. Site
+// faults held as a loss from the start (5xx, slowness) are listed as
+// approximated; site faults that start later are listed as not simulated.
 // FailedPrecondition when the scenario loses no site from its start.
 struct DeskPlan {
   int64_t outage_seconds = 0;
   std::vector<std::string> approximated, not_simulated;
+  // What lifelined simulates besides holding the report back, on its own clock:
+  // [{kind, channel (site|mains|sms|fax), start_seconds, duration_seconds,
+  //   link_class?, battery_minutes?, summary}] (POST /v1/drills `faults`).
+  nlohmann::json faults = nlohmann::json::array();
 };
 Result<DeskPlan> PlanForDesk(const Scenario& s, int time_scale);
 

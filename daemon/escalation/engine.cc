@@ -415,13 +415,44 @@ void EscalationEngine::OnScheduleChanged(const std::string& report_id, json sche
   it->second->next_reminder = WallTime{};  // look again at the next tick
 }
 
+void EscalationEngine::SetDrillFaults(const std::string& report_id, std::vector<DrillFault> faults) {
+  if (faults.empty()) {
+    drill_faults_.erase(report_id);
+  } else {
+    drill_faults_[report_id] = std::move(faults);
+  }
+}
+
+const DrillFault* EscalationEngine::ActiveDrillFault(const std::string& id, std::string_view kind) const {
+  auto it = drill_faults_.find(id);
+  if (it == drill_faults_.end()) return nullptr;
+  const WallTime now = clock_.Now();
+  for (const auto& f : it->second) {
+    if (f.channel == kind && f.from <= now && now < f.until) return &f;
+  }
+  return nullptr;
+}
+
 Conditions EscalationEngine::ConditionsFor(const Tracked& t) const {
   if (t.rev.drill) {
     auto it = drill_outage_until_.find(t.rev.id);
+    const DrillFault* mains = ActiveDrillFault(t.rev.id, "mains");
     if (it != drill_outage_until_.end() && clock_.Now() < it->second) {
       Conditions c;
       c.site_outage = true;
-      c.link_class = "connect";
+      const DrillFault* site = ActiveDrillFault(t.rev.id, "site");
+      c.link_class = site && !site->link_class.empty() ? site->link_class : "connect";
+      c.simulated = true;
+      if (mains) {
+        c.on_battery = true;
+        c.battery_runtime = mains->battery_runtime;
+      }
+      return c;
+    }
+    if (mains) {
+      Conditions c = conditions_;
+      c.on_battery = true;
+      c.battery_runtime = mains->battery_runtime;
       c.simulated = true;
       return c;
     }
@@ -627,6 +658,15 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
 void EscalationEngine::StartRunner(Tracked& t, size_t ri, size_t ci, int64_t attempt_id) {
   NoticeJob job = JobFor(t, ri, ci, attempt_id);
   std::string id = t.rev.id;
+  // A drill's simulated channel fault: the attempt fails as that channel would, and the plan moves on.
+  if (const DrillFault* fault = t.rev.drill ? ActiveDrillFault(id, job.address.kind) : nullptr) {
+    NoticeOutcome simulated{NoticeOutcome::Kind::kFailed, fault->summary,
+                            {{"simulated", true}, {"drill_fault", fault->channel}, {"why", fault->summary}}};
+    asio::post(io_, [this, id, attempt_id, simulated, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.expired()) Finish(id, attempt_id, simulated);
+    });
+    return;
+  }
   ChannelRunner* runner = runners_[job.address.kind];
   if (!runner) {
     NoticeOutcome none{NoticeOutcome::Kind::kFailed, "no " + job.address.kind + " channel on this box",

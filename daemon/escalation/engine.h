@@ -61,6 +61,20 @@ struct NoticeByHand {
   std::string recorded_by;  // the principal: journaled with every write
 };
 
+// What a drill simulates for its report only, besides the site's loss from
+// its start (SetDrillOutage): during [from, until) the report's `channel`
+// ("sms", "fax") fails every attempt at once with `summary`; "site" states the
+// site's loss as `link_class` ("http_5xx", "timeout"); "mains" puts the
+// report's conditions on battery (with `battery_runtime` when the scenario
+// states it), so the reason given is the power's.
+struct DrillFault {
+  std::string channel;  // sms | fax | site | mains
+  WallTime from{}, until{};
+  std::string link_class;
+  std::optional<std::chrono::seconds> battery_runtime;
+  std::string summary;  // the failed attempt's outcome, in the drill's words
+};
+
 // One line of what the engine did, for the log and the console.
 struct EngineEvent {
   std::string report_id;
@@ -94,6 +108,8 @@ class EscalationEngine {
   void SetConditions(const Conditions& conditions);
   // A drill simulates the site's loss for its report until `until`.
   void SetDrillOutage(const std::string& report_id, WallTime until);
+  // The drill's other faults for its report (replacing any set before).
+  void SetDrillFaults(const std::string& report_id, std::vector<DrillFault> faults);
 
   std::function<void(const EngineEvent&)> on_event;
   // Called at the end of each tick, once every report has been examined.
@@ -156,6 +172,9 @@ class EscalationEngine {
   std::map<std::string, ChannelRunner*> runners_;
   Conditions conditions_;
   std::map<std::string, WallTime> drill_outage_until_;
+  std::map<std::string, std::vector<DrillFault>> drill_faults_;  // by report id
+  // The drill fault on `kind` for report `id` now, or nullptr.
+  const DrillFault* ActiveDrillFault(const std::string& id, std::string_view kind) const;
   std::map<std::string, std::unique_ptr<Tracked>> reports_;  // by report id: the latest revision
   std::map<std::string, std::shared_ptr<const DeadlineText>> deadline_texts_;  // the rules' words, once each
   std::map<std::tuple<int, bool, bool>, std::shared_ptr<const std::vector<RequiredNotice>>> notices_;

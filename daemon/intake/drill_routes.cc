@@ -3,6 +3,7 @@
 // timeline; /v1/drill-scenarios: the scenario library the drills page starts
 // them from (proto/console-api.yaml).
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -32,8 +33,60 @@ json DrillToJson(const DrillRow& d) {
 struct DrillRequest {
   std::string name, scenario;
   int64_t outage_seconds = 0;
+  json faults = json::array();  // DeskPlan::faults
   json report;
 };
+
+// The desk's faults as drill::PlanForDesk gives them; each problem named.
+void CheckDrillFaults(const json& body, json* problems, json* out) {
+  if (!body.contains("faults")) return;
+  const json& faults = body["faults"];
+  if (!faults.is_array() || faults.size() > 32) {
+    problems->push_back(FieldProblem("/faults", "須為至多 32 項之陣列", "must be an array of at most 32 faults"));
+    return;
+  }
+  static const std::set<std::string> kChannels = {"site", "mains", "sms", "fax"};
+  static const std::set<std::string> kLinks = {"", "connect", "timeout", "http_5xx", "dns", "tls", "transport"};
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const std::string at = "/faults/" + std::to_string(i);
+    const json& f = faults[i];
+    auto integer = [&](const char* key, int64_t lo, int64_t hi, bool required) {
+      if (!f.contains(key)) {
+        if (required) problems->push_back(FieldProblem(at + "/" + key, "必填", "required"));
+        return;
+      }
+      if (!f[key].is_number_integer() || f[key].get<int64_t>() < lo || f[key].get<int64_t>() > hi) {
+        problems->push_back(FieldProblem(at + "/" + key, "須為 " + std::to_string(lo) + " 至 " + std::to_string(hi) + " 之整數",
+                                         "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)));
+      }
+    };
+    auto text = [&](const char* key, size_t max, const std::set<std::string>* allowed) {
+      if (!f.contains(key)) return;
+      if (!f[key].is_string() || f[key].get<std::string>().size() > max ||
+          (allowed && !allowed->count(f[key].get<std::string>()))) {
+        problems->push_back(FieldProblem(at + "/" + key, "值不正確", "is not a valid value"));
+      }
+    };
+    if (!f.is_object()) {
+      problems->push_back(FieldProblem(at, "須為物件", "must be an object"));
+      continue;
+    }
+    if (!f.contains("channel")) problems->push_back(FieldProblem(at + "/channel", "必填", "required"));
+    text("channel", 8, &kChannels);
+    text("link_class", 16, &kLinks);
+    text("kind", 40, nullptr);
+    text("summary", 300, nullptr);
+    integer("start_seconds", 0, 172800, true);
+    integer("duration_seconds", 1, 86400, true);
+    integer("battery_minutes", 0, 10000, false);
+    for (const auto& [key, value] : f.items()) {
+      static const std::set<std::string> kKnown = {"channel", "link_class", "kind", "summary", "start_seconds",
+                                                   "duration_seconds", "battery_minutes"};
+      if (!kKnown.count(key)) problems->push_back(FieldProblem(at + "/" + key, "不支援此欄位", "is not a field of a fault"));
+    }
+  }
+  *out = faults;
+}
 
 json CheckDrillRequest(const json& body, DrillRequest* out) {
   json problems = json::array();
@@ -51,6 +104,7 @@ json CheckDrillRequest(const json& body, DrillRequest* out) {
   } else {
     out->outage_seconds = body["outage_seconds"].get<int64_t>();
   }
+  CheckDrillFaults(body, &problems, &out->faults);
   const json* report = body.contains("report") && body["report"].is_object() ? &body["report"] : nullptr;
   if (!report) {
     problems.push_back(FieldProblem("/report", "須為通報單物件", "must be a report object"));
@@ -79,7 +133,8 @@ void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http:
   WallTime until = clock.Now() + std::chrono::seconds(d.outage_seconds);
   DrillRow row{*drill_id, report_id, d.name, d.scenario, FormatUtcMicros(clock.Now()), FormatUtcMicros(until), ""};
   desk.Hold(report_id, until);
-  api.FileReport(DumpJson(d.report), "", who, [&desk, row, reply, actor = who.name](http::Response stored) {
+  desk.SimulateFaults(report_id, d.faults, clock.Now());
+  api.FileReport(DumpJson(d.report), "", who, [&desk, row, faults = d.faults, reply, actor = who.name](http::Response stored) {
     if (stored.status != 201) {
       desk.Release(row.report_id);
       if (stored.status == 200) {
@@ -89,7 +144,7 @@ void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http:
       }
       return reply(stored);
     }
-    desk.Record(row, actor, [row, reply, stored](Status s) {
+    desk.Record(row, faults, actor, [row, reply, stored](Status s) {
       if (!s.ok()) return reply(ResponseFromStatus(s));
       json out = DrillToJson(row);
       out["report"] = json::parse(stored.body, nullptr, false);
@@ -164,7 +219,7 @@ json ScenarioEntry(const drill::Scenario& s, int time_scale) {
   auto plan = drill::PlanForDesk(s, time_scale);
   if (plan.ok()) {
     j["desk"] = {{"outage_seconds", plan->outage_seconds}, {"approximated", plan->approximated},
-                 {"not_simulated", plan->not_simulated}};
+                 {"not_simulated", plan->not_simulated}, {"faults", plan->faults}};
   } else {
     j["desk"] = {{"error", plan.status().message()}};
   }
@@ -200,6 +255,7 @@ Result<json> DrillBody(const drill::Scenario& s, int time_scale, const Clock& cl
   std::ostringstream text;
   text << in.rdbuf();
   return json{{"name", s.name}, {"scenario", text.str()}, {"outage_seconds", desk->outage_seconds},
+              {"faults", desk->faults},
               {"report", drill::DrillReport(s, *id, FormatRfc3339(WithOffset(clock.Now(), offset)))},
               {"scenario_spec", drill::ScenarioToJson(s)}};
 }

@@ -77,7 +77,7 @@ int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow
   auto text = ReadFile(scenario_file);
   if (!text.ok()) return EnvError(text.status());
   json body = {{"name", scenario->name}, {"scenario", *text}, {"outage_seconds", desk->outage_seconds},
-               {"report", report}, {"scenario_spec", drill::ScenarioToJson(*scenario)}};
+               {"faults", desk->faults}, {"report", report}, {"scenario_spec", drill::ScenarioToJson(*scenario)}};
   auto r = Call(ctx, "POST", "/v1/drills", body.dump());
   if (!r.ok()) return EnvError(r.status());
   if (r->status != 201) return PrintApiError(*r);
@@ -85,6 +85,11 @@ int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow
   std::cout << "DRILL STARTED 演練開始: " << scenario->name << "\n  drill  " << drill_id << "\n  report " << *id
             << " (DRILL; drill recipients only)\n  the national site is treated as unreachable for "
             << desk->outage_seconds << " s; nothing on the host's network changes\n";
+  for (const auto& f : desk->faults) {
+    if (f.value("channel", "") == "site") continue;
+    std::cout << "  simulated for this report: " << f.value("kind", "") << " from +" << f.value("start_seconds", 0)
+              << " s for " << f.value("duration_seconds", 0) << " s\n";
+  }
   if (!follow) {
     std::cout << "  lifeline drill timeline " << drill_id << "   prints the steps so far\n";
     return 0;

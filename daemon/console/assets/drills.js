@@ -37,7 +37,7 @@
         return Console.showProblems(form, [{ path: "", zh: I18n.entry("drills.allow_partial")[0],
                                              en: I18n.entry("drills.allow_partial")[1] }]);
       }
-      const body = { name: name.value.trim(), scenario: s.text, outage_seconds: desk.outage_seconds, report: drillReport(s) };
+      const body = { name: name.value.trim(), scenario: s.text, outage_seconds: desk.outage_seconds, faults: desk.faults || [], report: drillReport(s) };
       button.disabled = true;
       const r = await api("POST", "/v1/drills", body).catch(() => null);
       button.disabled = false;

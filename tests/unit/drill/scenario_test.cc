@@ -171,9 +171,10 @@ TEST(Scenario, SiteLossMergesSiteFaultsFromTheStart) {
 }
 
 // What the desk does with a scenario: the library's span is on the legal
-// clock, so a 60-second "hour" divides it; faults other than the site's loss
-// are named, never silently dropped.
-TEST(Scenario, DeskPlanScalesTheSpanAndNamesWhatIsNotSimulated) {
+// clock, so a 60-second "hour" divides it; the site's loss is stated as the
+// scenario's kind of failure, a channel fault becomes a fault of that channel
+// in its own window, and what the desk cannot do is named, never dropped.
+TEST(Scenario, DeskPlanScalesTheSpanAndSimulatesEachFault) {
   auto s = Parse(kValid);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   auto plan = PlanForDesk(*s, 60);
@@ -181,9 +182,26 @@ TEST(Scenario, DeskPlanScalesTheSpanAndNamesWhatIsNotSimulated) {
   EXPECT_EQ(plan->outage_seconds, 30) << "1800 s of site_5xx on a 60-second hour";
   ASSERT_EQ(plan->approximated.size(), 1u);
   EXPECT_THAT(plan->approximated[0], HasSubstr("site_5xx"));
-  ASSERT_EQ(plan->not_simulated.size(), 1u);
-  EXPECT_THAT(plan->not_simulated[0], HasSubstr("fax_busy"));
+  EXPECT_TRUE(plan->not_simulated.empty()) << plan->not_simulated[0];
+  ASSERT_EQ(plan->faults.size(), 2u) << plan->faults.dump();
+  EXPECT_EQ(plan->faults[0]["channel"], "site");
+  EXPECT_EQ(plan->faults[0]["link_class"], "http_5xx");
+  EXPECT_EQ(plan->faults[1]["channel"], "fax");
+  EXPECT_EQ(plan->faults[1]["kind"], "fax_busy");
+  EXPECT_EQ(plan->faults[1]["start_seconds"], 10) << "600 legal seconds from the start, on a 60-second hour";
+  EXPECT_EQ(plan->faults[1]["duration_seconds"], 10);
   EXPECT_EQ(PlanForDesk(*s, 1)->outage_seconds, 1800);
+  s->faults.push_back({FaultKind::kSiteSlow, std::chrono::seconds(4000), std::chrono::seconds(60)});
+  auto later = PlanForDesk(*s, 60);
+  ASSERT_TRUE(later.ok());
+  ASSERT_EQ(later->not_simulated.size(), 1u) << "a site fault after the start is not simulated";
+  EXPECT_THAT(later->not_simulated[0], HasSubstr("site_slow"));
+  s->faults = {{FaultKind::kSiteAndMainsLost, std::chrono::seconds(0), std::chrono::seconds(600), 0, 0, 20}};
+  auto both = PlanForDesk(*s, 1);
+  ASSERT_TRUE(both.ok());
+  ASSERT_EQ(both->faults.size(), 2u) << both->faults.dump();
+  EXPECT_EQ(both->faults[1]["channel"], "mains");
+  EXPECT_EQ(both->faults[1]["battery_minutes"], 20);
   s->faults = {{FaultKind::kSmsFailing, std::chrono::seconds(0), std::chrono::seconds(60)}};
   EXPECT_EQ(PlanForDesk(*s, 1).status().code(), StatusCode::kFailedPrecondition) << "no site loss: nothing to run";
 }

@@ -385,5 +385,61 @@ TEST_F(EngineTest, ANoticeSentByHandConfirmsItsRecipientAndOutlivesARestart) {
   EXPECT_TRUE(engine_->Fallbacks().under_way) << "the superior is still to be reached";
 }
 
+// A drill's faults for its report only: while the scenario says the SMS
+// channel fails, the drill's SMS attempts fail at once with the drill's words
+// (and the plan moves on); while it says mains are lost, the reason stated is
+// the power's. A real report at the same time is untouched.
+TEST_F(EngineTest, ADrillsFaultsActOnItsReportOnly) {
+  json doc = testing_support::NewDocument();
+  doc["drill"] = true;
+  doc["impact"] = {{"confidentiality", "none"}, {"integrity", "none"}, {"availability", 2}};
+  Report report = testing_support::ToReport(doc);
+  auto schedule = ComputeSchedule(DefaultRuleSet().value(), {report.Level(), report.aware_at, false});
+  auto stored = std::make_shared<StoredRevision>();
+  bool done = false;
+  async_->Run(
+      [&, stored](lifeline::Store& st) {
+        auto r = st.Submit(report, "tw-2021", ScheduleToJson(*schedule));
+        if (r.ok()) *stored = r->stored;
+        return r.status();
+      },
+      [&](Status st) {
+        EXPECT_TRUE(st.ok()) << st.ToString();
+        done = true;
+      });
+  for (int i = 0; i < 200 && !done; ++i) io_->run_for(std::chrono::milliseconds(5));
+  const std::string drill_id = stored->id;
+  const WallTime now = clock_.Now();
+  engine_->SetDrillOutage(drill_id, now + hours(2));
+  engine_->SetDrillFaults(drill_id, {{"sms", now, now + hours(2), "", std::nullopt, "演練模擬：簡訊通道失效"},
+                                     {"mains", now, now + hours(2), "", minutes(20), "演練模擬：市電中斷"}});
+  engine_->OnStored(*stored);
+  StoredRevision real = Store(1, 2);  // a real report, the site up for it
+  engine_->OnStored(real);
+  Run();
+  clock_.Advance(minutes(20));  // both at their escalation point
+  Run();
+  Run();
+  auto sms = Rows("SELECT a.outcome, json_extract(a.evidence, '$.summary'), n.report_id FROM attempts a JOIN "
+                  "notifications n ON n.id = a.notification_id WHERE a.channel = 'sms' ORDER BY a.id");
+  bool drill_sms = false, real_sms = false;
+  for (const auto& a : sms) {
+    if (a[2] == drill_id) {
+      drill_sms = true;
+      EXPECT_EQ(a[0], "failed");
+      EXPECT_EQ(a[1], "演練模擬：簡訊通道失效") << "the drill's words, not the box's missing channel";
+    } else {
+      real_sms = true;
+      EXPECT_EQ(a[1], "no sms channel on this box") << "the real report is not touched by the drill";
+    }
+  }
+  EXPECT_TRUE(drill_sms && real_sms);
+  auto reasons = Rows("SELECT report_id, json_extract(fallback, '$.reason_class'), '' FROM reports");
+  for (const auto& r : reasons) {
+    if (r[0] == drill_id) EXPECT_EQ(r[1], "power") << "mains lost in the drill: the power is the reason";
+    else EXPECT_NE(r[1], "power");
+  }
+}
+
 }  // namespace
 }  // namespace lifeline
