@@ -116,10 +116,35 @@ json RecordToJson(const Record& r, const std::map<std::string, std::string>& nam
   const StoredRevision& first = r.revisions.front();
   auto aware = ParseRfc3339(first.aware_at);
   const int offset = aware.ok() ? aware->offset_minutes : 8 * 60;
+  // When the site gave each revision its receipt: a receipt within the
+  // revision's hour is on time, even when the fallback had begun (the state
+  // then reads accepted_late: accepted after other means were used).
+  std::map<int, std::string> receipt_at;
+  for (const auto& e : r.entries) {
+    if (e.type != "report.site_receipt") continue;
+    json p = json::parse(e.payload, nullptr, false);
+    if (p.is_object() && p.contains("revision") && p["revision"].is_number_integer()) {
+      receipt_at.emplace(p["revision"].get<int>(), e.wall_time);
+    }
+  }
   json revisions = json::array();
   for (size_t i = 0; i < r.revisions.size(); ++i) {
-    json j = RevisionToJson(r.revisions[i], false);
+    const StoredRevision& rev = r.revisions[i];
+    json j = RevisionToJson(rev, false);
     j["fallback"] = r.fallbacks[i];
+    auto got = receipt_at.find(rev.revision);
+    if (got != receipt_at.end()) {
+      j["site_receipt_at"] = Local(got->second, offset);
+      std::optional<WallTime> hour;
+      const json deadlines = rev.schedule.is_object() ? rev.schedule.value("deadlines", json::array()) : json::array();
+      for (const auto& d : deadlines) {
+        if (d.is_object() && d.value("key", "") == "notify_by") {
+          if (auto at = ParseRfc3339(d.value("at", "")); at.ok()) hour = at->instant;
+        }
+      }
+      auto at = ParseRfc3339(got->second);
+      if (hour && at.ok()) j["site_in_time"] = at->instant <= *hour;
+    }
     revisions.push_back(std::move(j));
   }
   // A due time that passed unconfirmed stays on the record as the journal has

@@ -26,7 +26,7 @@ std::string Local(const std::string& t, int offset) {
 std::string StateZh(const std::string& s) {
   static const std::map<std::string, std::string> kWords = {
       {"queued", "待送"},        {"accepted", "網站已受理"}, {"fallback", "已改以其他方式通知"},
-      {"accepted_late", "已補行通報"}, {"closed", "已結案"}};
+      {"accepted_late", "備援後受理（補行通報）"}, {"closed", "已結案"}};
   auto it = kWords.find(s);
   return it == kWords.end() ? s : it->second;
 }

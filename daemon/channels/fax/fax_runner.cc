@@ -1,5 +1,7 @@
 // The runner keeps policy out: the RetryPolicy decides retries within this
-// channel, and the engine decides everything across channels. Cancellation is
+// channel, and the engine decides everything across channels. Each Run makes
+// one call; a retry waits in the queue (Defer), so the one line serves other
+// recipients' notices while a busy or unanswered number waits its turn. Cancellation is
 // one flag per job, read by the posted callbacks (on the io thread, so a
 // Cancel that returned is never followed by a callback) and by the modem's
 // waits (so a call in progress ends and hangs up).
@@ -59,49 +61,63 @@ FaxRunner::FaxRunner(asio::io_context& io, FaxSendOptions options, RetryPolicy p
 // Before the members go: the worker may be mid-call, reading options_.
 FaxRunner::~FaxRunner() { Stop(); }
 
-void FaxRunner::Run(Job& job) {
-  auto tiff = RenderNotice(job.notice(), work_dir_, sender_agency_, sender_contact_);
-  if (!tiff.ok()) {
-    PostDone(job, {NoticeOutcome::Kind::kFailed,
-                   "fax not sent: " + tiff.status().message(),
-                   {{"attempts", nlohmann::json::array()}, {"error", tiff.status().ToString()}}});
-    return;
-  }
-  SendWithRetries(job, *tiff);
-}
-
-void FaxRunner::SendWithRetries(Job& job, const std::string& tiff) {
-  FaxSendOptions o = options_;
-  o.cancel = &job.cancel_flag();  // the job outlives the call: Run holds it
+// What a job keeps between its calls: the form it sends, every call so far,
+// when the first began (the retry budget counts from it), the speed to try.
+struct FaxTries {
+  std::string tiff;
   nlohmann::json attempts = nlohmann::json::array();
-  const auto first = std::chrono::steady_clock::now();
-  for (int no = 1;; ++no) {
-    const AttemptEvidence ev = SendFaxAttempt(o, job.notice().address.address, tiff);
-    if (job.cancelled()) return;
-    attempts.push_back(ev.ToJson());
-    const auto elapsed =
-        std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() - first);
-    const RetryDecision d = DecideRetry(ev, no, elapsed, o.max_bit_rate, policy_);
-    if (d.action != RetryAction::kRetry) {
-      const bool ok = ev.success();
-      PostDone(job, {ok ? NoticeOutcome::Kind::kConfirmed : NoticeOutcome::Kind::kFailed,
-                     ok ? ConfirmedSummary(ev, no)
-                        : "fax to " + ev.number + " failed after " + std::to_string(no) +
-                              " attempt(s): " + d.reason,
-                     {{"attempts", attempts}, {"tiff", tiff}}});
+  std::chrono::steady_clock::time_point first{};
+  int number = 0;  // calls made
+  int max_bit_rate = 0;
+};
+
+void FaxRunner::Run(Job& job) {
+  if (!job.resume()) {
+    auto tiff = RenderNotice(job.notice(), work_dir_, sender_agency_, sender_contact_);
+    if (!tiff.ok()) {
+      PostDone(job, {NoticeOutcome::Kind::kFailed,
+                     "fax not sent: " + tiff.status().message(),
+                     {{"attempts", nlohmann::json::array()}, {"error", tiff.status().ToString()}}});
       return;
     }
-    nlohmann::json interim = ev.ToJson();
-    interim["attempt"] = no;
-    interim["retry_reason"] = d.reason;
-    interim["retry_delay_s"] = d.delay.count();
-    PostProgress(job,
-                 "fax to " + ev.number + " attempt " + std::to_string(no) + " failed (" + d.reason +
-                     "); retrying in " + std::to_string(d.delay.count()) + " s",
-                 std::move(interim));
-    o.max_bit_rate = d.next_max_bit_rate;
-    if (!SleepUnlessCancelled(job, d.delay)) return;
+    auto tries = std::make_shared<FaxTries>();
+    tries->tiff = *tiff;
+    tries->first = std::chrono::steady_clock::now();
+    tries->max_bit_rate = options_.max_bit_rate;
+    job.resume() = tries;
   }
+  CallOnce(job);
+}
+
+void FaxRunner::CallOnce(Job& job) {
+  auto& tries = *std::static_pointer_cast<FaxTries>(job.resume());
+  FaxSendOptions o = options_;
+  o.cancel = &job.cancel_flag();  // the job outlives the call: Run holds it
+  o.max_bit_rate = tries.max_bit_rate;
+  const int no = ++tries.number;
+  const AttemptEvidence ev = SendFaxAttempt(o, job.notice().address.address, tries.tiff);
+  if (job.cancelled()) return;
+  tries.attempts.push_back(ev.ToJson());
+  const auto elapsed = std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() - tries.first);
+  const RetryDecision d = DecideRetry(ev, no, elapsed, o.max_bit_rate, policy_);
+  if (d.action != RetryAction::kRetry) {
+    const bool ok = ev.success();
+    PostDone(job, {ok ? NoticeOutcome::Kind::kConfirmed : NoticeOutcome::Kind::kFailed,
+                   ok ? ConfirmedSummary(ev, no)
+                      : "fax to " + ev.number + " failed after " + std::to_string(no) + " attempt(s): " + d.reason,
+                   {{"attempts", tries.attempts}, {"tiff", tries.tiff}}});
+    return;
+  }
+  nlohmann::json interim = ev.ToJson();
+  interim["attempt"] = no;
+  interim["retry_reason"] = d.reason;
+  interim["retry_delay_s"] = d.delay.count();
+  PostProgress(job,
+               "fax to " + ev.number + " attempt " + std::to_string(no) + " failed (" + d.reason +
+                   "); retrying in " + std::to_string(d.delay.count()) + " s",
+               std::move(interim));
+  tries.max_bit_rate = d.next_max_bit_rate;
+  Defer(job, d.delay);  // false: cancelled or stopping, nothing more to say
 }
 
 }  // namespace lifeline::fax

@@ -1,7 +1,8 @@
 // FaxRunner: the fax channel behind the ChannelRunner contract. One worker
 // thread owns the modem (one call at a time, jobs FIFO): it renders the form
 // for the job into work_dir/attempt-<id>.tif, then calls and retries per the
-// RetryPolicy, posting progress/done to the io_context. Start, Cancel and Stop
+// RetryPolicy (a retry waits in the queue, so the line serves other notices
+// meanwhile), posting progress/done to the io_context. Start, Cancel and Stop
 // are called on the io_context thread; Stop returns within a few seconds even
 // mid-call (the call is cancelled and the modem hung up).
 #pragma once
@@ -29,7 +30,8 @@ class FaxRunner final : public BlockingChannelRunner {
 
  private:
   void Run(Job& job) override;
-  void SendWithRetries(Job& job, const std::string& tiff);
+  // One call; a retry is deferred (the line free for other notices meanwhile).
+  void CallOnce(Job& job);
 
   const FaxSendOptions options_;
   const RetryPolicy policy_;

@@ -4,6 +4,8 @@
 // the worker was doing when it came.
 #include "daemon/channels/runner/blocking_runner.h"
 
+#include <algorithm>
+
 #include "daemon/core/log.h"
 #include "daemon/core/text.h"
 
@@ -58,16 +60,40 @@ void BlockingChannelRunner::WorkerLoop() {
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = queue_.front();
-      queue_.pop_front();
-      running_ = job;
+      for (;;) {
+        if (stopping_) return;
+        // The first job in queue order whose time has come; else wait for the earliest.
+        const auto now = std::chrono::steady_clock::now();
+        auto ready = std::find_if(queue_.begin(), queue_.end(), [&](const auto& j) { return j->not_before_ <= now; });
+        if (ready != queue_.end()) {
+          job = *ready;
+          queue_.erase(ready);
+          running_ = job;
+          break;
+        }
+        if (queue_.empty()) {
+          cv_.wait(lock);
+        } else {
+          auto earliest = std::min_element(queue_.begin(), queue_.end(), [](const auto& a, const auto& b) {
+            return a->not_before_ < b->not_before_;
+          });
+          cv_.wait_until(lock, (*earliest)->not_before_);
+        }
+      }
     }
     RunGuarded(*job);
     std::lock_guard<std::mutex> lock(mu_);
     running_.reset();
   }
+}
+
+bool BlockingChannelRunner::Defer(Job& job, std::chrono::milliseconds delay) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || job.cancelled()) return false;
+  job.not_before_ = std::chrono::steady_clock::now() + delay;
+  queue_.push_back(job.shared_from_this());
+  cv_.notify_all();
+  return true;
 }
 
 // No exception leaves the worker (it would end the process): a delivery that

@@ -1,6 +1,7 @@
 // BlockingChannelRunner: a ChannelRunner for channels whose delivery is a
 // blocking call (a fax call, an SMTP transfer). Jobs run FIFO on one worker
-// thread through the subclass's Run(); progress and done are posted to the
+// thread through the subclass's Run() (a deferred job when its time comes,
+// in queue order with the others); progress and done are posted to the
 // io_context and dropped once the job is cancelled. Start, Cancel and Stop are
 // called on the io_context thread; Run and the protected helpers on the worker.
 #pragma once
@@ -36,6 +37,9 @@ class BlockingChannelRunner : public ChannelRunner {
     // it lives as long as Run does.
     const std::atomic<bool>& cancel_flag() const { return cancelled_; }
     bool cancelled() const { return cancelled_.load(); }
+    // What the subclass keeps of a job it deferred (its tries so far), for
+    // the next Run of the same job; worker thread only, freed with the job.
+    std::shared_ptr<void>& resume() { return resume_; }
 
    private:
     friend class BlockingChannelRunner;
@@ -44,6 +48,8 @@ class BlockingChannelRunner : public ChannelRunner {
     const Done done_;
     std::atomic<bool> cancelled_{false};
     bool done_posted_ = false;  // worker thread only
+    std::shared_ptr<void> resume_;
+    std::chrono::steady_clock::time_point not_before_{};  // under mu_: a deferred job waits until then
   };
 
   ~BlockingChannelRunner() override;  // Stop()
@@ -73,6 +79,13 @@ class BlockingChannelRunner : public ChannelRunner {
   // Waits `delay` between attempts. False when the job was cancelled (or the
   // runner stopped) meanwhile: Run should return without an outcome.
   bool SleepUnlessCancelled(const Job& job, std::chrono::milliseconds delay);
+  // Puts `job` back in the queue to run again after `delay`, and frees the
+  // worker meanwhile: a retry's wait (a fax number busy or unanswered) must not
+  // hold the one line while another recipient's notice could use it. Run
+  // returns without an outcome after calling it; the next Run of the job finds
+  // job.resume() as it was left. False (and nothing queued) when the job was
+  // cancelled or the runner is stopping.
+  bool Defer(Job& job, std::chrono::milliseconds delay);
 
  private:
   void WorkerLoop();

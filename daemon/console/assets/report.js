@@ -51,7 +51,8 @@
         return el("tr", { dataset: { revision: String(r.revision), state: r.state } },
           el("td", {}, String(r.revision), " (", T("report.level", { n: r.level }), ")"),
           el("td", { class: r.state === "fallback" ? "warn" : "ok" }, T("state." + r.state),
-             r.state === "accepted_late" ? el("div", { class: "late" }, T("rec.late")) : ""),
+             r.state === "accepted_late" ? el("div", { class: r.site_in_time ? "ok" : "late", dataset: { inTime: String(!!r.site_in_time) } },
+                                              T(r.site_in_time ? "rec.in_time_after_fallback" : "rec.late")) : ""),
           el("td", { class: "receipt" }, r.site_receipt || "—"),
           el("td", {}, f ? [P(f.reason_zh, f.reason), el("div", { class: "muted" }, f.why || "", " ",
                                                             f.escalated_at ? localTime(f.escalated_at, off) : "")]

@@ -216,6 +216,23 @@ json ExpectOneLateRecord(const Story& s, const std::string& id) {
   EXPECT_TRUE(sms_to_superior) << fallback.dump(1);
   EXPECT_TRUE(fax_to_centre) << fallback.dump(1);
   EXPECT_FALSE(fallback.value("reason", "").empty());
+  // The record says whether the receipt still came within the report's hour.
+  auto report = testing_support::HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/reports/" + id, "");
+  auto record = testing_support::HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/reports/" + id + "/record", "");
+  EXPECT_EQ(report.status, 200);
+  EXPECT_EQ(record.status, 200);
+  if (report.status == 200 && record.status == 200) {
+    const json rev = record.body["revisions"].back();
+    std::optional<WallTime> hour;
+    for (const auto& d : report.body["revisions"].back()["schedule"]["deadlines"]) {
+      if (d.value("key", "") == "notify_by") hour = ParseRfc3339(d.value("at", ""))->instant;
+    }
+    auto receipt_at = ParseRfc3339(rev.value("site_receipt_at", ""));
+    EXPECT_TRUE(hour && receipt_at.ok()) << rev.dump();
+    if (hour && receipt_at.ok()) {
+      EXPECT_EQ(rev.value("site_in_time", !(receipt_at->instant <= *hour)), receipt_at->instant <= *hour) << rev.dump();
+    }
+  }
   return fallback;
 }
 

@@ -81,6 +81,7 @@ class Story {
   sms::testing::SimProcess& modem() { return *modem_; }
   testing::FaxLineProcess& fax() { return *fax_; }
   testing_support::DaemonProcess& daemon() { return *daemon_; }
+  const testing_support::DaemonProcess& daemon() const { return *daemon_; }
   const std::string& dir() const { return dir_; }
   std::string Log() const;  // the daemon's output, for failure messages
 

@@ -203,7 +203,7 @@ TEST(FaxRunner, CancelDuringRetryDelayEndsTheJobSilently) {
   ASSERT_TRUE(line.Start({"--speed=8"}));
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
-  // A ten-minute busy delay: only an interrupted sleep lets the next job run.
+  // A ten-minute busy delay: the cancelled job must not call again when it ends.
   FaxRunner runner(io, OptionsFor(line), QuickPolicy(3, seconds(600)), dir + "/work", "", "");
   Record sleeping, next;
   runner.Start(FaxJob(5, "1111"), sleeping.OnProgress(), sleeping.OnDone());
@@ -213,6 +213,33 @@ TEST(FaxRunner, CancelDuringRetryDelayEndsTheJobSilently) {
   ASSERT_TRUE(RunUntil(io, [&] { return !next.progress.empty(); }, seconds(60)));
   EXPECT_TRUE(sleeping.done.empty());
   EXPECT_EQ(sleeping.progress.size(), 1u);
+}
+
+// One recipient's busy number waits out its retry delay in the queue, not on
+// the line: another recipient's notice queued behind it is called and
+// confirmed meanwhile, and the busy one is tried again after.
+TEST(FaxRunner, ABusyNumbersRetryWaitLeavesTheLineToTheNextNotice) {
+  const std::string dir = FreshTestDir("runner-busy-waits-aside");
+  FaxLineProcess line(dir);
+  ASSERT_TRUE(line.Start({"--speed=8", "--busy=1111"}));
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  FaxRunner runner(io, OptionsFor(line), QuickPolicy(2, seconds(5)), dir + "/work", "", "");
+  Record busy, good;
+  runner.Start(FaxJob(21, "1111"), busy.OnProgress(), busy.OnDone());
+  runner.Start(FaxJob(22, "0227331655"), good.OnProgress(), good.OnDone());
+  ASSERT_TRUE(RunUntil(io, [&] { return !good.done.empty() && !busy.done.empty(); }, seconds(180)));
+  EXPECT_EQ(good.done[0].kind, NoticeOutcome::Kind::kConfirmed) << good.done[0].summary;
+  EXPECT_EQ(busy.done[0].kind, NoticeOutcome::Kind::kFailed);
+  EXPECT_EQ(busy.done[0].evidence["attempts"].size(), 2u) << "both tries of the busy number kept";
+  // The good call began after the busy number's first try and before its second.
+  const auto& tries = busy.done[0].evidence["attempts"];
+  const auto& call = good.done[0].evidence["attempts"].back();
+  const std::string first_try_ended = tries[0].value("ended_at", ""), good_began = call.value("started_at", "");
+  const std::string good_ended = call.value("ended_at", ""), second_try_began = tries[1].value("started_at", "");
+  EXPECT_LT(first_try_ended, good_began);
+  EXPECT_LT(good_began, second_try_began) << "the good number was called while the busy one waited to try again";
+  EXPECT_LE(good_ended, second_try_began);
 }
 
 TEST(FaxRunner, StopMidCallReturnsHangsUpAndCallsNothing) {
