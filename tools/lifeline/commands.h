@@ -40,6 +40,11 @@ int PhoneConfirm(const Context& ctx, const std::string& task, const std::string&
 // the drill; with `follow`, prints its timeline until it completes or `follow_seconds` pass.
 // lifelined simulates the scenario's loss of the site from the start; a scenario
 // that simulates more is refused unless `allow_partial`.
+// The scenario file a sealed plan deals to `unit_id`: the plan must match its
+// seal, the unit must be one it drew, and the library's file must be the one
+// the plan was drawn from (same SHA-256).
+Result<std::string> PlannedScenario(const std::string& plan_file, const std::string& unit_id,
+                                    const std::string& scenarios_dir);
 int DrillStart(const Context& ctx, const std::string& scenario_file, bool follow, int follow_seconds,
                bool allow_partial);
 int DrillList(const Context& ctx);

@@ -140,6 +140,34 @@ Result<json> JournaledSealOf(const Context& ctx, const std::string& commitment) 
 
 }  // namespace
 
+Result<std::string> PlannedScenario(const std::string& plan_file, const std::string& unit_id,
+                                    const std::string& scenarios_dir) {
+  auto sealed = ReadJson(plan_file);
+  if (!sealed.ok()) return sealed.status();
+  LIFELINE_RETURN_IF_ERROR(drill::CheckSeal(*sealed, ""));
+  const json& plan = (*sealed)["plan"];
+  std::string scenario_id;
+  for (const auto& a : plan.value("assignments", json::array())) {
+    if (a.value("unit_id", "") == unit_id) scenario_id = a.value("scenario", "");
+  }
+  if (scenario_id.empty()) return NotFound("the plan drew no unit '" + unit_id + "' (see lifeline drill reveal)");
+  std::string sha;
+  for (const auto& s : plan.value("library", json::array())) {
+    if (s.value("id", "") == scenario_id) sha = s.value("sha256", "");
+  }
+  auto lib = drill::LoadScenarioLibrary(scenarios_dir);
+  if (!lib.ok()) return lib.status();
+  for (const auto& s : *lib) {
+    if (s.id != scenario_id) continue;
+    if (s.sha256 != sha) {
+      return FailedPrecondition(s.origin + " is not the scenario the plan was drawn from (SHA-256 " + s.sha256 +
+                                ", the plan's " + sha + ")");
+    }
+    return s.origin;
+  }
+  return NotFound("no scenario '" + scenario_id + "' in " + scenarios_dir);
+}
+
 int DrillSeal(const Context& ctx, const std::string& file) {
   auto sealed = ReadJson(file);
   if (!sealed.ok()) return Refused(sealed.status());

@@ -126,7 +126,13 @@ int Run(int argc, char** argv) {
   auto* drill = app.add_subcommand("drill", "drills: simulated loss of the national site")->require_subcommand(1);
   bool allow_partial = false;
   auto* drill_start = drill->add_subcommand("start", "run a drill from a scenario file");
-  drill_start->add_option("--scenario", scenario, "scenario TOML (config/drills/README.md)")->required();
+  std::string plan_file, plan_unit, plan_scenarios = "config/drills";
+  auto* by_scenario = drill_start->add_option("--scenario", scenario, "scenario TOML (config/drills/README.md)");
+  auto* by_plan = drill_start->add_option("--plan", plan_file, "instead: the sealed plan whose scenario for --unit runs");
+  drill_start->add_option("--unit", plan_unit, "with --plan: the drawn unit's id (config/roster.toml)");
+  drill_start->add_option("--scenarios", plan_scenarios, "with --plan: the scenario folder (default config/drills)");
+  by_scenario->excludes(by_plan);
+  by_plan->excludes(by_scenario);
   drill_start->add_flag("--follow", follow, "print the timeline as it happens until the drill completes");
   drill_start->add_flag("--allow-partial", allow_partial,
                         "run even when lifelined can simulate only the scenario's loss of the site");
@@ -205,7 +211,16 @@ int Run(int argc, char** argv) {
   if (*fax_test) return FaxTest(ctx, number, id, device, fax_retry);
   if (*pending) return PhonePending(ctx, all_tasks);
   if (*confirm) return PhoneConfirm(ctx, task, answered_by, answered_at, note);
-  if (*drill_start) return DrillStart(ctx, scenario, follow, follow_seconds, allow_partial);
+  if (*drill_start) {
+    if (!plan_file.empty()) {
+      auto assigned = PlannedScenario(plan_file, plan_unit, plan_scenarios);
+      if (!assigned.ok()) return EnvError(assigned.status());
+      std::cout << "PLAN: unit " << plan_unit << " drills scenario " << *assigned << "\n";
+      scenario = *assigned;
+    }
+    if (scenario.empty()) return EnvError(InvalidArgument("give --scenario FILE, or --plan FILE --unit ID"));
+    return DrillStart(ctx, scenario, follow, follow_seconds, allow_partial);
+  }
   if (*drill_list) return DrillList(ctx);
   if (*drill_timeline) return DrillTimeline(ctx, id);
   if (int rc = run_programme(ctx); rc >= 0) return rc;

@@ -1,6 +1,7 @@
 // `lifeline drill scenarios|plan|reveal|check-seal|record|results` as the
 // planning and inspection groups run them: the seal printed, the reveal
-// checked, a tampered reveal refused, and the record printed to files.
+// checked, a tampered reveal refused, a unit's drill taken from the plan, and
+// the record printed to files.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -55,6 +56,17 @@ TEST(DrillCli, PlanSealRevealAndCheck) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find("DRAW OK"), std::string::npos) << check.output;
 
+  // A drill of the plan: the unit's scenario is the library file the plan was drawn from.
+  const std::string unit = file["plan"]["assignments"][0]["unit_id"];
+  CommandResult start = Exec(kCli + " --state-dir " + dir + "/no-daemon drill start --plan " + plan + " --unit " + unit +
+                             " --scenarios " + kSrc + "/config/drills");
+  EXPECT_NE(start.output.find("PLAN: unit " + unit + " drills scenario"), std::string::npos) << start.output;
+  EXPECT_NE(start.output.find("cannot reach lifelined"), std::string::npos) << "it went on to start it" << start.output;
+  CommandResult stranger = Exec(kCli + " drill start --plan " + plan + " --unit no-such-unit --scenarios " + kSrc +
+                                "/config/drills");
+  EXPECT_NE(stranger.exit_code, 0);
+  EXPECT_NE(stranger.output.find("drew no unit 'no-such-unit'"), std::string::npos) << stranger.output;
+
   file["plan"]["assignments"][0]["unit"] = "高雄市梓官戶政事務所";
   std::ofstream(dir + "/tampered.json") << file.dump(2);
   CommandResult tampered = Exec(kCli + " drill check-seal " + dir + "/tampered.json --commitment " + commitment);
@@ -88,11 +100,25 @@ TEST(DrillCli, RecordAndResultsPrintToFiles) {
 }
 
 TEST(DrillCli, StartRefusesWhatTheDeskCannotSimulate) {
-  // Refused before lifelined is asked: no daemon needs to run.
-  CommandResult r = Exec(kCli + " drill start --scenario " + kSrc + "/config/drills/web-personal-data-l3.toml");
+  // A library scenario with a site fault that begins after the drill's start
+  // (the desk simulates the site's loss from the start only). Refused before
+  // lifelined is asked: no daemon needs to run.
+  const std::string dir = testing::TempDir() + "/drill-cli-partial";
+  std::filesystem::create_directories(dir);
+  std::string text = Slurp(kSrc + "/config/drills/web-personal-data-l3.toml");
+  const std::string base = "base = \"../sample-report.json\"";
+  ASSERT_NE(text.find(base), std::string::npos);
+  text.replace(text.find(base), base.size(), "base = \"" + kSrc + "/config/sample-report.json\"");
+  text.insert(text.find("[report]"), "[[simulate]]\nfault = \"site_slow\"\nstart_seconds = 6000\nduration_seconds = 600\n"
+                                     "delay_ms = 30000\n\n");
+  std::ofstream(dir + "/later.toml") << text;
+  CommandResult r = Exec(kCli + " drill start --scenario " + dir + "/later.toml");
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("not simulated by this lifelined: sms_failing"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not simulated by this lifelined: site_slow"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("--allow-partial"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("not simulated by this lifelined: sms_failing"), std::string::npos)
+      << "the SMS channel's failure is simulated" << r.output;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
