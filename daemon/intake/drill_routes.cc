@@ -29,6 +29,29 @@ json DrillToJson(const DrillRow& d) {
           {"outage_until", d.outage_until}, {"ended_at", d.ended_at}, {"complete", !d.ended_at.empty()}};
 }
 
+// A finished drill's results (演練時間紀錄表 and 成果報告) are due the rule
+// set's drill_results_due after it (seed 003 5.2.1: one month), in +08:00;
+// "" while it runs or when the rule set has no such figure.
+std::string ResultsDueAt(const DrillRow& d, const RuleSet& rules) {
+  auto ended = ParseRfc3339(d.ended_at);
+  if (!ended.ok()) return "";
+  for (const auto& f : rules.figures) {
+    if (f.key != "drill_results_due") continue;
+    auto span = ParseRuleDuration(f.value);
+    if (!span.ok()) return "";
+    OffsetTime due = AddCalendarMonths(WithOffset(ended->instant, 8 * 60), span->months);
+    due.instant += std::chrono::seconds(span->seconds);
+    return FormatRfc3339(due);
+  }
+  return "";
+}
+
+json DrillToJson(const DrillRow& d, const RuleSet& rules) {
+  json j = DrillToJson(d);
+  if (std::string due = ResultsDueAt(d, rules); !due.empty()) j["results_due_at"] = due;
+  return j;
+}
+
 // What POST /v1/drills carries, checked field by field.
 struct DrillRequest {
   std::string name, scenario;
@@ -153,8 +176,8 @@ void StartDrill(IntakeApi& api, DrillDesk& desk, const Clock& clock, const http:
   });
 }
 
-void ShowDrill(DrillDesk& desk, const std::string& id, http::Reply reply) {
-  desk.Show(id, [reply](Result<DrillView> view) {
+void ShowDrill(IntakeApi& api, DrillDesk& desk, const std::string& id, http::Reply reply) {
+  desk.Show(id, [&api, reply](Result<DrillView> view) {
     if (!view.ok()) return reply(ResponseFromStatus(view.status()));
     auto origin = ParseRfc3339(view->drill.started_at);
     WallTime start = origin.ok() ? origin->instant : WallTime{};
@@ -164,7 +187,7 @@ void ShowDrill(DrillDesk& desk, const std::string& id, http::Reply reply) {
                        {"text", TimelineLine(e, start, 8 * 60)},
                        {"payload", json::parse(e.payload, nullptr, false)}});
     }
-    json out = DrillToJson(view->drill);
+    json out = DrillToJson(view->drill, api.rules());
     out["report_state"] = view->report_state;
     out["timeline"] = steps;
     reply(JsonResponse(200, out));
@@ -314,12 +337,12 @@ void AddDrillRoutes(IntakeApi& api, DrillDesk& desk, const Clock& clock, AsyncSt
     if (p.size() == 4 && p[3] == "record" && req.method == "GET") {
       return ShowDrillRecord(api, desk, store, p[2], shared_names, std::move(reply));
     }
-    if (p.size() == 3 && req.method == "GET") return ShowDrill(desk, p[2], std::move(reply));
+    if (p.size() == 3 && req.method == "GET") return ShowDrill(api, desk, p[2], std::move(reply));
     if (p.size() == 2 && req.method == "GET") {
-      return desk.List([reply](Result<std::vector<DrillRow>> drills) {
+      return desk.List([&api, reply](Result<std::vector<DrillRow>> drills) {
         if (!drills.ok()) return reply(ResponseFromStatus(drills.status()));
         json list = json::array();
-        for (const auto& d : *drills) list.push_back(DrillToJson(d));
+        for (const auto& d : *drills) list.push_back(DrillToJson(d, api.rules()));
         reply(JsonResponse(200, {{"drills", list}}));
       });
     }

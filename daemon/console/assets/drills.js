@@ -78,7 +78,8 @@
     return el("section", { class: "panel", id: "drill-list", "aria-labelledby": "dl-h" }, el("h2", { id: "dl-h" }, T("drills.list")),
       drills.length ? el("ul", {}, drills.map((d) => el("li", { dataset: { drill: d.id } },
         el("a", { href: "/drills?drill=" + encodeURIComponent(d.id), dataset: { key: "d-" + d.id } }, d.name), " — ",
-        localTime(d.started_at), " — ", T(d.complete ? "drills.complete" : "drills.running"))))
+        localTime(d.started_at), " — ", T(d.complete ? "drills.complete" : "drills.running"),
+        d.results_due_at ? [" — ", el("span", { class: "results-due" }, T("drills.results_due"), " ", localTime(d.results_due_at))] : "")))
                     : el("p", { class: "muted" }, T("drills.none")));
   }
 
@@ -92,7 +93,9 @@
         el("h1", {}, T("drills.timeline"), ": ", d.name, " ", el("span", { class: "badge drill" }, T("drill.badge"))),
         el("p", { id: "drill-state", dataset: { complete: String(d.complete) } },
            T(d.complete ? "drills.complete" : "drills.running"), " · ", T("drills.report_state"), ": ",
-           T("state." + d.report_state), " · ", el("a", { href: "/reports/" + d.report_id }, T("report.open_page"))),
+           T("state." + d.report_state), " · ", el("a", { href: "/reports/" + d.report_id }, T("report.open_page")),
+           d.results_due_at ? [" · ", el("span", { class: "results-due", id: "drill-results-due" }, T("drills.results_due"), " ",
+                                         localTime(d.results_due_at))] : ""),
         el("div", { class: "table-wrap" }, el("table", { class: "timeline" },
           el("thead", {}, el("tr", {}, el("th", { scope: "col" }, T("rec.time")), el("th", { scope: "col" }, T("rec.what")))),
           el("tbody", {}, (d.timeline || []).map((s) => el("tr", { dataset: { seq: String(s.seq), type: s.type } },

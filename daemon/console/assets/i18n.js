@@ -281,6 +281,7 @@ const I18n = (function () {
     "drills.none": ["尚無演練", "No drill yet"],
     "drills.running": ["進行中", "running"],
     "drills.complete": ["已完成", "complete"],
+    "drills.results_due": ["成果報告及時間紀錄表應於此前提交（一個月內）：", "time record and results report due by (within a month):"],
     "drills.follow": ["時間紀錄", "time record"],
     "drills.timeline": ["演練時間紀錄", "Drill time record"],
     "drills.report_state": ["通報單狀態", "report state"],

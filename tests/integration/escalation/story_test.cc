@@ -266,6 +266,12 @@ TEST(StoryTest, DrillReachesDrillRecipientsOnly) {
     auto d = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drills/" + drill_id, "");
     return d.status == 200 && d.body.value("complete", false);
   }, 30));
+  // The results are due a month after the drill (seed 003 5.2.1), on the drill's page and in the API.
+  auto finished = HttpOverUnix(s.daemon().socket_path(), "GET", "/v1/drills/" + drill_id, "");
+  auto ended = ParseRfc3339(finished.body.value("ended_at", "")), due = ParseRfc3339(finished.body.value("results_due_at", ""));
+  ASSERT_TRUE(ended.ok() && due.ok()) << finished.body.dump();
+  EXPECT_GE(due->instant - ended->instant, std::chrono::hours(24 * 28));
+  EXPECT_LE(due->instant - ended->instant, std::chrono::hours(24 * 31));
   auto timeline = testing_support::RunCommand(cli + "drill timeline " + drill_id);
   EXPECT_EQ(timeline.exit_code, 0) << timeline.output;
   for (const char* step : {"DRILL", "report queued → fallback", "sms to +886912000901", "fax to 5550902",
