@@ -97,7 +97,8 @@ nlohmann::json ScenarioToJson(const Scenario& s);
 // the scenario's kind of site failure, put the report on battery while mains
 // are lost, and fail its SMS or fax attempts while those channels fail. Site
 // faults held as a loss from the start (5xx, slowness) are listed as
-// approximated; site faults that start later are listed as not simulated.
+// approximated, and so are site faults that start later (the report is held
+// from the start, since it is filed then).
 // FailedPrecondition when the scenario loses no site from its start.
 struct DeskPlan {
   int64_t outage_seconds = 0;
