@@ -710,7 +710,14 @@ void EscalationEngine::HandToRunner(ChannelRunner& runner, const NoticeJob& job)
       [this, id, attempt_id, weak](const std::string& summary, const json& evidence) {
         if (weak.expired()) return;
         auto it = reports_.find(id);
-        if (it != reports_.end()) Emit(*it->second, "attempt " + std::to_string(attempt_id) + ": " + summary);
+        if (it != reports_.end()) {
+          Emit(*it->second, "attempt " + std::to_string(attempt_id) + ": " + summary);
+          // A try failed and the channel retries (a busy or unanswered fax): the plan need not wait on it.
+          auto open = it->second->plan.open_attempts.find(attempt_id);
+          if (open != it->second->plan.open_attempts.end() && evidence.is_object() && evidence.contains("retry_reason")) {
+            it->second->plan.progress.recipients[open->second.first].channels[open->second.second].retrying = true;
+          }
+        }
         store_.RunInBackground("progress of attempt " + std::to_string(attempt_id),
                                [attempt_id, summary, evidence](Store& st) {
                                  return st.NoteAttempt(attempt_id, summary, evidence);

@@ -120,6 +120,10 @@ struct ChannelProgress {
   ChannelState state = ChannelState::kNotStarted;
   WallTime started_at{};
   int starts = 0;  // a phone task may be raised again when things get loud
+  // A try of the open attempt already failed (the fax line busy, no answer)
+  // and the channel retries: the next channel does not wait out this one's
+  // lead time. Held in memory only: after a restart the attempt starts again.
+  bool retrying = false;
 };
 
 struct RecipientProgress {

@@ -128,6 +128,7 @@ AppliedStep ApplyStep(PlanState& plan, const Step& step, const RecordedStep& rec
     auto& c = plan.progress.recipients[s.recipient].channels[s.channel];
     c.state = ChannelState::kInProgress;
     c.started_at = now;
+    c.retrying = false;  // a fresh attempt has failed no try yet
     c.starts++;
     plan.open_attempts[recorded.attempt_ids[i]] = {s.recipient, s.channel};
     out.started.push_back({recorded.attempt_ids[i], {s.recipient, s.channel}});

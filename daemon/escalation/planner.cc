@@ -128,13 +128,14 @@ void StartChannel(std::vector<Action>& out, const RecipientProgress& r, const Ch
   out.push_back({Action::Kind::kStartChannel, r.key, c.channel, std::move(why)});
 }
 
-// The next channel in order starts when nothing is still within its lead time.
+// The next channel in order starts when nothing is still within its lead
+// time; a channel whose try already failed and is retrying is not waited on.
 void Advance(std::vector<Action>& out, const RecipientProgress& r, const EscalationPolicy& p, WallTime now) {
   // The required phone call runs alongside; it does not hold back the others.
   bool waiting = false;
   for (const auto& c : r.channels) {
     if (r.phone_required && c.channel.kind == "phone") continue;
-    if (c.state == ChannelState::kInProgress && c.started_at + p.lead(c.channel.kind) > now) waiting = true;
+    if (c.state == ChannelState::kInProgress && !c.retrying && c.started_at + p.lead(c.channel.kind) > now) waiting = true;
   }
   if (r.phone_required) {
     for (const auto& c : r.channels) {

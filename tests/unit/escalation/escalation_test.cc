@@ -258,6 +258,26 @@ TEST(EscalationTest, AnEmailARelayAcceptedIsNotAConfirmationAndTheNextChannelSta
   EXPECT_TRUE(plan.progress.recipients[0].Confirmed());
 }
 
+// A fax whose first try found the line busy (or unanswered) goes on retrying,
+// and the next channel (the phone task) starts at once instead of after the
+// fax's lead time: a person can call while the fax waits to dial again.
+TEST(EscalationTest, AChannelRetryingAfterAFailedTryIsNotWaitedOn) {
+  ReportProgress p;
+  p.escalated = true;
+  RecipientProgress r{"national_centre", false, false, {}};
+  r.channels.push_back({ChannelAddress{"fax", "0227331655", ""}, ChannelState::kInProgress, kEscalateAt, 1});
+  r.channels.push_back({ChannelAddress{"phone", "02-27339922", ""}, ChannelState::kNotStarted, {}, 0});
+  p.recipients.push_back(r);
+  EscalationTiming timing{kEscalateAt, "test", false};
+  const WallTime soon = kEscalateAt + minutes(1);  // well within the fax's lead time
+  EXPECT_TRUE(Decide(p, timing, kNotifyBy, Policy(), soon).empty()) << "a fax still trying its first call is waited on";
+  p.recipients[0].channels[0].retrying = true;
+  auto actions = Decide(p, timing, kNotifyBy, Policy(), soon);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Action::Kind::kStartChannel);
+  EXPECT_EQ(actions[0].channel.kind, "phone");
+}
+
 TEST(EscalationTest, ShortOutageThatHealsBeforeTheEscalationPointSendsNothing) {
   Simulation sim(2);
   sim.conditions = [](WallTime now) {
