@@ -351,6 +351,8 @@ std::string FaultWords(const Fault& f) {
 
 }  // namespace
 
+// Long because it is the one place that maps each fault kind to what the desk
+// does with it (the switch below, one case per row of proto/drills.md §1).
 Result<DeskPlan> PlanForDesk(const Scenario& s, int time_scale) {
   // The report is filed at the drill's start, so a site fault that begins
   // later is held from the start too (the report would otherwise reach the

@@ -813,6 +813,10 @@ json EscalationEngine::ByHandProblems(const NoticeByHand& n) const {
   return problems;
 }
 
+// One function on purpose: the checks, the one store transaction and what it
+// changes in the plan after the commit read the same captured state (the
+// recipient's index, its open attempts, the channel); split, they would have to
+// be re-found between the steps while the plan may move.
 void EscalationEngine::RecordNoticeByHand(const NoticeByHand& n, std::function<void(Result<json>)> done) {
   auto it = reports_.find(n.report_id);
   if (it == reports_.end()) {

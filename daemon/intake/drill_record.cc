@@ -70,6 +70,9 @@ struct DrillAttemptInfo {
   bool by_hand = false;
 };
 
+// One pass over the journal in order, one branch per entry type: the table in
+// proto/drills.md §3 read top to bottom. Kept together so that table and this
+// code can be compared line by line.
 json DrillSteps(const record::RecordView& r, const DrillRecordNames& names, int offset) {
   json steps = json::array();
   auto name_of = [&](const std::string& key) {

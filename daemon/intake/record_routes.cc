@@ -112,6 +112,8 @@ json AttemptsToJson(const Record& r) {
   return out;
 }
 
+// Builds the record's JSON in the order of its schema (proto/console-api.yaml
+// Record); the two journal scans (receipts, missed deadlines) feed one field each.
 json RecordToJson(const Record& r, const std::map<std::string, std::string>& names) {
   const StoredRevision& first = r.revisions.front();
   auto aware = ParseRfc3339(first.aware_at);
