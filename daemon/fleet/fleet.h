@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/core/clock.h"
@@ -58,12 +59,22 @@ struct ReportContext {
 };
 
 // The message for `entry`, or nullopt for an entry the supervising agency
-// does not hear (an attempt's progress, an account change). Pure.
+// does not hear (an attempt's progress, an account change). `after_seq` >= 0
+// says no entry the agency hears lies between it and this one, so the view
+// can tell a gap (a message the broker dropped) from entries it never hears;
+// < 0 leaves it out. Pure.
 std::optional<FleetMessage> FleetMessageFor(const FleetOptions& box, const JournalEntry& entry,
-                                            const ReportContext& report);
+                                            const ReportContext& report, int64_t after_seq = -1);
 // The liveness message sent every `heartbeat` while connected (QoS 0, never
-// queued): it carries the last acknowledged sequence, not one of its own. Pure.
-FleetMessage FleetHeartbeat(const FleetOptions& box, WallTime now, int64_t acked_seq);
+// queued): it carries the last acknowledged sequence and, when >= 0, the last
+// heard entry published (`heard_seq`), not one of its own. Pure.
+FleetMessage FleetHeartbeat(const FleetOptions& box, WallTime now, int64_t acked_seq, int64_t heard_seq = -1);
+
+// The replay request the agency's view sends on lifeline/<agency>/<unit>/replay
+// when it finds a gap: publish again from `from_seq`. Refused (with the
+// reason) unless a small lifeline.fleet/1 object with an integer from_seq >= 1.
+FleetMessage FleetReplayRequest(const std::string& agency, const std::string& unit, int64_t from_seq);
+Result<int64_t> ParseFleetReplayRequest(std::string_view payload);
 
 // Journal entries after `seq`, at most `limit`, with their report context.
 struct FleetEntry {
@@ -87,7 +98,7 @@ class FleetPublisher {
   std::function<void(Store&)> CommitObserver();
 
   struct Counters {
-    uint64_t published = 0, acked = 0, skipped = 0;
+    uint64_t published = 0, acked = 0, skipped = 0, replays = 0;
     int64_t cursor = 0;
     bool connected = false;
   };
@@ -105,6 +116,7 @@ class FleetPublisher {
   void AdvanceCursor();
   void WriteCursor();
   void Beat();
+  void OnReplayRequest(int64_t from_seq);
 
   asio::io_context& io_;
   AsyncStore& store_;
@@ -115,6 +127,10 @@ class FleetPublisher {
   asio::steady_timer heartbeat_;
   std::deque<InFlight> window_;  // in journal order
   int64_t read_up_to_ = -1;       // -1 until the cursor is read
+  // The last entry published that the agency hears, or where this reading of
+  // the journal began: what the next message's after_seq says.
+  int64_t last_heard_ = 0;
+  int64_t replay_from_ = 0;       // a replay the view asked for, begun once the window is empty; 0 = none
   int64_t cursor_ = 0;            // acknowledged through here (the store's copy may lag by one write)
   int64_t cursor_written_ = 0;   // what the store holds
   bool cursor_writing_ = false;

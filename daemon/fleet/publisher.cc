@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "daemon/fleet/fleet.h"
+#include "daemon/core/text.h"
 #include "daemon/fleet/mqtt_link.h"
 
 namespace lifeline {
@@ -49,7 +50,19 @@ Status FleetPublisher::Start() {
       if (!alive.expired()) OnAcked(seq);
     });
   };
-  auto link = MqttLink::Start(o, std::move(cb));
+  // The view's replay requests (a gap it found) come on the box's own replay topic.
+  cb.on_message = [this, alive, &io = io_](const std::string& topic, const std::string& payload) {
+    auto from = ParseFleetReplayRequest(payload);
+    if (!from.ok()) {
+      return spdlog::warn("fleet: ignored a message on {}: {}", SafeText(topic, 200), from.status().message());
+    }
+    asio::post(io, [this, alive, seq = *from] {
+      if (!alive.expired()) OnReplayRequest(seq);
+    });
+  };
+  MqttLinkOptions with_replay = o;
+  with_replay.subscriptions.push_back("lifeline/" + options_.agency + "/" + options_.unit + "/replay");
+  auto link = MqttLink::Start(std::move(with_replay), std::move(cb));
   if (!link.ok()) return link.status();
   link_ = std::move(*link);
   auto cursor = std::make_shared<int64_t>(0);
@@ -63,7 +76,9 @@ Status FleetPublisher::Start() {
       [this, alive, cursor](Status s) {
         if (alive.expired()) return;
         if (!s.ok()) return spdlog::error("fleet: cannot read the cursor: {}; nothing is published", s.ToString());
-        read_up_to_ = cursor_ = cursor_written_ = counters_.cursor = *cursor;
+        // Entries up to the cursor were acknowledged, heard or not: the view, if it
+        // has fewer, asks for them again (OnReplayRequest).
+        read_up_to_ = last_heard_ = cursor_ = cursor_written_ = counters_.cursor = *cursor;
         spdlog::info("fleet: publishing the journal after entry {}", cursor_);
         Pull();
       });
@@ -88,7 +103,19 @@ std::function<void(Store&)> FleetPublisher::CommitObserver() {
 }
 
 void FleetPublisher::Pull() {
-  if (read_up_to_ < 0 || pulling_ || !link_ || window_.size() >= options_.window) return;
+  if (read_up_to_ < 0 || pulling_ || !link_) return;
+  if (replay_from_ > 0) {
+    if (!window_.empty()) return;  // no more read until what is in flight is acknowledged
+    // Read again from the entry the view lacks. Nothing is in flight, so the
+    // window stays in journal order; the cursor never moves back.
+    if (replay_from_ - 1 < read_up_to_) {
+      spdlog::info("fleet: the agency's view asked for entries from {}; publishing them again", replay_from_);
+      read_up_to_ = last_heard_ = replay_from_ - 1;
+      ++counters_.replays;
+    }
+    replay_from_ = 0;
+  }
+  if (window_.size() >= options_.window) return;
   pulling_ = true;
   const size_t room = options_.window - window_.size();
   auto read = std::make_shared<std::vector<FleetEntry>>();
@@ -105,13 +132,13 @@ void FleetPublisher::Pull() {
         if (!s.ok()) return spdlog::warn("fleet: cannot read the journal: {}", s.ToString());
         const bool full = read->size() == room;
         Take(std::move(*read));
-        if (full || shared_->journal_end.load() > read_up_to_) Pull();
+        if (full || replay_from_ > 0 || shared_->journal_end.load() > read_up_to_) Pull();
       });
 }
 
 void FleetPublisher::Take(std::vector<FleetEntry> entries) {
   for (FleetEntry& f : entries) {
-    auto message = FleetMessageFor(options_, f.entry, f.report);
+    auto message = FleetMessageFor(options_, f.entry, f.report, last_heard_);
     window_.push_back({f.entry.seq, !message});
     read_up_to_ = f.entry.seq;
     if (!message) {
@@ -119,6 +146,7 @@ void FleetPublisher::Take(std::vector<FleetEntry> entries) {
       continue;
     }
     ++counters_.published;
+    last_heard_ = f.entry.seq;
     link_->Publish(std::move(message->topic), std::move(message->payload), 1, f.entry.seq);
   }
   AdvanceCursor();
@@ -137,7 +165,7 @@ void FleetPublisher::OnAcked(int64_t seq) {
 void FleetPublisher::AdvanceCursor() {
   const int64_t before = cursor_;
   while (!window_.empty() && window_.front().done) {
-    cursor_ = window_.front().seq;
+    cursor_ = std::max(cursor_, window_.front().seq);
     window_.pop_front();
   }
   if (cursor_ == before) return;
@@ -164,13 +192,21 @@ void FleetPublisher::WriteCursor() {
 
 void FleetPublisher::Beat() {
   if (!link_ || !counters_.connected) return;
-  FleetMessage hb = FleetHeartbeat(options_, clock_.Now(), cursor_);
+  FleetMessage hb = FleetHeartbeat(options_, clock_.Now(), cursor_, last_heard_);
   link_->Publish(std::move(hb.topic), std::move(hb.payload), 0, -1);
   heartbeat_.cancel();
   heartbeat_.expires_after(options_.heartbeat);
   heartbeat_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const std::error_code& ec) {
     if (!ec && !alive.expired()) Beat();
   });
+}
+
+// One replay at a time, from the earliest entry asked for; it begins when
+// what is in flight is acknowledged (Pull). A request past what was read asks
+// for nothing that was sent.
+void FleetPublisher::OnReplayRequest(int64_t from_seq) {
+  replay_from_ = replay_from_ > 0 ? std::min(replay_from_, from_seq) : from_seq;
+  Pull();
 }
 
 }  // namespace lifeline

@@ -39,8 +39,21 @@ Status MigrateTo1(sql::Db& db) {
       "CREATE TABLE rejections (reason TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at TEXT NOT NULL);");
 }
 
+// heard_through: every entry the unit's box published up to here is in the
+// view. A view upgraded from 1 starts at 0, so its units' boxes publish their
+// journals once more and any loss of the past is filled. alerts: each
+// reminder and alarm raised once, with what the agency's program made of it.
+Status MigrateTo2(sql::Db& db) {
+  return db.Exec(
+      "ALTER TABLE units ADD COLUMN heard_through INTEGER NOT NULL DEFAULT 0;"
+      "CREATE TABLE alerts ("
+      "  id INTEGER PRIMARY KEY, event TEXT NOT NULL, subject TEXT NOT NULL, at TEXT NOT NULL,"
+      "  detail TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '', outcome_detail TEXT NOT NULL DEFAULT '',"
+      "  UNIQUE (event, subject));");
+}
+
 using Step = Status (*)(sql::Db&);
-constexpr Step kSteps[] = {MigrateTo1};
+constexpr Step kSteps[] = {MigrateTo1, MigrateTo2};
 
 Status Migrate(sql::Db& db) {
   auto current = db.QueryInt("PRAGMA user_version");
@@ -243,6 +256,55 @@ Status FleetStore::ApplyReport(const UnitMessage& m, const std::string& now, Wal
   return up->Run();
 }
 
+Result<int64_t> FleetStore::Follow(const UnitMessage& m) {
+  const bool heartbeat = m.kind == "heartbeat";
+  if ((heartbeat ? m.heard_seq : m.after_seq) < 0) return int64_t{0};  // a box that does not say
+  auto st = db_->Prepare("SELECT heard_through FROM units WHERE unit = ?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, m.unit);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  const int64_t held = *row ? st->Int(0) : 0;
+  if (heartbeat) return m.heard_seq > held ? held + 1 : 0;
+  if (m.after_seq > held) return held + 1;  // something between held and after_seq never came
+  if (m.seq <= held) return int64_t{0};
+  auto up = db_->Prepare("UPDATE units SET heard_through = ?2 WHERE unit = ?1 AND heard_through < ?2");
+  if (!up.ok()) return up.status();
+  up->Bind(1, m.unit).Bind(2, m.seq);
+  LIFELINE_RETURN_IF_ERROR(up->Run());
+  return int64_t{0};
+}
+
+Result<bool> FleetStore::ClaimAlert(const std::string& event, const std::string& subject, const json& detail,
+                                    WallTime at) {
+  auto ins = db_->Prepare("INSERT OR IGNORE INTO alerts (event, subject, at, detail) VALUES (?1, ?2, ?3, ?4)");
+  if (!ins.ok()) return ins.status();
+  ins->Bind(1, event).Bind(2, subject).Bind(3, FormatUtcMicros(at)).Bind(4, DumpJson(detail));
+  LIFELINE_RETURN_IF_ERROR(ins->Run());
+  return sqlite3_changes(db_->raw()) == 1;
+}
+
+Status FleetStore::RecordAlertOutcome(const std::string& event, const std::string& subject, const std::string& outcome,
+                                      const std::string& detail) {
+  auto up = db_->Prepare("UPDATE alerts SET outcome = ?3, outcome_detail = ?4 WHERE event = ?1 AND subject = ?2");
+  if (!up.ok()) return up.status();
+  up->Bind(1, event).Bind(2, subject).Bind(3, outcome).Bind(4, SafeText(detail, 2000));
+  return up->Run();
+}
+
+Result<std::vector<AlertView>> FleetStore::Alerts() {
+  auto st = db_->Prepare("SELECT event, subject, at, detail, outcome FROM alerts ORDER BY id");
+  if (!st.ok()) return st.status();
+  std::vector<AlertView> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    json detail = json::parse(st->Text(3), nullptr, false);
+    out.push_back({st->Text(0), st->Text(1), st->Text(2), detail.is_discarded() ? json::object() : detail, st->Text(4)});
+  }
+}
+
 Status FleetStore::CountRejected(const std::string& reason, WallTime at) {
   auto up = db_->Prepare(
       "INSERT INTO rejections (reason, count, last_at) VALUES (?1, 1, ?2)"
@@ -295,17 +357,18 @@ Status FleetStore::RecordReview(const ReviewInput& r, WallTime at) {
 
 Result<std::vector<UnitView>> FleetStore::Units(const std::vector<std::string>& known, WallTime now,
                                                 std::chrono::seconds silent_after) {
-  auto st = db_->Prepare("SELECT unit, first_seen, last_seen, last_seen_us, last_seq, health FROM units ORDER BY unit");
+  auto st = db_->Prepare(
+      "SELECT unit, first_seen, last_seen, last_seen_us, last_seq, health, heard_through FROM units ORDER BY unit");
   if (!st.ok()) return st.status();
   std::map<std::string, UnitView> by_unit;
-  for (const std::string& u : known) by_unit[u] = UnitView{u, "", "", 0, json::object(), true};
+  for (const std::string& u : known) by_unit[u] = UnitView{u, "", "", 0, 0, json::object(), true};
   const int64_t limit = Micros(now) - std::chrono::duration_cast<std::chrono::microseconds>(silent_after).count();
   for (;;) {
     auto row = st->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     json health = json::parse(st->Text(5), nullptr, false);
-    by_unit[st->Text(0)] = UnitView{st->Text(0), st->Text(1), st->Text(2), st->Int(4),
+    by_unit[st->Text(0)] = UnitView{st->Text(0), st->Text(1), st->Text(2), st->Int(4), st->Int(6),
                                     health.is_object() ? health : json::object(), st->Int(3) < limit};
   }
   std::vector<UnitView> out;

@@ -22,7 +22,7 @@
 
 namespace lifeline::fleet {
 
-inline constexpr int kFleetSchemaVersion = 1;
+inline constexpr int kFleetSchemaVersion = 2;
 
 // The review figures, from the rule set (deadline "review_by" per level,
 // figure "reviewer_level_change_notice"), counted from this agency's receipt.
@@ -39,6 +39,7 @@ struct UnitView {
   std::string unit;
   std::string first_seen, last_seen;  // this agency's receipt times (UTC)
   int64_t last_seq = 0;
+  int64_t heard_through = 0;  // every entry the box published up to here is in the view
   nlohmann::json health;  // the latest of each health type, by type
   bool silent = false;    // last_seen older than the silence limit (or never seen)
 };
@@ -55,6 +56,14 @@ struct ReportView {
   nlohmann::json recipients;         // recipient -> {state, due_at}
 };
 
+// A reminder or alarm the view raised (review_due_soon, review_overdue,
+// unit_silent, unit_heard_again, replay_asked), once per subject.
+struct AlertView {
+  std::string event, subject, at;
+  nlohmann::json detail;
+  std::string outcome;  // the agency's program's: ok | failed | timeout | not_started; "" = none configured
+};
+
 struct ReviewInput {
   std::string unit, report_id, reason, by;
   std::optional<int> new_level;  // nullopt: the level is kept
@@ -66,6 +75,18 @@ class FleetStore {
 
   // A parsed message, taken once: a repeat of (unit, seq) is kRepeat and changes nothing.
   Result<IngestOutcome> Ingest(const UnitMessage& m, WallTime received);
+  // After Ingest of `m` (applied or a repeat): moves the unit's heard_through
+  // on when `m` joins what the view holds (its after_seq within it). Returns
+  // the sequence to ask the box to publish again from when the view lacks
+  // entries (a message after a gap, a heartbeat past what is held), else 0.
+  Result<int64_t> Follow(const UnitMessage& m);
+  // Records an alert once by (event, subject): true when it is new (and so to
+  // be raised), false when it was raised before, by this run or an earlier one.
+  Result<bool> ClaimAlert(const std::string& event, const std::string& subject, const nlohmann::json& detail,
+                          WallTime at);
+  Status RecordAlertOutcome(const std::string& event, const std::string& subject, const std::string& outcome,
+                            const std::string& detail);
+  Result<std::vector<AlertView>> Alerts();
   // Counts a refused message by reason (the view itself is untouched).
   Status CountRejected(const std::string& reason, WallTime at);
   // Records the review of a report's latest revision: the level kept or changed, with the reason.

@@ -55,6 +55,13 @@ Status CheckEntry(const json& m, const std::vector<std::string_view>& t, UnitMes
   out->type = m.at("type").get<std::string>();
   if (!m.contains("detail") || !m.at("detail").is_object()) return Bad("detail is missing or not an object");
   out->detail = m.at("detail");
+  if (m.contains("after_seq")) {
+    const json& a = m.at("after_seq");
+    if (!a.is_number_integer() || a.get<int64_t>() < 0 || a.get<int64_t>() >= out->seq) {
+      return Bad("after_seq is not an integer from 0 to below seq");
+    }
+    out->after_seq = a.get<int64_t>();
+  }
   const bool about_report = out->kind == "report" || out->kind == "notice";
   if (about_report != (t.size() == 5)) return Bad("a report's or notice's topic ends in its id, and only theirs");
   if (!about_report) return Status::Ok();
@@ -90,6 +97,12 @@ Result<UnitMessage> ParseUnitMessage(std::string_view topic, std::string_view pa
   LIFELINE_RETURN_IF_ERROR(CheckEnvelope(m, t, &out));
   if (out.kind == "heartbeat") {
     if (t.size() != 4) return Bad("a heartbeat's topic is the unit's health");
+    if (m.contains("heard_seq")) {
+      if (!m.at("heard_seq").is_number_integer() || m.at("heard_seq").get<int64_t>() < 0) {
+        return Bad("heard_seq is not an integer >= 0");
+      }
+      out.heard_seq = m.at("heard_seq").get<int64_t>();
+    }
   } else {
     LIFELINE_RETURN_IF_ERROR(CheckEntry(m, t, &out));
   }

@@ -32,6 +32,9 @@ struct UnitMessage {
   int level = 0;          // 0 = not carried
   bool drill = false;
   nlohmann::json detail;  // the entry's payload (an object)
+  // No entry the agency hears lies between after_seq and seq (entries); the
+  // last heard entry the box published (heartbeats). -1 when not carried.
+  int64_t after_seq = -1, heard_seq = -1;
   std::string payload;    // the message as received, kept for the record
 };
 

@@ -1,7 +1,7 @@
 // Fuzzes what the supervising agency takes from the wire: the input's first
 // line is the topic, the rest the payload. A message the checks accept is
 // then applied to a store in memory, and applied again, which must be a
-// repeat. Nothing may crash or throw; a refusal must leave the store as it was.
+// repeat, and followed (heard_through). Nothing may crash or throw; a refusal must leave the store as it was.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,6 +24,7 @@ lifeline::fleet::FleetStore& Store() {
 }
 
 int64_t Messages() { return *Store().db().QueryInt("SELECT count(*) FROM messages"); }
+int64_t HeardThrough() { return *Store().db().QueryInt("SELECT COALESCE(SUM(heard_through), 0) FROM units"); }
 
 }  // namespace
 
@@ -38,7 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int64_t before = Messages();
   auto first = Store().Ingest(*m, now);
   if (!first.ok() && Messages() != before) __builtin_trap();  // a refused detail claimed its sequence
-  if (!first.ok() || m->kind == "heartbeat") return 0;
+  if (!first.ok()) return 0;
+  // Following the sequence never fails on a taken message, never moves back,
+  // and asks for a replay only from past what it holds.
+  const int64_t held = HeardThrough();
+  auto lacking = Store().Follow(*m);
+  if (!lacking.ok() || HeardThrough() < held || *lacking < 0) __builtin_trap();
+  if (m->kind == "heartbeat") return 0;
   auto again = Store().Ingest(*m, now);
   if (!again.ok() || *again != lifeline::fleet::IngestOutcome::kRepeat) __builtin_trap();
   return 0;

@@ -81,8 +81,10 @@ class FleetTest : public ::testing::Test {
     dir_ = new std::string((fs::path(::testing::TempDir()) / ("fleet-" + NewUuidV4().value())).string());
     fs::create_directories(*dir_);
     broker_ = new MosquittoBroker(*dir_ + "/broker",
-                                  std::string("user fleet\ntopic read lifeline/") + kAgency + "/#\n\n" +
-                                      "pattern write lifeline/" + kAgency + "/%u/#\n");
+                                  std::string("user fleet\ntopic read lifeline/") + kAgency + "/#\n" +
+                                      "topic write lifeline/" + kAgency + "/+/replay\n\n" +
+                                      "pattern write lifeline/" + kAgency + "/%u/#\n" +
+                                      "pattern read lifeline/" + kAgency + "/%u/replay\n");
     certificates_made_ = broker_->MakeCertificates({"fleet", "u01", "u02", "u03"});
   }
   static void TearDownTestSuite() {
@@ -95,17 +97,40 @@ class FleetTest : public ::testing::Test {
     ASSERT_TRUE(broker_->Start()) << broker_->error();
     fleet_dir_ = *dir_ + "/fleet-" + NewUuidV4().value();
     fs::create_directories(fleet_dir_);
+    WriteFleetConfig("fleet-" + NewUuidV4().value().substr(0, 8));
+    StartFleet();
+    // A box's messages before the view's first subscription have no session to
+    // wait in; the view finds them missing and asks for them (see
+    // AViewSubscribedAfterTheBoxPublishedGetsEverything).
+    ASSERT_TRUE(WaitFor([&] { return FleetLog().find("fleet: subscribed") != std::string::npos; }, 10))
+        << "lifeline-fleet never subscribed\n" << FleetLog() << "\n" << broker_->log();
+  }
+  // The view's configuration with its session's client id (a new one: a view
+  // that never subscribed before).
+  void WriteFleetConfig(const std::string& client_id) {
     const auto cert = broker_->Client("fleet");
     std::ofstream(fleet_dir_ + "/fleet.toml")
         << "[fleet]\nstore = \"" << fleet_dir_ << "/fleet.db\"\nagency = \"" << kAgency
         << "\"\nunits = [\"u01\", \"u02\", \"u03\", \"u09\"]\nsilent_after_seconds = 3\nmax_message_bytes = 4096\n"
         << "[broker]\nhost = \"localhost\"\nport = " << broker_->port() << "\nca_file = \"" << broker_->ca_file()
-        << "\"\ncert_file = \"" << cert.cert << "\"\nkey_file = \"" << cert.key << "\"\nclient_id = \"fleet-"
-        << NewUuidV4().value().substr(0, 8) << "\"\n";
-    StartFleet();
-    // A box's messages before the view's first subscription have no session to wait in.
-    ASSERT_TRUE(WaitFor([&] { return FleetLog().find("fleet: subscribed") != std::string::npos; }, 10))
-        << "lifeline-fleet never subscribed\n" << FleetLog() << "\n" << broker_->log();
+        << "\"\ncert_file = \"" << cert.cert << "\"\nkey_file = \"" << cert.key << "\"\nclient_id = \""
+        << client_id << "\"\n"
+        << "[hooks]\nprogram = \"" << fleet_dir_ << "/alert.sh\"\ntimeout_seconds = 5\n";
+    // The agency's program: keeps each alert it is given, one file per run.
+    std::ofstream(fleet_dir_ + "/alert.sh") << "#!/bin/sh\ncat > " << fleet_dir_ << "/alert-$1-$$.json\n";
+    fs::permissions(fleet_dir_ + "/alert.sh", fs::perms::owner_all);
+  }
+  // The alerts the agency's program was given, by event.
+  std::vector<json> AlertsGiven(const std::string& event) {
+    std::vector<json> out;
+    for (const auto& f : fs::directory_iterator(fleet_dir_)) {
+      const std::string name = f.path().filename().string();
+      if (name.rfind("alert-" + event + "-", 0) != 0) continue;
+      std::ifstream in(f.path());
+      json j = json::parse(in, nullptr, false);
+      if (!j.is_discarded()) out.push_back(j);
+    }
+    return out;
   }
   void TearDown() override {
     StopFleet();
@@ -218,6 +243,43 @@ TEST_F(FleetTest, AUnitsReportAppearsInTheViewWithTheReviewDueFromReceiptAndIsRe
   EXPECT_EQ(r["reviewed_level"], 4);
   EXPECT_EQ(r["review"], "level changed to 4");
   EXPECT_FALSE(r.value("authority_notice_due", "").empty());
+}
+
+// The broker keeps a session's messages only once the session exists: what a
+// box published before the view ever subscribed was dropped. The view sees
+// from the box's heartbeat (heard_seq) that it lacks entries and asks for
+// them on the box's replay topic; the box publishes its journal again from
+// there, and the view takes each entry once.
+TEST_F(FleetTest, AViewSubscribedAfterTheBoxPublishedGetsEverything) {
+  StopFleet();
+  fs::remove(FleetDb());
+  WriteFleetConfig("fleet-late-" + NewUuidV4().value().substr(0, 8));  // a session the broker never had
+  DaemonProcess& box = StartBox("u01");
+  std::vector<std::string> ids = {Submit(box), Submit(box)};
+  // The broker acknowledged them (the box's cursor passed them) with no one to give them to.
+  ASSERT_TRUE(WaitFor([&] {
+    auto cursor = Ints(BoxDb(box), "SELECT acked_seq FROM fleet_cursor");
+    auto top = Ints(BoxDb(box), "SELECT MAX(seq) FROM journal WHERE type = 'report.received'");
+    return !cursor.empty() && !top.empty() && cursor[0] >= top[0];
+  }, 20)) << "the box never published its reports\n" << box.log();
+  StartFleet();
+  for (const std::string& id : ids) {
+    ASSERT_TRUE(WaitFor([&] { return !ReportInView(id).is_null(); }, 30))
+        << "report " << id << " published before the view subscribed never reached it\n" << FleetLog() << "\n"
+        << box.log();
+  }
+  EXPECT_NE(box.log().find("asked for entries from 1"), std::string::npos) << box.log();
+  const json unit = UnitInView("u01");
+  EXPECT_GE(unit.value("heard_through", int64_t{0}), unit.value("last_seq", int64_t{-1}))
+      << "the view holds every entry through the last it saw: " << unit.dump();
+  EXPECT_EQ(Ints(FleetDb(), "SELECT count(*) FROM reports WHERE unit = 'u01'"), std::vector<int64_t>{2});
+  // The request is on the view's record.
+  bool recorded = false;
+  for (const json& a : Status().value("alerts", json::array())) {
+    recorded |= a.value("event", "") == "replay_asked" && a["detail"].value("unit", "") == "u01" &&
+                a["detail"].value("from_seq", 0) == 1;
+  }
+  EXPECT_TRUE(recorded) << Status().dump(2);
 }
 
 TEST_F(FleetTest, TheBrokerStoppedAndRestartedLosesAndRepeatsNothing) {
@@ -350,6 +412,24 @@ TEST_F(FleetTest, ASilentBoxIsFlagged) {
       << "u03 not flagged after going quiet";
   ASSERT_TRUE(WaitFor([&] { return FleetLog().find("unit u03 silent for more than 3 s (last heard 2") != std::string::npos; }, 5))
       << "the subscriber did not log u03 going silent after it was heard\n" << FleetLog();
+  // The agency's program was given the alarm, once, and its outcome is kept.
+  std::vector<json> given;
+  ASSERT_TRUE(WaitFor([&] {
+    given = AlertsGiven("unit_silent");
+    return std::any_of(given.begin(), given.end(), [](const json& a) { return a.value("unit", "") == "u03"; });
+  }, 10)) << "the alert program never heard of u03's silence\n" << FleetLog();
+  int for_u03 = 0;
+  for (const json& a : given) for_u03 += a.value("unit", "") == "u03";
+  EXPECT_EQ(for_u03, 1) << "raised once";
+  bool outcome_kept = false;
+  ASSERT_TRUE(WaitFor([&] {
+    for (const json& a : Status().value("alerts", json::array())) {
+      if (a.value("event", "") == "unit_silent" && a["detail"].value("unit", "") == "u03" && a.value("outcome", "") == "ok") {
+        outcome_kept = true;
+      }
+    }
+    return outcome_kept;
+  }, 10)) << Status().dump(2);
 }
 
 }  // namespace

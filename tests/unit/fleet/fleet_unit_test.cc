@@ -138,8 +138,10 @@ class FleetStoreTest : public ::testing::Test {
     store_.reset();
     fs::remove(path_);
   }
-  fleet::UnitMessage Message(int64_t seq, std::string type, json detail, std::string kind = "report") {
-    auto m = FleetMessageFor(Box(), Entry(seq, std::move(type), "r-1", std::move(detail)), {"intrusion", 3, false});
+  fleet::UnitMessage Message(int64_t seq, std::string type, json detail, std::string kind = "report",
+                             int64_t after_seq = -1) {
+    auto m = FleetMessageFor(Box(), Entry(seq, std::move(type), "r-1", std::move(detail)), {"intrusion", 3, false},
+                             after_seq);
     auto parsed = fleet::ParseUnitMessage(m->topic, m->payload, {"kcg-civil", 65536});
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     EXPECT_EQ(parsed->kind, kind);
@@ -213,6 +215,65 @@ TEST_F(FleetStoreTest, AUnitNotHeardForLongerThanTheLimitIsSilentAndAnExpectedOn
   EXPECT_TRUE((*units)[1].health.contains("power.change"));
   units = store_->Units({}, t0 + std::chrono::seconds(61), std::chrono::seconds(60));
   EXPECT_TRUE((*units)[0].silent);
+}
+
+// The view holds every entry through heard_through; a message whose
+// after_seq lies beyond it, or a heartbeat whose heard_seq does, shows entries
+// lost on the way, to be asked for again from heard_through + 1.
+TEST_F(FleetStoreTest, AGapInTheUnitsSequenceIsFoundAndFilledByTheReplay) {
+  const WallTime t0 = WallTime{} + std::chrono::hours(24 * 365 * 56);
+  auto take = [&](const fleet::UnitMessage& m) {
+    EXPECT_TRUE(store_->Ingest(m, t0).ok());
+    auto from = store_->Follow(m);
+    EXPECT_TRUE(from.ok()) << from.status().ToString();
+    return from.ok() ? *from : -1;
+  };
+  auto held = [&] { return store_->Units({}, t0, std::chrono::hours(1))->front().heard_through; };
+  const json power = {{"known", true}};
+  EXPECT_EQ(take(Message(2, "power.change", power, "health", 0)), 0) << "nothing heard before entry 2";
+  EXPECT_EQ(held(), 2);
+  EXPECT_EQ(take(Message(9, "power.change", power, "health", 5)), 3) << "entry 5 never came";
+  EXPECT_EQ(held(), 2) << "not past the gap";
+  // The replay: 5 (after 2), then 9 again (after 5, a repeat) closes the gap.
+  EXPECT_EQ(take(Message(5, "power.change", power, "health", 2)), 0);
+  EXPECT_EQ(take(Message(9, "power.change", power, "health", 5)), 0);
+  EXPECT_EQ(held(), 9);
+  auto beat = [&](int64_t heard) {
+    auto hb = FleetHeartbeat(Box(), t0, heard, heard);
+    auto parsed = fleet::ParseUnitMessage(hb.topic, hb.payload, {"kcg-civil", 65536});
+    EXPECT_TRUE(parsed.ok());
+    return take(*parsed);
+  };
+  EXPECT_EQ(beat(9), 0);
+  EXPECT_EQ(beat(12), 10) << "the box published 12, the view has 9";
+  EXPECT_EQ(held(), 9);
+  // A box that does not say (no after_seq) is taken as it comes.
+  EXPECT_EQ(take(Message(20, "power.change", power, "health")), 0);
+  EXPECT_EQ(held(), 9);
+}
+
+TEST(FleetReplayRequest, RoundTripsAndRefusesWhatIsNotOne) {
+  auto r = FleetReplayRequest("kcg-civil", "hr-qianjin", 17);
+  EXPECT_EQ(r.topic, "lifeline/kcg-civil/hr-qianjin/replay");
+  EXPECT_EQ(*ParseFleetReplayRequest(r.payload), 17);
+  for (const char* bad : {"", "[]", "{\"schema\":\"lifeline.fleet/1\"}", "{\"schema\":\"x\",\"from_seq\":3}",
+                          "{\"schema\":\"lifeline.fleet/1\",\"from_seq\":0}",
+                          "{\"schema\":\"lifeline.fleet/1\",\"from_seq\":\"3\"}", "\xff\xfe"}) {
+    EXPECT_FALSE(ParseFleetReplayRequest(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(ParseFleetReplayRequest(std::string(2000, ' ')).ok());
+}
+
+TEST_F(FleetStoreTest, AnAlertIsRaisedOnceAndKeepsTheProgramsOutcome) {
+  const WallTime t0 = WallTime{} + std::chrono::hours(24 * 365 * 56);
+  EXPECT_TRUE(*store_->ClaimAlert("review_overdue", "u/r-1/1", {{"unit", "u"}}, t0));
+  EXPECT_FALSE(*store_->ClaimAlert("review_overdue", "u/r-1/1", {{"unit", "u"}}, t0)) << "raised once";
+  EXPECT_TRUE(*store_->ClaimAlert("review_overdue", "u/r-1/2", {{"unit", "u"}}, t0)) << "a new revision, a new review";
+  ASSERT_TRUE(store_->RecordAlertOutcome("review_overdue", "u/r-1/1", "failed", "exit 1: \xff").ok());
+  auto alerts = store_->Alerts();
+  ASSERT_EQ(alerts->size(), 2u);
+  EXPECT_EQ((*alerts)[0].outcome, "failed");
+  EXPECT_EQ((*alerts)[1].outcome, "");
 }
 
 TEST(FleetReminders, DueSoonThenLateEachOnceAndNoneOnceReviewed) {
