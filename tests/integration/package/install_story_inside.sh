@@ -44,6 +44,13 @@ CODE=$(curl -s -o "$S/post.json" -w '%{http_code}' --unix-socket "$SOCK" -H 'con
 [ "$CODE" = 201 ] || fail "filing a report gave $CODE: $(cat "$S/post.json")"
 curl -s --unix-socket "$SOCK" http://lifelined/v1/drill-scenarios >"$S/scenarios.json"
 grep -q '"network-loss"' "$S/scenarios.json" || fail "the packaged drill scenarios are not offered: $(head -c 300 "$S/scenarios.json")"
+# The agency's view, as its unit would run it (StateDirectory=lifeline-fleet):
+# the shipped configuration opens its store as the lifeline user.
+[ "$(stat -c '%a %G' /etc/lifeline/fleet.toml)" = "640 lifeline" ] || fail "fleet config is $(stat -c '%a %G' /etc/lifeline/fleet.toml)"
+install -d -o lifeline -g lifeline -m 0700 /var/lib/lifeline-fleet
+setpriv --reuid=lifeline --regid=lifeline --init-groups /usr/bin/lifeline-fleet --config /etc/lifeline/fleet.toml status \
+  >"$S/fleet-status.txt" 2>&1 || fail "lifeline-fleet status: $(cat "$S/fleet-status.txt")"
+[ -f /var/lib/lifeline-fleet/fleet.db ] || fail "lifeline-fleet made no store"
 stop
 
 dpkg -i "$S/new.deb" >"$S/dpkg-upgrade.log" 2>&1 || fail "dpkg -i of the newer version"
@@ -60,5 +67,6 @@ dpkg -r lifeline >"$S/dpkg-remove.log" 2>&1 || fail "dpkg -r"
 [ ! -e /usr/bin/lifelined ] || fail "remove left the program"
 dpkg -P lifeline >"$S/dpkg-purge.log" 2>&1 || fail "dpkg -P"
 [ ! -e /var/lib/lifeline ] || fail "purge left the state"
+[ ! -e /var/lib/lifeline-fleet ] || fail "purge left the fleet view's store"
 [ ! -e /etc/lifeline ] || fail "purge left /etc/lifeline: $(find /etc/lifeline)"
 echo PASS

@@ -60,6 +60,8 @@ TEST_F(PackageTest, HoldsTheProgramsUnitConfigurationAndUdevRule) {
   auto c = RunCommand("dpkg-deb -c " + *deb_);
   ASSERT_EQ(c.exit_code, 0) << c.output;
   for (const char* path : {"./usr/bin/lifelined", "./usr/bin/lifeline", "./usr/lib/systemd/system/lifelined.service",
+                           "./usr/bin/lifeline-fleet", "./usr/lib/systemd/system/lifeline-fleet.service",
+                           "./etc/lifeline/fleet.toml",
                            "./etc/lifeline/lifeline.toml", "./etc/lifeline/recipients.toml",
                            "./etc/lifeline/templates.toml", "./etc/lifeline/rules/tw-2021.toml",
                            "./etc/udev/rules.d/60-lifeline-modems.rules", "./usr/share/doc/lifeline/appliance.md",
@@ -103,6 +105,29 @@ TEST_F(PackageTest, MaintainerScriptsParseAndTheConfigurationIsAccepted) {
   auto r = RunCommand("sed 's|/etc/lifeline/|" + Root() + "/etc/lifeline/|' " + Root() + "/etc/lifeline/lifeline.toml > " +
                       cfg + " && " + Root() + "/usr/bin/lifelined --check-config " + cfg + " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
+  // The agency's view's configuration too, its store moved into the test's folder.
+  const std::string fleet_cfg = *dir_ + "/fleet.toml";
+  r = RunCommand("sed 's|^store = .*|store = \"" + *dir_ + "/fleet.db\"|' " + Root() + "/etc/lifeline/fleet.toml > " +
+                 fleet_cfg + " && " + Root() + "/usr/bin/lifeline-fleet --config " + fleet_cfg + " status 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("agency kcg-civil: 0 units"), std::string::npos) << r.output;
+}
+
+TEST_F(PackageTest, TheFleetUnitVerifiesWithoutFindingsAndScoresAtMostTwo) {
+  if (RunCommand("command -v systemd-analyze >/dev/null").exit_code != 0) LIFELINE_SKIP_OR_FAIL("no systemd-analyze");
+  const std::string unit = *dir_ + "/lifeline-fleet.service";
+  RunCommand("sed 's|^ExecStart=/usr/bin/lifeline-fleet|ExecStart=" + Root() + "/usr/bin/lifeline-fleet|' " + Root() +
+             "/usr/lib/systemd/system/lifeline-fleet.service > " + unit);
+  auto v = RunCommand("systemd-analyze verify --man=no " + unit + " 2>&1");
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_EQ(v.output, "") << "systemd-analyze verify findings";
+  auto s = RunCommand("systemd-analyze security --offline=true " + unit + " 2>&1");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(s.output, m, std::regex(R"(Overall exposure level for lifeline-fleet\.service: ([0-9.]+))")))
+      << s.output;
+  const double score = std::stod(m[1]);
+  std::cout << "lifeline-fleet.service: systemd-analyze security --offline=true: " << score << "\n";
+  EXPECT_LE(score, 2.0) << s.output;
 }
 
 TEST_F(PackageTest, UnitVerifiesWithoutFindings) {
