@@ -431,6 +431,7 @@ Status Daemon::StartChannels() {
   drill_names.unit_id = in_.config.fleet.unit;
   AddDrillRoutes(api_, drills_, clock_, store_, std::move(drill_names));
   AddDrillPlanRoutes(api_, store_);
+  AddFleetRoutes(api_, store_, in_.config.console.fleet_view);
   AddDrillScenarioRoutes(api_, in_.config.console.drill_scenarios, in_.config.time_scale);
   AddRecordRoutes(api_, store_, in_.config.state_dir);
   AddAccountRoutes(api_, store_, hasher_);

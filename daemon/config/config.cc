@@ -218,6 +218,7 @@ void ReadConsole(const TomlTable& t, Config::Console* c) {
   c->key_file = Str(t, "console.key_file");
   c->names = StrList(t, "console.names");
   c->drill_scenarios = Str(t, "console.drill_scenarios");
+  c->fleet_view = Str(t, "console.fleet_view");
   c->idle_timeout_seconds = Int(t, "console.idle_timeout_seconds");
   c->session_lifetime_seconds = Int(t, "console.session_lifetime_seconds");
   c->login_failures_per_minute = Int(t, "console.login_failures_per_minute");

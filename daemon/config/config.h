@@ -70,6 +70,7 @@ struct Config {
     bool enabled = true;
     std::string listen = "0.0.0.0", cert_file, key_file;
     std::string drill_scenarios;  // folder of drill scenarios the drills page offers; "" = none
+    std::string fleet_view;       // lifeline-fleet's configuration whose view the fleet page shows; "" = none
     int port = 8443, idle_timeout_seconds = 900, session_lifetime_seconds = 43200, login_failures_per_minute = 5;
     std::vector<std::string> names;
   } console;

@@ -285,21 +285,19 @@ int RunSubscriber(const std::string& config_file) {
   return 0;
 }
 
-int ShowStatus(const std::string& config_file, bool as_json) {
-  auto opened = OpenFromConfig(config_file);
-  if (!opened.ok()) return EnvError(opened.status());
-  const FleetConfig& c = opened->config;
-  const WallTime now = SystemClock().Now();
-  auto units = opened->store->Units(c.units, now, c.silent_after);
-  if (!units.ok()) return EnvError(units.status());
-  auto reports = opened->store->Reports();
-  if (!reports.ok()) return EnvError(reports.status());
-  auto rejected = opened->store->Rejections();
-  if (!rejected.ok()) return EnvError(rejected.status());
-  json v = {{"agency", c.agency}, {"units", json::array()}, {"reports", json::array()}, {"rejected", json::object()}};
-  auto alerts = opened->store->Alerts();
-  if (!alerts.ok()) return EnvError(alerts.status());
-  v["alerts"] = json::array();
+namespace {
+
+Result<json> ViewJson(FleetStore& store, const FleetConfig& c, WallTime now) {
+  auto units = store.Units(c.units, now, c.silent_after);
+  if (!units.ok()) return units.status();
+  auto reports = store.Reports();
+  if (!reports.ok()) return reports.status();
+  auto rejected = store.Rejections();
+  if (!rejected.ok()) return rejected.status();
+  auto alerts = store.Alerts();
+  if (!alerts.ok()) return alerts.status();
+  json v = {{"agency", c.agency}, {"units", json::array()}, {"reports", json::array()}, {"rejected", json::object()},
+            {"alerts", json::array()}, {"silent_after_seconds", c.silent_after.count()}, {"at", FormatUtcMicros(now)}};
   for (const AlertView& a : *alerts) {
     v["alerts"].push_back({{"event", a.event}, {"subject", a.subject}, {"at", a.at}, {"detail", a.detail},
                            {"outcome", a.outcome}});
@@ -307,8 +305,26 @@ int ShowStatus(const std::string& config_file, bool as_json) {
   for (const UnitView& u : *units) v["units"].push_back(UnitJson(u));
   for (const ReportView& r : *reports) v["reports"].push_back(ReportJson(r, now));
   for (const auto& [reason, count] : *rejected) v["rejected"][reason] = count;
-  if (as_json) std::cout << DumpJson(v, 2) << "\n";
-  else PrintHuman(v);
+  return v;
+}
+
+}  // namespace
+
+Result<json> ReadView(const std::string& config_file, WallTime now) {
+  auto config = LoadFleetConfig(config_file);
+  if (!config.ok()) return config.status();
+  auto store = FleetStore::OpenReadOnly(config->store_path);
+  if (!store.ok()) return store.status();
+  return ViewJson(**store, *config, now);
+}
+
+int ShowStatus(const std::string& config_file, bool as_json) {
+  auto opened = OpenFromConfig(config_file);
+  if (!opened.ok()) return EnvError(opened.status());
+  auto v = ViewJson(*opened->store, opened->config, SystemClock().Now());
+  if (!v.ok()) return EnvError(v.status());
+  if (as_json) std::cout << DumpJson(*v, 2) << "\n";
+  else PrintHuman(*v);
   return 0;
 }
 

@@ -55,25 +55,27 @@ Status MigrateTo2(sql::Db& db) {
 using Step = Status (*)(sql::Db&);
 constexpr Step kSteps[] = {MigrateTo1, MigrateTo2};
 
+// Each step in its own write transaction, the version read inside it: a
+// `status` started while `run` migrates waits for it and then finds nothing to do.
 Status Migrate(sql::Db& db) {
-  auto current = db.QueryInt("PRAGMA user_version");
-  if (!current.ok()) return current.status();
   const int known = static_cast<int>(std::size(kSteps));
-  if (*current > known) {
-    return FailedPrecondition("fleet store " + db.path() + " has schema version " + std::to_string(*current) +
-                              ", newer than this lifeline-fleet knows (" + std::to_string(known) + ")");
-  }
-  for (int v = static_cast<int>(*current); v < known; ++v) {
+  for (;;) {
     LIFELINE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    Status s = kSteps[v](db);
-    if (s.ok()) s = db.Exec("PRAGMA user_version = " + std::to_string(v + 1));
+    auto current = db.QueryInt("PRAGMA user_version");
+    Status s = current.status();
+    if (s.ok() && *current > known) {
+      s = FailedPrecondition("fleet store " + db.path() + " has schema version " + std::to_string(*current) +
+                             ", newer than this lifeline-fleet knows (" + std::to_string(known) + ")");
+    }
+    if (s.ok() && *current == known) return db.Exec("COMMIT");
+    if (s.ok()) s = kSteps[*current](db);
+    if (s.ok()) s = db.Exec("PRAGMA user_version = " + std::to_string(*current + 1));
     if (s.ok()) s = db.Exec("COMMIT");
     if (!s.ok()) {
       db.Exec("ROLLBACK").IgnoreError();
       return s;
     }
   }
-  return Status::Ok();
 }
 
 int64_t Micros(WallTime t) { return t.time_since_epoch().count(); }
@@ -151,6 +153,21 @@ Result<std::unique_ptr<FleetStore>> FleetStore::Open(const std::string& path, Re
   LIFELINE_RETURN_IF_ERROR((*db)->Exec("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL"));
   LIFELINE_RETURN_IF_ERROR(Migrate(**db));
   return std::unique_ptr<FleetStore>(new FleetStore(std::move(*db), std::move(rules)));
+}
+
+Result<std::unique_ptr<FleetStore>> FleetStore::OpenReadOnly(const std::string& path) {
+  sql::OpenOptions options;
+  options.read_only = true;
+  auto db = sql::Db::Open(path, options);
+  if (!db.ok()) return db.status();
+  LIFELINE_RETURN_IF_ERROR((*db)->Exec("PRAGMA busy_timeout=2000"));
+  auto version = (*db)->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (*version != kFleetSchemaVersion) {
+    return FailedPrecondition("fleet store " + path + " has schema version " + std::to_string(*version) + ", not " +
+                              std::to_string(kFleetSchemaVersion) + " (run lifeline-fleet once to migrate it)");
+  }
+  return std::unique_ptr<FleetStore>(new FleetStore(std::move(*db), ReviewRules{}));
 }
 
 std::string FleetStore::DueAfter(WallTime from, int level) const {

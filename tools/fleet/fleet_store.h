@@ -72,6 +72,9 @@ struct ReviewInput {
 class FleetStore {
  public:
   static Result<std::unique_ptr<FleetStore>> Open(const std::string& path, ReviewRules rules);
+  // For reading only (the console's fleet page): no migration; a store of
+  // another schema version is an error.
+  static Result<std::unique_ptr<FleetStore>> OpenReadOnly(const std::string& path);
 
   // A parsed message, taken once: a repeat of (unit, seq) is kRepeat and changes nothing.
   Result<IngestOutcome> Ingest(const UnitMessage& m, WallTime received);

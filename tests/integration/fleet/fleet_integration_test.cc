@@ -186,9 +186,9 @@ class FleetTest : public ::testing::Test {
     return nullptr;
   }
 
-  DaemonProcess& StartBox(const std::string& unit) {
+  DaemonProcess& StartBox(const std::string& unit, const std::string& more = "") {
     const auto cert = broker_->Client(unit);
-    std::string extra = "[fleet]\nenabled = true\nagency = \"" + std::string(kAgency) + "\"\nunit = \"" + unit +
+    std::string extra = more + "[fleet]\nenabled = true\nagency = \"" + std::string(kAgency) + "\"\nunit = \"" + unit +
                         "\"\nhost = \"localhost\"\nport = " + std::to_string(broker_->port()) + "\nca_file = \"" +
                         broker_->ca_file() + "\"\ncert_file = \"" + cert.cert + "\"\nkey_file = \"" + cert.key +
                         "\"\nheartbeat_seconds = 1\nreconnect_max_seconds = 1\nwindow = 8\n";
@@ -220,7 +220,9 @@ MosquittoBroker* FleetTest::broker_ = nullptr;
 bool FleetTest::certificates_made_ = false;
 
 TEST_F(FleetTest, AUnitsReportAppearsInTheViewWithTheReviewDueFromReceiptAndIsReviewed) {
-  DaemonProcess& box = StartBox("u01");
+  // This box is on the agency's own machine: its console shows the fleet view too.
+  DaemonProcess& box = StartBox("u01", "[console]\nlisten = \"127.0.0.1\"\nport = 0\nfleet_view = \"" + fleet_dir_ +
+                                           "/fleet.toml\"\n");
   const std::string id = Submit(box);
   json r;
   ASSERT_TRUE(WaitFor([&] { return !(r = ReportInView(id)).is_null(); }, 15))
@@ -229,6 +231,22 @@ TEST_F(FleetTest, AUnitsReportAppearsInTheViewWithTheReviewDueFromReceiptAndIsRe
   EXPECT_EQ(r["unit"], "u01");
   EXPECT_EQ(r["level"], 3);
   EXPECT_EQ(r["category"], "intrusion");
+  // The console's fleet page reads the same view (GET /v1/fleet), the review counting down.
+  auto page = HttpOverUnix(box.socket_path(), "GET", "/v1/fleet", "");
+  ASSERT_EQ(page.status, 200) << page.body.dump();
+  EXPECT_EQ(page.body["agency"], kAgency);
+  bool listed = false;
+  for (const json& pr : page.body["reports"]) {
+    if (pr.value("report_id", "") != id) continue;
+    listed = true;
+    EXPECT_EQ(pr["review_due"], r["review_due"]);
+    EXPECT_EQ(pr.value("review", "").rfind("in ", 0), 0u) << pr.dump();
+  }
+  EXPECT_TRUE(listed) << page.body.dump();
+  bool unit_listed = false;
+  for (const json& u : page.body["units"]) unit_listed |= u.value("unit", "") == "u01" && !u.value("silent", true);
+  EXPECT_TRUE(unit_listed) << page.body.dump();
+  EXPECT_EQ(HttpOverUnix(box.socket_path(), "POST", "/v1/fleet", "{}").status, 405);
   auto received = ParseRfc3339(r["received_at"].get<std::string>());
   auto due = ParseRfc3339(r["review_due"].get<std::string>());
   ASSERT_TRUE(received.ok() && due.ok()) << r.dump();
@@ -252,7 +270,7 @@ TEST_F(FleetTest, AUnitsReportAppearsInTheViewWithTheReviewDueFromReceiptAndIsRe
 // there, and the view takes each entry once.
 TEST_F(FleetTest, AViewSubscribedAfterTheBoxPublishedGetsEverything) {
   StopFleet();
-  fs::remove(FleetDb());
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(FleetDb() + suffix);
   WriteFleetConfig("fleet-late-" + NewUuidV4().value().substr(0, 8));  // a session the broker never had
   DaemonProcess& box = StartBox("u01");
   std::vector<std::string> ids = {Submit(box), Submit(box)};
@@ -397,6 +415,9 @@ TEST_F(FleetTest, ABoxWithoutItsFleetFilesStillTakesReports) {
     return Ints(BoxDb(box), "SELECT count(*) FROM journal WHERE type = 'fleet.unavailable'") == std::vector<int64_t>{1};
   }, 10)) << box.log();
   EXPECT_NE(box.log().find("fleet: not publishing"), std::string::npos) << box.log();
+  auto page = HttpOverUnix(box.socket_path(), "GET", "/v1/fleet", "");
+  EXPECT_EQ(page.status, 404) << "a box that is not the agency's shows no fleet";
+  EXPECT_EQ(page.body.value("error", ""), "no_fleet_view") << page.body.dump();
 }
 
 TEST_F(FleetTest, ASilentBoxIsFlagged) {

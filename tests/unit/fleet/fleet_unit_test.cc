@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "daemon/core/uuid.h"
 #include "daemon/fleet/fleet.h"
@@ -250,6 +252,26 @@ TEST_F(FleetStoreTest, AGapInTheUnitsSequenceIsFoundAndFilledByTheReplay) {
   // A box that does not say (no after_seq) is taken as it comes.
   EXPECT_EQ(take(Message(20, "power.change", power, "health")), 0);
   EXPECT_EQ(held(), 9);
+}
+
+// `lifeline-fleet status` started while `run` creates the store: each opener
+// migrates inside its own write transaction, so neither fails on the other's
+// tables.
+TEST(FleetStoreOpen, OpenersRacingOnANewStoreAllSucceed) {
+  const std::string path = (fs::path(::testing::TempDir()) / ("fleet-race-" + NewUuidV4().value() + ".db")).string();
+  auto rules = fleet::ReviewRulesFrom(*DefaultRuleSet());
+  ASSERT_TRUE(rules.ok());
+  std::vector<std::thread> openers;
+  std::vector<Status> outcomes(4, Status::Ok());
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    openers.emplace_back([&, i] { outcomes[i] = fleet::FleetStore::Open(path, *rules).status(); });
+  }
+  for (auto& t : openers) t.join();
+  for (const Status& s : outcomes) EXPECT_TRUE(s.ok()) << s.ToString();
+  auto reader = fleet::FleetStore::OpenReadOnly(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(*(*reader)->db().QueryInt("PRAGMA user_version"), fleet::kFleetSchemaVersion);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
 }
 
 TEST(FleetReplayRequest, RoundTripsAndRefusesWhatIsNotOne) {
