@@ -18,6 +18,7 @@ extern const std::string_view console_report_js;
 extern const std::string_view console_phone_js;
 extern const std::string_view console_drills_js;
 extern const std::string_view console_by_hand_js;
+extern const std::string_view console_fleet_js;
 }  // namespace embedded
 
 namespace {
@@ -34,7 +35,7 @@ struct Asset {
 // Every asset a page loads; a page for a new API adds its view's script here,
 // in the embed list of CMakeLists.txt and in app.html.
 constexpr std::string_view kJs = "text/javascript; charset=utf-8";
-const std::array<Asset, 10> kAssets = {{
+const std::array<Asset, 11> kAssets = {{
     {"/assets/console.css", "text/css; charset=utf-8", &embedded::console_css},
     {"/assets/console.js", kJs, &embedded::console_js},
     {"/assets/login.js", kJs, &embedded::console_login_js},
@@ -45,12 +46,13 @@ const std::array<Asset, 10> kAssets = {{
     {"/assets/phone.js", kJs, &embedded::console_phone_js},
     {"/assets/drills.js", kJs, &embedded::console_drills_js},
     {"/assets/by-hand.js", kJs, &embedded::console_by_hand_js},
+    {"/assets/fleet.js", kJs, &embedded::console_fleet_js},
 }};
 
 // The pages of the console (app.html draws each from its path).
 bool IsPage(const std::vector<std::string>& p) {
   if (p.empty()) return true;  // the dashboard
-  if (p.size() == 1) return p[0] == "phone" || p[0] == "drills" || p[0] == "reports";
+  if (p.size() == 1) return p[0] == "phone" || p[0] == "drills" || p[0] == "reports" || p[0] == "fleet";
   if (p[0] == "reports" && p.size() == 2) return true;                        // new, or one report
   return p[0] == "reports" && p.size() == 3 && (p[2] == "revise" || p[2] == "signoff" || p[2] == "by-hand");
 }

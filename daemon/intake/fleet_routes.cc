@@ -2,7 +2,9 @@
 // console's fleet page on the agency's own machine. The view is
 // lifeline-fleet's store, named by its configuration (console.fleet_view),
 // read without writing on the store's worker so the loop never waits on
-// another program's database. 404 when this box shows no fleet.
+// another program's database. {"fleet_view": false} when this box shows
+// none (the console's menu asks on every page, so that is an answer, not an
+// error).
 #include "daemon/core/clock.h"
 #include "daemon/intake/intake.h"
 #include "tools/fleet/commands.h"
@@ -19,10 +21,7 @@ void AddFleetRoutes(IntakeApi& api, AsyncStore& store, std::string fleet_config)
       return reply(ErrorResponse(405, "method_not_allowed", req.method + " is not allowed on " + req.target,
                                  "不支援此方法"));
     }
-    if (fleet_config.empty()) {
-      return reply(ErrorResponse(404, "no_fleet_view", "this box shows no fleet view (console.fleet_view is not set)",
-                                 "本機未設定所屬機關檢視（console.fleet_view）"));
-    }
+    if (fleet_config.empty()) return reply(JsonResponse(200, {{"fleet_view", false}}));
     auto view = std::make_shared<json>();
     store.Run(
         [view, fleet_config](Store&) {
@@ -36,6 +35,7 @@ void AddFleetRoutes(IntakeApi& api, AsyncStore& store, std::string fleet_config)
             return reply(ErrorResponse(503, "fleet_view_unavailable", "the fleet view cannot be read: " + s.message(),
                                        "無法讀取所屬機關檢視"));
           }
+          (*view)["fleet_view"] = true;
           reply(JsonResponse(200, *view));
         });
   });

@@ -133,8 +133,9 @@ struct JournaledSeal {
 Result<std::vector<JournaledSeal>> JournaledSeals(Store& store);
 void AddDrillPlanRoutes(IntakeApi& api, AsyncStore& store);
 // GET /v1/fleet: lifeline-fleet's view (units, their reports with the time
-// left to each review, alerts) read from the store its configuration names;
-// 404 no_fleet_view when `fleet_config` is "", 503 when it cannot be read.
+// left to each review, alerts; "fleet_view": true) read from the store its
+// configuration names; {"fleet_view": false} when `fleet_config` is "", 503
+// when it cannot be read.
 void AddFleetRoutes(IntakeApi& api, AsyncStore& store, std::string fleet_config);
 // GET /v1/drills/{id}/record: a finished drill's record
 // (lifeline.drill-record/1, proto/drills.md §3), built by DrillRecordJson

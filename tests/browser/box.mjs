@@ -3,7 +3,7 @@
 // and an answering machine on a pty, 8x real time) and a real lifelined on a
 // 60-second "hour", its console on 127.0.0.1 with a port of the kernel's
 // choosing. Every wait is bounded; stop() ends every process started here.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -100,7 +100,24 @@ tick_ms = 200
 listen = "127.0.0.1"
 port = 0
 drill_scenarios = "${this.source}/config/drills"
+fleet_view = "${d("fleet.toml")}"
 `);
+    // This box is also its agency's machine: the fleet page shows lifeline-fleet's
+    // view of the units it expects (its store made by the real program; no
+    // broker is needed to read it, and none has been heard yet).
+    fs.writeFileSync(d("fleet.toml"), `[fleet]
+store = "${d("fleet.db")}"
+agency = "kcg-civil"
+units = ["hr-qianjin", "hr-zuoying"]
+silent_after_seconds = 900
+[broker]
+host = "127.0.0.1"
+ca_file = "${d("site", "ca.pem")}"
+cert_file = "${d("site", "ca.pem")}"
+key_file = "${d("site", "ca.pem")}"
+`);
+    const made = spawnSync(this.build + "/tools/fleet/lifeline-fleet", ["--config", d("fleet.toml"), "status"], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error("lifeline-fleet status: " + made.stdout + made.stderr);
     this.daemon = this.spawn("lifelined", [this.build + "/daemon/lifelined", "--config", d("lifeline.toml")]);
     this.socket = d("state", "lifelined.sock");
     this.url = (await until("the console's URL", 20000, () => {

@@ -33,7 +33,7 @@ const shots = path.join(out, "screenshots");
 const readmeShots = args.screenshots ? path.resolve(args.screenshots) : null;
 // The README's pictures, by the name the test gives them.
 const README_SHOTS = ["02-report-form-errors", "04-dashboard-outage", "05-phone-task",
-                      "06-report-evidence", "10-signoff", "11-dashboard-english-phone", "14-by-hand"];
+                      "06-report-evidence", "10-signoff", "11-dashboard-english-phone", "14-by-hand", "15-fleet"];
 
 // playwright-core from tests/browser/node_modules (npm ci there; tools/dev.sh does it).
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -524,6 +524,23 @@ async function lastPages(browser, page, box, reportId) {
   check(api === 401, "the API refuses the ended session: " + api);
 }
 
+// The fleet page (the agency's own machine): the units its view expects, never
+// heard, flagged silent; in the menu only because this box shows a fleet.
+async function fleet(page, box) {
+  step = "the fleet page";
+  await page.goto(box.url + "/");
+  await page.locator('#nav a[href="/fleet"]:not([hidden])').waitFor({ timeout: WAIT });
+  await page.locator('#nav a[href="/fleet"]').click();
+  await page.waitForURL(/\/fleet$/, { timeout: WAIT });
+  for (const unit of ["hr-qianjin", "hr-zuoying"]) {
+    await page.locator(`#fleet-units tr[data-unit="${unit}"][data-silent="true"]`).waitFor({ timeout: WAIT });
+  }
+  const view = (await box.call("GET", "/v1/fleet")).body;
+  check(view.fleet_view === true && view.units.length === 2, "the API's view is the page's: " + JSON.stringify(view).slice(0, 300));
+  await page.locator("#fleet-no-reports").waitFor({ timeout: WAIT });
+  await shot(page, "15-fleet");
+}
+
 async function main() {
   fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
@@ -557,6 +574,7 @@ async function main() {
     await outageStory(page, box);
     await drills(page, box);
     await byHand(page, box);
+    await fleet(page, box);
     await auditor(browser, box, first, auditorPassword);
     await lastPages(browser, page, box, first);
     step = "the page's own errors";

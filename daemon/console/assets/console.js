@@ -1,7 +1,7 @@
 // The console's core: the API client, DOM building, times in the agency's
 // offset, live countdowns, the problems of a 422 put at their fields, and the
 // page table. Each page is one view registered with Console.page({path, nav,
-// view, changes}); app.html is the one shell and the view is chosen from
+// view, changes, probe}); app.html is the one shell and the view is chosen from
 // location.pathname; a page marked `changes` is left out of the menu and
 // replaced by a read-only note for a role that may not change state. Text from reports and from outside is only ever set with
 // textContent or as text nodes, never parsed as HTML.
@@ -233,6 +233,12 @@ const Console = (function () {
       const a = el("a", { href: p.path }, T(p.nav));
       if (match(p.path, path)) a.setAttribute("aria-current", "page");
       nav.append(a);
+      // A page of something not every box has (the fleet view) is in the menu
+      // only where its API answers.
+      if (p.probe) {
+        a.hidden = true;
+        api("GET", p.probe.path).then((r) => { a.hidden = !(r.ok && r.data && r.data[p.probe.field]); }).catch(() => {});
+      }
     }
   }
 
