@@ -13,8 +13,7 @@ namespace lifeline {
 class ConsoleServer::Router {
  public:
   Router(const Clock& clock, const ConsoleOptions& options, IntakeApi& api, AsyncStore& store, HashWorker& hasher)
-      : clock_(clock),
-        options_(options),
+      : options_(options),
         api_(api),
         store_(store),
         hasher_(hasher),
@@ -34,7 +33,6 @@ class ConsoleServer::Router {
   void Page(const http::Request& request, http::Reply reply);
   void Journal(const std::string& type, nlohmann::json payload);
 
-  const Clock& clock_;
   const ConsoleOptions& options_;
   IntakeApi& api_;
   AsyncStore& store_;

@@ -194,7 +194,9 @@ void PostSignoff(IntakeApi& api, AsyncStore& store, HashWorker& hasher, Runner r
 }  // namespace
 
 void AddSignoffRoutes(IntakeApi& api, AsyncStore& store, HashWorker& hasher) {
-  for (auto [name, run] : {std::pair<const char*, Runner>{"approval", RunApproval}, {"signatures", RunSignature}}) {
+  for (const auto& [name, runner] : {std::pair<const char*, Runner>{"approval", RunApproval}, {"signatures", RunSignature}}) {
+    // A named copy, not the binding: clang 14 cannot capture a structured binding.
+    Runner run = runner;
     api.AddReportAction(name, [&api, &store, &hasher, run](const http::Request& req, const std::vector<std::string>& p,
                                                            const Principal& who, http::Reply reply) {
       PostSignoff(api, store, hasher, run, req, p, who, std::move(reply));

@@ -51,7 +51,6 @@ class PhoneRunner final : public ChannelRunner {
   };
   void ScheduleReminders();
 
-  asio::io_context& io_;
   AsyncStore& store_;
   std::chrono::seconds reminder_every_;
   std::map<int64_t, Waiting> waiting_;  // by attempt id

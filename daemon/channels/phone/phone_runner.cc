@@ -47,7 +47,7 @@ NoticeOutcome Confirmed(const PhoneTask& t) {
 }  // namespace
 
 PhoneRunner::PhoneRunner(asio::io_context& io, AsyncStore& store, std::chrono::seconds reminder_every)
-    : io_(io), store_(store), reminder_every_(reminder_every), reminder_timer_(io) {
+    : store_(store), reminder_every_(reminder_every), reminder_timer_(io) {
   ScheduleReminders();
 }
 

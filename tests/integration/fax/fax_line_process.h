@@ -88,7 +88,7 @@ class FaxLineProcess {
 
 // A fresh, empty directory under the build tree for one test.
 inline std::string FreshTestDir(const std::string& name) {
-  std::string dir = std::string(LIFELINE_BINARY_DIR) + "/test-tmp/fax/" + name;
+  std::string dir = std::string(LIFELINE_BINARY_DIR "/test-tmp/fax/") + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -1,8 +1,10 @@
 // The fax channel end to end against tools/fax-line: lifeline's Class 1 front
 // end and spandsp's T.30 on one side of a pty, spandsp's T.31 modem and an
-// answering fax machine on the other, in real time. Each call's evidence and
+// answering fax machine on the other. Each call's evidence and
 // the retry decision that follows it are checked, and a delivered form must
-// arrive pixel for pixel.
+// arrive pixel for pixel. The long calls run on a line 8 times faster than real
+// time (the same call sample for sample); a call at the real pace is
+// fax_efax_interop_test's, and bench/fax's without --speed.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -47,7 +49,7 @@ nlohmann::json OnlyCall(FaxLineProcess& line) {
 TEST(FaxSend, RenderedFormArrivesPixelForPixelWithEvidence) {
   const std::string dir = FreshTestDir("send-form");
   FaxLineProcess line(dir);
-  ASSERT_TRUE(line.Start());
+  ASSERT_TRUE(line.Start({"--speed=8"}));
   const Report report = SampleReport();
   FaxNotice notice;
   notice.reason = "機關對外網路中斷，無法連線國家資通安全通報應變網站";
@@ -172,7 +174,7 @@ TEST(FaxSend, NoAnswerIsRecordedAndRetriedAfterTheNoAnswerDelay) {
 TEST(FaxSend, LineCutMidPageLeavesPagesUnconfirmedAndRetriesSlower) {
   const std::string dir = FreshTestDir("send-cut");
   FaxLineProcess line(dir);
-  ASSERT_TRUE(line.Start());  // dead 3 s after the answering machine's CFR
+  ASSERT_TRUE(line.Start({"--speed=8"}));  // dead 3 s of line time after the answering machine's CFR
   FaxSendOptions o = OptionsFor(line);
   o.ecm = false;  // off on request; the cut then falls in plain T.4 page data
   RenderOptions standard;

@@ -95,7 +95,8 @@ TEST(BuildMessage, SeveralRecipientsFoldOnePerLine) {
 
 TEST(BuildMessage, BodyIsBase64InSeventySixColumnsOfCanonicalText) {
   EmailMessage m = Chinese();
-  m.body += std::string(300, 'x') + "\r\nlast line without break";
+  m.body += std::string(300, 'x');
+  m.body += "\r\nlast line without break";
   auto parts = SplitMessage(Build(m));
   std::string joined;
   for (size_t start = 0; start < parts.body.size();) {
