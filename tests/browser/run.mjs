@@ -238,6 +238,7 @@ async function outageStory(page, box) {
 
   step = "confirm the phone task";
   await page.click("#phone-banner a");
+  await page.waitForURL("**/phone", { timeout: WAIT });
   const task = page.locator("article.call-card").first();
   await task.waitFor({ timeout: WAIT });
   await expectEscaped(page);

@@ -87,6 +87,11 @@ bool SiteSim::SetFaults(const nlohmann::json& faults) {
   return j.is_object() && !j.contains("error");
 }
 
+nlohmann::json SiteSim::Faults() {
+  auto j = nlohmann::json::parse(Admin("GET", "/admin/faults", ""), nullptr, false);
+  return j.is_object() ? j : nlohmann::json();
+}
+
 int SiteSim::Count(const std::string& report_id) {
   auto j = nlohmann::json::parse(Admin("GET", "/admin/count?report_id=" + report_id, ""), nullptr, false);
   return j.is_object() ? j.value("records", -1) : -1;

@@ -25,6 +25,7 @@ class SiteSim {
 
   // POST /admin/faults with `faults`; DELETE when null.
   bool SetFaults(const nlohmann::json& faults);
+  nlohmann::json Faults();  // GET /admin/faults: what is left of each fault; null on error
   int Count(const std::string& report_id);  // ledger records for the report, -1 on error
   // Ledger records of one stage ("damage-control", "closing") of the report, every version; -1 on error.
   int CountStage(const std::string& report_id, const std::string& stage);

@@ -1,6 +1,7 @@
 #include "tools/site-sim/faults.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace sitesim {
 namespace {
@@ -34,10 +35,37 @@ bool Validate(const Faults& f, std::string* error) {
   else if (f.slow_ms < 0 || f.slow_ms > 600000) *error = "slow_ms must be in [0, 600000]";
   else if (f.cert != "good" && f.cert != "wrong-host" && f.cert != "untrusted")
     *error = "cert must be good, wrong-host or untrusted";
-  else if (f.stall < -1 || f.reset < -1 || f.error_count < -1 || f.throttle_count < -1)
+  else if (f.garble_status < 100 || f.garble_status > 599) *error = "garble_status must be 100-599";
+  else if (f.stall < -1 || f.reset < -1 || f.error_count < -1 || f.throttle_count < -1 || f.garble < -1)
     *error = "counters must be >= -1";
   else return true;
   return false;
+}
+
+// "ff fe 1b" or "fffe1b" -> the bytes; false on anything but hex digit pairs.
+bool FromHex(const std::string& hex, std::string* out) {
+  std::string digits;
+  for (char c : hex) {
+    if (c == ' ') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    digits += c;
+  }
+  if (digits.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    out->push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  }
+  return true;
+}
+
+std::string ToHex(const std::string& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
 }
 
 }  // namespace
@@ -49,7 +77,8 @@ bool ApplyFaults(const nlohmann::json& j, Faults* f, std::string* error) {
   }
   static const char* kKnown[] = {"refuse", "stall", "reset", "error_count", "error_status",
                                  "error_rate", "throttle_count", "retry_after_seconds",
-                                 "retry_after_form", "slow_ms", "cert", "tls", "health"};
+                                 "retry_after_form", "slow_ms", "cert", "tls", "health",
+                                 "garble", "garble_status", "garble_body_hex"};
   for (const auto& [k, v] : j.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
       *error = "unknown fault: " + k;
@@ -66,7 +95,16 @@ bool ApplyFaults(const nlohmann::json& j, Faults* f, std::string* error) {
             Read(j, "retry_after_form", &n.retry_after_form, error) &&
             Read(j, "slow_ms", &n.slow_ms, error) && Read(j, "cert", &n.cert, error) &&
             Read(j, "tls", &n.tls, error) && Read(j, "health", &n.health, error) &&
+            Read(j, "garble", &n.garble, error) && Read(j, "garble_status", &n.garble_status, error) &&
             Validate(n, error);
+  if (ok && j.contains("garble_body_hex")) {
+    std::string hex;
+    ok = Read(j, "garble_body_hex", &hex, error);
+    if (ok && !FromHex(hex, &n.garble_body)) {
+      *error = "garble_body_hex must be pairs of hex digits";
+      ok = false;
+    }
+  }
   if (ok) *f = n;
   return ok;
 }
@@ -84,7 +122,10 @@ nlohmann::json FaultsToJson(const Faults& f) {
           {"slow_ms", f.slow_ms},
           {"cert", f.cert},
           {"tls", f.tls},
-          {"health", f.health}};
+          {"health", f.health},
+          {"garble", f.garble},
+          {"garble_status", f.garble_status},
+          {"garble_body_hex", ToHex(f.garble_body)}};
 }
 
 FaultDecision DecideFault(Faults* f, bool is_health, std::mt19937_64* rng) {
@@ -100,6 +141,8 @@ FaultDecision DecideFault(Faults* f, bool is_health, std::mt19937_64* rng) {
     d.action = FaultAction::kError;
   } else if (Consume(&f->throttle_count)) {
     d.action = FaultAction::kThrottle;
+  } else if (Consume(&f->garble)) {
+    d.garble_after_commit = true;
   } else {
     d.reset_after_commit = Consume(&f->reset);
   }

@@ -1,5 +1,6 @@
 // Fault controls for site-sim, set at run time through the admin endpoint:
-// what the next requests should suffer (stall, 5xx, 429, reset, delay) and how
+// what the next requests should suffer (stall, 5xx, 429, reset, delay, an
+// answer of arbitrary bytes) and how
 // the listener behaves (refuse, certificate, TLS or plain). Counters are
 // consumed per request; -1 means "every request until cleared". Plain value.
 #pragma once
@@ -25,6 +26,11 @@ struct Faults {
   std::string cert = "good";  // "good", "wrong-host", "untrusted" (new connections)
   bool tls = true;          // false: new connections speak plain HTTP
   bool health = true;       // request faults apply to /v1/health too
+  // Record, then answer garble_status with garble_body's bytes (given as hex,
+  // any bytes: not UTF-8, control bytes, NUL) in place of the site's answer.
+  int garble = 0;
+  int garble_status = 201;
+  std::string garble_body;  // raw bytes
 };
 
 // Applies the fields present in `j` (unknown fields are errors); on error `*f` is unchanged.
@@ -36,6 +42,7 @@ enum class FaultAction { kServe, kStall, kError, kThrottle };
 struct FaultDecision {
   FaultAction action = FaultAction::kServe;
   bool reset_after_commit = false;
+  bool garble_after_commit = false;
   int delay_ms = 0;
 };
 

@@ -202,6 +202,13 @@ asio::awaitable<bool> Server::HandleApi(Stream& stream, tcp::socket& raw, const 
     co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
   }
   HttpResponse r = p.write ? api_.Commit(*p.write) : *p.response;
+  if (d.garble_after_commit) {
+    HttpResponse garbled;
+    garbled.status = faults_.garble_status;
+    garbled.headers.Add("content-type", "application/json");
+    garbled.body = faults_.garble_body;
+    r = std::move(garbled);
+  }
   ++by_status_[r.status];
   std::string out = SerializeResponse(r, req.keep_alive);
   if (d.reset_after_commit) {

@@ -6,6 +6,16 @@
 (function () {
   const { el, T, P, localTime, countdown, redraw } = Console;
 
+  // Rebuilds `node` only when what it shows (`key`) changed: the dashboard
+  // redraws each second during an escalation, and a link replaced between a
+  // press and its release is a click lost.
+  function renewIf(node, key, build) {
+    if (node.dataset.shows === key) return;
+    node.dataset.shows = key;
+    node.replaceChildren();
+    build();
+  }
+
   // The banners, on every page: the site's outage with its reason, and open
   // phone tasks (a call is the one channel that waits for a person).
   function banners(d) {
@@ -14,17 +24,20 @@
     // The agency's own contact channels down for long (seed 001 肆.五): said as loudly.
     const contactAlerts = (d.box && d.box.contact_alerts) || [];
     banner.hidden = !d.outage && contactAlerts.length === 0;
-    banner.replaceChildren();
-    if (d.outage) {
-      banner.append(T("outage.banner"), " — ", T("outage.reason"), ": ", site.reason || "?",
-                    site.since ? el("span", {}, " (", T("box.since"), " ", localTime(site.since), ")") : "");
-    }
-    for (const a of contactAlerts) banner.append(el("div", { class: "contact-alert" }, a.message || ""));
+    const lang = document.documentElement.lang;
+    renewIf(banner, JSON.stringify([lang, !!d.outage, site.reason, site.since, contactAlerts]), () => {
+      if (d.outage) {
+        banner.append(T("outage.banner"), " — ", T("outage.reason"), ": ", site.reason || "?",
+                      site.since ? el("span", {}, " (", T("box.since"), " ", localTime(site.since), ")") : "");
+      }
+      for (const a of contactAlerts) banner.append(el("div", { class: "contact-alert" }, a.message || ""));
+    });
     const phone = document.getElementById("phone-banner");
     const n = d.phone_tasks_open || 0;
     phone.hidden = n === 0;
-    phone.replaceChildren();
-    if (n > 0) phone.append(el("a", { href: "/phone", id: "phone-banner-link" }, T("phone.banner", { n })));
+    renewIf(phone, JSON.stringify([lang, n]), () => {
+      if (n > 0) phone.append(el("a", { href: "/phone", id: "phone-banner-link" }, T("phone.banner", { n })));
+    });
   }
 
   function healthItem(id, label, cls, ...value) {

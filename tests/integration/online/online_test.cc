@@ -10,6 +10,7 @@
 #include <functional>
 #include <thread>
 
+#include "tests/support/command.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/report_factory.h"
 #include "tests/support/site_sim_harness.h"
@@ -105,6 +106,27 @@ TEST_F(OnlineTest, KilledWhileTheRequestIsAtTheSiteStillGivesOneRecord) {
     ASSERT_TRUE(WaitFor([&] { return State(id) == "accepted"; })) << "round " << round << "\n" << daemon_->log();
     EXPECT_EQ(sim_->Count(id), 1) << "round " << round;
   }
+}
+
+// The site records the report but its answer, twice, is a 201 whose body is
+// bytes that are not text (not UTF-8, an escape, a NUL): lifelined neither
+// crashes nor takes them for a receipt; it asks again and gets the stored
+// receipt, and the site still holds one record.
+TEST_F(OnlineTest, AnAnswerThatIsNotTextIsNoReceiptAndTheRetryFindsTheRecord) {
+  const std::string garbage = "ff fe 7b 22 72 65 63 65 69 70 74 22 3a 22 1b 5b 32 4a 00 c3 28 22 7d";
+  ASSERT_TRUE(sim_->SetFaults({{"garble", 2}, {"garble_status", 201}, {"garble_body_hex", garbage}, {"health", false}}));
+  std::string id = Submit(testing_support::AwareNow(NewDocument()));
+  ASSERT_TRUE(WaitFor([&] { return State(id) == "accepted"; }, 40)) << daemon_->log();
+  EXPECT_EQ(sim_->Count(id), 1);
+  EXPECT_EQ(sim_->Faults().value("garble", -1), 0) << "both garbled answers were sent";
+  auto r = HttpOverUnix(daemon_->socket_path(), "GET", "/v1/reports/" + id, "");
+  EXPECT_EQ(r.body["revisions"][0]["site_receipt"].get<std::string>().rfind("SIM-", 0), 0u) << r.body.dump();
+  ASSERT_TRUE(daemon_->running());
+  EXPECT_EQ(HttpOverUnix(daemon_->socket_path(), "GET", "/v1/health", "").status, 200) << daemon_->log();
+  // What lifelined journaled of the two answers keeps the chain whole.
+  auto verify = testing_support::RunCommand(std::string(LIFELINE_BINARY_DIR "/tools/lifeline/lifeline --state-dir ") +
+                                            daemon_->state_dir() + " journal verify 2>&1");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
 }
 
 TEST_F(OnlineTest, WrongHostCertificateIsNeverAccepted) {

@@ -49,7 +49,22 @@ TEST(FaultsTest, InvalidControlsChangeNothing) {
   EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"stall":"yes"})"), &f, &error));
   EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"nonsense":1})"), &f, &error));
   EXPECT_FALSE(ApplyFaults(nlohmann::json::parse("[]"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"garble":1,"garble_body_hex":"f"})"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"garble":1,"garble_body_hex":"zz"})"), &f, &error));
+  EXPECT_FALSE(ApplyFaults(nlohmann::json::parse(R"({"garble":1,"garble_status":99})"), &f, &error));
   EXPECT_EQ(FaultsToJson(f), FaultsToJson(Faults{}));
+}
+
+TEST(FaultsTest, AGarbledAnswerCarriesTheGivenBytes) {
+  Faults f;
+  std::string error;
+  ASSERT_TRUE(ApplyFaults(nlohmann::json::parse(R"({"garble":1,"garble_status":500,"garble_body_hex":"ff 00 1b"})"),
+                          &f, &error)) << error;
+  EXPECT_EQ(f.garble_body, std::string("\xff\x00\x1b", 3));
+  EXPECT_EQ(FaultsToJson(f)["garble_body_hex"], "ff001b");
+  std::mt19937_64 rng(1);
+  EXPECT_TRUE(DecideFault(&f, false, &rng).garble_after_commit);
+  EXPECT_FALSE(DecideFault(&f, false, &rng).garble_after_commit) << "one request only";
 }
 
 class SiteApiTest : public ::testing::Test {
