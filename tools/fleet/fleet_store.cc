@@ -150,7 +150,9 @@ Result<ReviewRules> ReviewRulesFrom(const RuleSet& rules) {
 Result<std::unique_ptr<FleetStore>> FleetStore::Open(const std::string& path, ReviewRules rules) {
   auto db = sql::Db::Open(path, {});
   if (!db.ok()) return db.status();
-  LIFELINE_RETURN_IF_ERROR((*db)->Exec("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL"));
+  // The wait first: turning a new store to WAL needs a moment alone with it,
+  // and another opener (status beside a starting run) may hold it then.
+  LIFELINE_RETURN_IF_ERROR((*db)->Exec("PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL"));
   LIFELINE_RETURN_IF_ERROR(Migrate(**db));
   return std::unique_ptr<FleetStore>(new FleetStore(std::move(*db), std::move(rules)));
 }
