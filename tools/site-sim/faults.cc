@@ -1,5 +1,7 @@
 #include "tools/site-sim/faults.h"
 
+#include "daemon/core/text.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -58,15 +60,6 @@ bool FromHex(const std::string& hex, std::string* out) {
   return true;
 }
 
-std::string ToHex(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -125,7 +118,7 @@ nlohmann::json FaultsToJson(const Faults& f) {
           {"health", f.health},
           {"garble", f.garble},
           {"garble_status", f.garble_status},
-          {"garble_body_hex", ToHex(f.garble_body)}};
+          {"garble_body_hex", lifeline::HexBytes(f.garble_body)}};
 }
 
 FaultDecision DecideFault(Faults* f, bool is_health, std::mt19937_64* rng) {
