@@ -39,8 +39,13 @@ namespace escalation_internal {
 
 // What the plan and its messages need from a stored report. The document was
 // validated at intake, so it is read as it is rather than validated again.
+// The agency and category are the engine's interned copies
+// (EscalationEngine::Intern): the reports of one box name its own agency and
+// one of the rules' categories.
 struct ReportFacts {
-  std::string agency, category, reporter_phone;
+  const std::string* agency = nullptr;
+  const std::string* category = nullptr;
+  std::string reporter_phone;
   std::optional<OffsetTime> aware_at;
   bool affects_others = false;
   int offset() const { return aware_at ? aware_at->offset_minutes : 8 * 60; }
@@ -51,14 +56,16 @@ using escalation_internal::ReportFacts;
 
 namespace {
 
-ReportFacts FactsOf(const json& doc) {
+template <typename InternFn>
+ReportFacts FactsOf(const json& doc, InternFn intern) {
   ReportFacts f;
+  f.agency = f.category = intern(std::string());
   if (!doc.is_object()) return f;
   auto text = [](const json& j, const char* key) {
     return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
   };
-  f.agency = text(doc.value("agency", json::object()), "name");
-  f.category = text(doc, "category");
+  f.agency = intern(text(doc.value("agency", json::object()), "name"));
+  f.category = intern(text(doc, "category"));
   f.reporter_phone = text(doc.value("reporter", json::object()), "phone");
   auto aware = ParseRfc3339(text(doc, "aware_at"));
   if (aware.ok()) f.aware_at = *aware;
@@ -75,17 +82,27 @@ struct EscalationEngine::DeadlineText {
   std::string key, title, title_en, source;
 };
 struct EscalationEngine::TrackedDeadline {
-  std::shared_ptr<const DeadlineText> text;
+  const DeadlineText* text = nullptr;  // owned by deadline_texts_, which only grows
   WallTime at{};
   bool met = false;  // the record meets it (a stage stored): nothing to remind
 };
 
+// The revision's identity as the engine keeps it: the rest of its row, its
+// document and its schedule stay in the store (a job loads the document when
+// it is built).
+struct TrackedRevision {
+  std::string id;
+  std::string aware_at;  // as stated, kept only when it did not parse (the facts hold it otherwise)
+  int revision = 0;
+  int level = 0;
+  bool drill = false;
+};
+
 // What the engine keeps of each report it tracks, and no more: with thousands
-// of reports open, memory must not grow with their documents and schedules.
-// `rev` keeps the revision's identity and state (its document and schedule
-// are dropped once read; a job loads the document when it is built).
+// of reports open, memory must not grow with their documents and schedules
+// (bench/footprint measures it with 10,000 open).
 struct EscalationEngine::Tracked {
-  StoredRevision rev;
+  TrackedRevision rev;
   std::vector<TrackedDeadline> deadlines;
   ReportFacts facts;
   WallTime escalate_at{}, notify_by{}, fallback_by{}, affected_by{};
@@ -230,7 +247,7 @@ PlanState RestorePlan(const std::vector<RequiredNotice>& notices, const StoredRe
       if (rp.key != rk->second) continue;
       for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
         auto& c = rp.channels[ci];
-        if (c.channel.kind != a.channel || c.channel.address != a.address) continue;
+        if (c.channel->kind != a.channel || c.channel->address != a.address) continue;
         // A confirmed channel stays confirmed whatever a later attempt did.
         if (c.state != ChannelState::kConfirmed) c.state = StateOfAttempt(a);
         c.started_at = ParseUtc(a.started_at, now);
@@ -296,6 +313,8 @@ std::shared_ptr<const EscalationEngine::DeadlineText> EscalationEngine::SharedDe
   return shared;
 }
 
+const std::string* EscalationEngine::Intern(std::string text) { return &*words_.insert(std::move(text)).first; }
+
 // RequiredNotices depends on the report only through these, so reports of
 // the same kind share one list.
 std::shared_ptr<const std::vector<RequiredNotice>> EscalationEngine::SharedNotices(int level, bool affects_others,
@@ -310,8 +329,10 @@ std::shared_ptr<const std::vector<RequiredNotice>> EscalationEngine::SharedNotic
 
 // The deadlines of `schedule` (the revision's, or as a stored stage left them).
 void EscalationEngine::SetDeadlines(Tracked& t, const json& schedule) {
+  const json deadlines = schedule.value("deadlines", json::array());
   t.deadlines.clear();
-  for (const auto& d : schedule.value("deadlines", json::array())) {
+  t.deadlines.reserve(deadlines.size());  // exactly: kept for as long as the report is open
+  for (const auto& d : deadlines) {
     WallTime at = ParseUtc(d.value("at", ""), WallTime{});
     auto text = SharedDeadlineText({d.value("key", ""), d.value("title", ""), d.value("title_en", ""),
                                     d.value("source", "")});
@@ -320,7 +341,7 @@ void EscalationEngine::SetDeadlines(Tracked& t, const json& schedule) {
     if (key == "notify_by") t.notify_by = at;
     if (key == "fallback_notify_by") t.fallback_by = at;
     if (key == "affected_agency_notify_by") t.affected_by = at;
-    t.deadlines.push_back({std::move(text), at, d.value("met", false)});
+    t.deadlines.push_back({text.get(), at, d.value("met", false)});
   }
   if (t.fallback_by == WallTime{}) t.fallback_by = t.notify_by;
 }
@@ -328,12 +349,12 @@ void EscalationEngine::SetDeadlines(Tracked& t, const json& schedule) {
 void EscalationEngine::Track(StoredRevision revision, const std::vector<NotificationRow>& notifications,
                              const std::vector<AttemptRow>& attempts, const std::vector<std::string>& reminders,
                              const json& fallback) {
+  const StoredRevision r = std::move(revision);
   auto t = std::make_unique<Tracked>();
-  t->rev = std::move(revision);
-  const StoredRevision& r = t->rev;  // stays put: *t lives on the heap
+  t->facts = FactsOf(r.document, [this](std::string text) { return Intern(std::move(text)); });
+  t->rev = {r.id, t->facts.aware_at ? std::string() : r.aware_at, r.revision, r.level, r.drill};
   t->accepted = r.state == "accepted" || r.state == "accepted_late" || r.state == "closed";
   t->received_at = ParseUtc(r.received_at, clock_.Now());
-  t->facts = FactsOf(r.document);
   SetDeadlines(*t, r.schedule);
   for (const auto& key : reminders) t->reminders.insert(key);
   t->notices = SharedNotices(r.level, t->facts.affects_others, r.drill);
@@ -343,12 +364,6 @@ void EscalationEngine::Track(StoredRevision revision, const std::vector<Notifica
     if (!IsHourDeadline(d.text->key) && !d.met && !t->reminders.count(d.text->key + "/due")) reminders_left = true;
   }
   if (t->accepted && !reminders_left && t->plan.open_attempts.empty()) return;
-  t->rev.document = nullptr;  // loaded again when a job needs it (StartRunner)
-  t->rev.schedule = nullptr;
-  t->rev.idempotency_key.clear();
-  t->rev.idempotency_key.shrink_to_fit();
-  t->rev.document_sha256.clear();
-  t->rev.document_sha256.shrink_to_fit();
   reports_[r.id] = std::move(t);
 }
 
@@ -599,16 +614,16 @@ void EscalationEngine::Applied(Tracked& t, const Step& step, const AppliedStep& 
 }
 
 void EscalationEngine::CancelRunner(const Tracked& t, int64_t attempt, std::pair<size_t, size_t> where) {
-  ChannelRunner* runner = runners_[t.plan.progress.recipients[where.first].channels[where.second].channel.kind];
+  ChannelRunner* runner = runners_[t.plan.progress.recipients[where.first].channels[where.second].channel->kind];
   if (runner) runner->Cancel(attempt);
 }
 
 std::map<std::string, std::string> EscalationEngine::TemplateValues(const Tracked& t) const {
   int offset = t.facts.offset();
   std::map<std::string, std::string> v;
-  v["agency"] = t.facts.agency;
+  v["agency"] = *t.facts.agency;
   v["level"] = std::to_string(t.rev.level);
-  v["category"] = LabelZh("categories", t.facts.category);
+  v["category"] = LabelZh("categories", *t.facts.category);
   v["aware_at"] = t.facts.aware_at ? FormatHuman(*t.facts.aware_at) : t.rev.aware_at;
   v["report_id"] = t.rev.id;
   v["revision"] = std::to_string(t.rev.revision);
@@ -630,7 +645,7 @@ NoticeJob EscalationEngine::JobFor(const Tracked& t, size_t ri, size_t ci, int64
   for (const auto& n : *t.notices) {
     if (n.recipient->key == rp.key) job.recipient_name = n.recipient->name;
   }
-  job.address = rp.channels[ci].channel;
+  job.address = *rp.channels[ci].channel;
   job.reason_zh = t.plan.fallback.value("reason_zh", "");
   int offset = t.facts.offset();
   job.due_at = FormatRfc3339(t.fallback_by, offset);
@@ -773,8 +788,8 @@ ByHandTarget FindByHandTarget(const PlanState& plan, const NoticeByHand& n) {
     t.found_recipient = true;
     t.recipient = ri;
     for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
-      t.kinds.push_back(rp.channels[ci].channel.kind);
-      if (!t.found_channel && rp.channels[ci].channel.kind == n.channel) {
+      t.kinds.push_back(rp.channels[ci].channel->kind);
+      if (!t.found_channel && rp.channels[ci].channel->kind == n.channel) {
         t.found_channel = true;
         t.channel = ci;
       }
@@ -839,7 +854,7 @@ void EscalationEngine::RecordNoticeByHand(const NoticeByHand& n, std::function<v
   }
   if (t.busy) return done(Unavailable("the plan of report " + n.report_id + " is being stored; try again"));
   ByHandTarget target = FindByHandTarget(t.plan, n);
-  const ChannelAddress& address = t.plan.progress.recipients[target.recipient].channels[target.channel].channel;
+  const ChannelAddress& address = *t.plan.progress.recipients[target.recipient].channels[target.channel].channel;
   std::vector<int64_t> others;
   for (const auto& [attempt, where] : t.plan.open_attempts) {
     if (where.first == target.recipient) others.push_back(attempt);
@@ -900,7 +915,7 @@ void EscalationEngine::RecordNoticeByHand(const NoticeByHand& n, std::function<v
           Emit(*t, n.recipient + ": attempt " + std::to_string(*attempt_id) + " CONFIRMED: " + summary);
         }
         const ChannelAddress* address =
-            t ? &t->plan.progress.recipients[target.recipient].channels[target.channel].channel : nullptr;
+            t ? t->plan.progress.recipients[target.recipient].channels[target.channel].channel : nullptr;
         done(json{{"attempt", *attempt_id},
                   {"recipient", n.recipient},
                   {"channel", n.channel},

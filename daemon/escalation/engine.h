@@ -144,6 +144,9 @@ class EscalationEngine {
   void Load();
   void LoadPage(const std::string& cursor);
   std::shared_ptr<const DeadlineText> SharedDeadlineText(DeadlineText text);
+  // The one copy of `text` the engine keeps (a report's agency or category):
+  // set nodes stay put, and the set only grows, by the distinct values.
+  const std::string* Intern(std::string text);
   std::shared_ptr<const std::vector<RequiredNotice>> SharedNotices(int level, bool affects_others, bool drill);
   void HandToRunner(ChannelRunner& runner, const NoticeJob& job);
   void SetDeadlines(Tracked& t, const nlohmann::json& schedule);
@@ -177,6 +180,7 @@ class EscalationEngine {
   const DrillFault* ActiveDrillFault(const std::string& id, std::string_view kind) const;
   std::map<std::string, std::unique_ptr<Tracked>> reports_;  // by report id: the latest revision
   std::map<std::string, std::shared_ptr<const DeadlineText>> deadline_texts_;  // the rules' words, once each
+  std::set<std::string> words_;  // Intern's
   std::map<std::tuple<int, bool, bool>, std::shared_ptr<const std::vector<RequiredNotice>>> notices_;
   asio::steady_timer timer_;
   bool started_ = false;
@@ -200,5 +204,7 @@ Status RecordOutcome(Store& store, int64_t attempt_id, std::string_view outcome,
 PlanState RestorePlan(const std::vector<RequiredNotice>& notices, const StoredRevision& r,
                       const std::vector<NotificationRow>& notifications, const std::vector<AttemptRow>& attempts,
                       const nlohmann::json& fallback, WallTime now);
+PlanState RestorePlan(std::vector<RequiredNotice>&&, const StoredRevision&, const std::vector<NotificationRow>&,
+                      const std::vector<AttemptRow>&, const nlohmann::json&, WallTime) = delete;  // points into notices
 
 }  // namespace lifeline

@@ -116,7 +116,10 @@ EscalationTiming WhenToEscalate(WallTime escalate_at, WallTime notify_by, const 
 enum class ChannelState { kNotStarted, kInProgress, kConfirmed, kFailed, kCancelled, kSent };
 
 struct ChannelProgress {
-  ChannelAddress channel;
+  // The address in the report's RequiredNotice, not a copy: the notices are
+  // shared by every report of the same kind and outlive its progress, and
+  // thousands of open reports hold one of these per channel.
+  const ChannelAddress* channel = nullptr;
   ChannelState state = ChannelState::kNotStarted;
   WallTime started_at{};
   int starts = 0;  // a phone task may be raised again when things get loud
@@ -140,7 +143,9 @@ struct ReportProgress {
   std::vector<RecipientProgress> recipients;
 };
 
+// The progress points into `notices`, which must outlive it.
 ReportProgress InitialProgress(const std::vector<RequiredNotice>& notices);
+ReportProgress InitialProgress(std::vector<RequiredNotice>&&) = delete;
 
 struct Action {
   enum class Kind { kEscalate, kStartChannel, kGoLoud, kCancelPending } kind;

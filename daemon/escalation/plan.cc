@@ -51,7 +51,7 @@ void AddStarts(const ReportProgress& progress, const Action& a, std::map<std::st
     const auto& rp = progress.recipients[ri];
     if (rp.key != a.recipient) continue;
     for (size_t ci = 0; ci < rp.channels.size(); ++ci) {
-      const auto& ch = rp.channels[ci].channel;
+      const auto& ch = *rp.channels[ci].channel;
       if (ch.kind != a.channel.kind || ch.address != a.channel.address) continue;
       const std::string& st = state[a.recipient];
       bool move = (st == "pending" || st == "failed") && !moved.count(a.recipient);

@@ -115,7 +115,7 @@ ReportProgress InitialProgress(const std::vector<RequiredNotice>& notices) {
   ReportProgress p;
   for (const auto& n : notices) {
     RecipientProgress r{n.recipient->key, n.phone_required, false, {}};
-    for (const auto& c : n.channels) r.channels.push_back({c, ChannelState::kNotStarted, {}, 0});
+    for (const auto& c : n.channels) r.channels.push_back({&c, ChannelState::kNotStarted, {}, 0});
     p.recipients.push_back(std::move(r));
   }
   return p;
@@ -125,7 +125,7 @@ namespace {
 
 void StartChannel(std::vector<Action>& out, const RecipientProgress& r, const ChannelProgress& c,
                   std::string why) {
-  out.push_back({Action::Kind::kStartChannel, r.key, c.channel, std::move(why)});
+  out.push_back({Action::Kind::kStartChannel, r.key, *c.channel, std::move(why)});
 }
 
 // The next channel in order starts when nothing is still within its lead
@@ -134,12 +134,12 @@ void Advance(std::vector<Action>& out, const RecipientProgress& r, const Escalat
   // The required phone call runs alongside; it does not hold back the others.
   bool waiting = false;
   for (const auto& c : r.channels) {
-    if (r.phone_required && c.channel.kind == "phone") continue;
-    if (c.state == ChannelState::kInProgress && !c.retrying && c.started_at + p.lead(c.channel.kind) > now) waiting = true;
+    if (r.phone_required && c.channel->kind == "phone") continue;
+    if (c.state == ChannelState::kInProgress && !c.retrying && c.started_at + p.lead(c.channel->kind) > now) waiting = true;
   }
   if (r.phone_required) {
     for (const auto& c : r.channels) {
-      if (c.channel.kind == "phone" && c.state == ChannelState::kNotStarted) {
+      if (c.channel->kind == "phone" && c.state == ChannelState::kNotStarted) {
         StartChannel(out, r, c, "level 3-4: the superior agency must also be phoned");
         break;
       }
@@ -148,7 +148,7 @@ void Advance(std::vector<Action>& out, const RecipientProgress& r, const Escalat
   if (waiting) return;
   for (const auto& c : r.channels) {
     if (c.state != ChannelState::kNotStarted) continue;
-    if (r.phone_required && c.channel.kind == "phone") continue;  // started above
+    if (r.phone_required && c.channel->kind == "phone") continue;  // started above
     StartChannel(out, r, c, "no channel confirmed within its lead time");
     return;
   }
@@ -157,7 +157,7 @@ void Advance(std::vector<Action>& out, const RecipientProgress& r, const Escalat
 void GoLoud(std::vector<Action>& out, const RecipientProgress& r) {
   out.push_back({Action::Kind::kGoLoud, r.key, {}, "deadline near and still unconfirmed: every channel"});
   for (const auto& c : r.channels) {
-    bool repeat_phone = c.channel.kind == "phone" && c.state == ChannelState::kInProgress;
+    bool repeat_phone = c.channel->kind == "phone" && c.state == ChannelState::kInProgress;
     if (c.state == ChannelState::kNotStarted || c.state == ChannelState::kFailed || repeat_phone) {
       StartChannel(out, r, c, repeat_phone ? "repeat the phone task" : "deadline near: every channel");
     }

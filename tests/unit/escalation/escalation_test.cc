@@ -128,7 +128,7 @@ class Simulation {
     for (const auto& r : p.progress.recipients) {
       s += " " + r.key + (r.loud ? "!" : "");
       for (const auto& c : r.channels) {
-        s += "/" + c.channel.kind + ":" + std::to_string(int(c.state)) + "x" + std::to_string(c.starts) + "@" +
+        s += "/" + c.channel->kind + ":" + std::to_string(int(c.state)) + "x" + std::to_string(c.starts) + "@" +
              FormatUtcMicros(c.started_at);
       }
     }
@@ -168,9 +168,9 @@ class Simulation {
       auto [ri, ci] = plan_.open_attempts.at(attempt);
       const RecipientProgress& r = plan_.progress.recipients[ri];
       const ChannelProgress& c = r.channels[ci];
-      if (!confirm(r.key, c.channel.kind, c.started_at, now)) continue;
+      if (!confirm(r.key, c.channel->kind, c.started_at, now)) continue;
       bool first = c.state != ChannelState::kConfirmed;
-      std::string what = "confirmed " + r.key + " " + c.channel.kind;
+      std::string what = "confirmed " + r.key + " " + c.channel->kind;
       OutcomeEffect effect = ApplyOutcome(plan_, attempt, true);
       ASSERT_TRUE(RecordOutcome(*store_, attempt, true, effect, what, nlohmann::json::object()).ok());
       if (first) timeline.push_back({now, what});
@@ -224,9 +224,9 @@ TEST(EscalationTest, AnEmailARelayAcceptedIsNotAConfirmationAndTheNextChannelSta
   ReportProgress p;
   p.escalated = true;
   RecipientProgress r{"superior", false, false, {}};
-  r.channels.push_back({ChannelAddress{"email", "window@superior.gov.tw", ""}, ChannelState::kInProgress,
-                        kEscalateAt, 1});
-  r.channels.push_back({ChannelAddress{"sms", "+886912345678", ""}, ChannelState::kNotStarted, {}, 0});
+  const ChannelAddress email{"email", "window@superior.gov.tw", ""}, sms{"sms", "+886912345678", ""};
+  r.channels.push_back({&email, ChannelState::kInProgress, kEscalateAt, 1});
+  r.channels.push_back({&sms, ChannelState::kNotStarted, {}, 0});
   p.recipients.push_back(r);
   PlanState plan;
   plan.progress = p;
@@ -265,8 +265,9 @@ TEST(EscalationTest, AChannelRetryingAfterAFailedTryIsNotWaitedOn) {
   ReportProgress p;
   p.escalated = true;
   RecipientProgress r{"national_centre", false, false, {}};
-  r.channels.push_back({ChannelAddress{"fax", "0227331655", ""}, ChannelState::kInProgress, kEscalateAt, 1});
-  r.channels.push_back({ChannelAddress{"phone", "02-27339922", ""}, ChannelState::kNotStarted, {}, 0});
+  const ChannelAddress fax{"fax", "0227331655", ""}, phone{"phone", "02-27339922", ""};
+  r.channels.push_back({&fax, ChannelState::kInProgress, kEscalateAt, 1});
+  r.channels.push_back({&phone, ChannelState::kNotStarted, {}, 0});
   p.recipients.push_back(r);
   EscalationTiming timing{kEscalateAt, "test", false};
   const WallTime soon = kEscalateAt + minutes(1);  // well within the fax's lead time
