@@ -16,7 +16,7 @@ JOBS=${LIFELINE_JOBS:-$(nproc)}
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang
   libasio-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libmbedtls-dev
-  nlohmann-json3-dev libgoogle-perftools-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libspandsp-dev libtiff-dev libfreetype-dev fonts-noto-cjk libpng-dev
   libcairo2-dev libpango1.0-dev poppler-utils libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev

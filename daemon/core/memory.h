@@ -1,0 +1,24 @@
+// Free memory handed back to the kernel. glibc's allocator keeps what a burst
+// of work freed (the escalation engine's start-up load, a listing of every
+// report, a large request) in its arenas, where it still counts as the
+// daemon's resident memory until something reuses it; malloc_trim gives the
+// free pages back, from the middle of each arena as well as its top.
+//
+// ReturnFreeMemory trims only when the arenas hold more than `threshold`
+// bytes free, so a quiet daemon pays one mallinfo2 walk and nothing else.
+// Both functions are safe from any thread (glibc locks each arena in turn);
+// under a sanitizer's allocator they see nothing and do nothing.
+#pragma once
+
+#include <cstddef>
+
+namespace lifeline {
+
+// Bytes the allocator holds free (mallinfo2's fordblks, every arena).
+size_t AllocatorFreeBytes();
+
+// Trims when more than `threshold` bytes are free; returns the bytes held
+// free before the trim, or 0 when it did not trim.
+size_t ReturnFreeMemory(size_t threshold);
+
+}  // namespace lifeline
