@@ -8,8 +8,9 @@
 # touched), summed over the daemon's processes, and wakeups a second (context
 # switches of all its threads over the idle window). For lifelined also the
 # time from exec to READY=1 on a NOTIFY_SOCKET, with --reports N stored first
-# (then also VmRSS after one `lifeline report list` of them all); they are
-# aware of just now unless --overdue, when the engine escalates them all.
+# (then also VmRSS after one `lifeline report list` of them all, and 12 s
+# later, once lifelined has trimmed what the listing freed); they are aware
+# of just now unless --overdue, when the engine escalates them all.
 #   footprint [--idle SECONDS] [--reports N [--overdue]]
 import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -72,6 +73,43 @@ def measure(name, pid, idle):
         file_ += s.get("RssFile", 0)
     return {"name": name, "processes": len(pids), "rss_kb": rss, "anon_kb": anon, "file_kb": file_,
             "wakeups_per_s": round(wakeups, 2)}
+
+
+# What each part of lifelined costs at idle, by the libraries that part
+# brings (a library serves the first group whose pattern it matches).
+LIBRARY_GROUPS = [
+    ("fax page and PDF rendering (pango, cairo, glib, fontconfig, X11 stubs)",
+     r"pango|cairo|glib|gobject|gio-|gmodule|harfbuzz|fontconfig|freetype|pixman|xcb|libX|fribidi|thai|datrie|"
+     r"graphite|expat|pcre2|libmount|selinux|blkid|ffi|png16|libbsd|libmd\."),
+    ("HTTPS to the site and SMTP (libcurl and what Debian builds it with)",
+     r"curl|nghttp|idn2|rtmp|ssh2|psl|gssapi|ldap|lber|unistring|gnutls|hogweed|nettle|gmp|krb5|k5crypto|com_err|"
+     r"sasl|keyutils|resolv|p11-kit|tasn1|brotli"),
+    ("the console's TLS and the device key (OpenSSL)", r"libssl|libcrypto"),
+    ("fax T.30/T.4 (spandsp, libtiff and its codecs)", r"spandsp|tiff|webp|zstd|lzma|Lerc|jbig|jpeg|deflate|libz\."),
+    ("the store (SQLite)", r"sqlite"),
+    ("C and C++ runtime", r"libc\.|libm\.|libstdc\+\+|libgcc_s|ld-linux"),
+    ("logging, configuration, hashing, MQTT, passwords", r"spdlog|fmt|toml|mbedcrypto|mosquitto|argon2"),
+]
+
+
+def libraries(pid):
+    """Resident and private kB of lifelined's own image and of each group of libraries."""
+    import re
+    rows, name = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
+                path = head[5] if len(head) > 5 else ""
+                name = None
+                if path == LIFELINED or path.endswith("/lifelined"):
+                    name = "lifelined's own code and data"
+                elif ".so" in path:
+                    name = next((g for g, pattern in LIBRARY_GROUPS if re.search(pattern, path)), "other libraries")
+            elif name and head[0] in ("Rss:", "Anonymous:"):
+                rss, anon = rows.get(name, (0, 0))
+                rows[name] = (rss + int(head[1]), anon) if head[0] == "Rss:" else (rss, anon + int(head[1]))
+    return sorted(rows.items(), key=lambda kv: -kv[1][0])
 
 
 def modem(work, tag):
@@ -146,6 +184,8 @@ def lifelined(work, idle, reports, sms_device=None, overdue=False):
         stop(p)
         p, ready_ms = start()
     r = measure("lifelined" + (" (modem-sim)" if sms_device else " (embedded defaults)"), p.pid, idle)
+    if not sms_device and not reports:
+        r["libraries"] = libraries(p.pid)
     r["ready_ms"] = round(ready_ms, 1)
     r["stored_reports"] = reports
     if reports:
@@ -154,6 +194,9 @@ def lifelined(work, idle, reports, sms_device=None, overdue=False):
         subprocess.run(cli + ["report", "list"], cwd=state, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=True)
         r["rss_after_list_kb"] = sum(status(p_).get("VmRSS", 0) for p_ in tree(p.pid))
+        # lifelined gives what a burst freed back every 10 s (daemon/core/memory.h).
+        time.sleep(12)
+        r["rss_after_list_settled_kb"] = sum(status(p_).get("VmRSS", 0) for p_ in tree(p.pid))
     stop(p)
     notify.close()
     return r
@@ -200,6 +243,11 @@ def main():
     a.add_argument("--overdue", action="store_true",
                    help="file the reports with the sample's old awareness: every one escalates while measured")
     args = a.parse_args()
+    # The baselines are Debian's own daemons, not the build's.
+    missing = [prog for prog in ("smsd", "gammu-smsd") if not shutil.which(prog)]
+    if missing:
+        sys.exit(f"footprint: {', '.join(missing)} not installed (apt-get install smstools gammu-smsd): "
+                 "the baselines are measured in the same run")
     work = tempfile.mkdtemp(prefix="footprint-")
     rows, sims = [], []
     try:
@@ -223,7 +271,12 @@ def main():
               f"{r['wakeups_per_s']:9} {r.get('ready_ms', ''):>8}")
         if r.get("stored_reports"):
             print(f"{'':34} with {r['stored_reports']} stored (open) reports; VmRSS after `lifeline report list`: "
-                  f"{r['rss_after_list_kb']} kB")
+                  f"{r['rss_after_list_kb']} kB, 12 s later {r['rss_after_list_settled_kb']} kB")
+    for r in rows:
+        if r.get("libraries"):
+            print(f"\n{r['name']}, by what its mapped files serve: resident kB (private kB)")
+            for group, (rss, anon) in r["libraries"]:
+                print(f"  {rss:6} ({anon:4})  {group}")
     print(json.dumps(rows))
 
 
