@@ -2,13 +2,15 @@
 // asked (--minutes), on a short clock (a 5-minute legal hour), with reports filed
 // and revised all along, random faults at the site (refused, reset, errors) and at
 // the modem (temporary +CMS errors, reboots, a silent modem), and kill -9 of
-// lifelined at random. Then the faults stop and every report is given time to
+// lifelined at random (none with --no-kill, so one life lasts the whole run and
+// its memory can be read over it). Then the faults stop and every report is given time to
 // reach the site. It prints what happened and checks what must hold:
 //   - every report revision lifelined acknowledged (201) is at the site exactly once;
 //   - every notification is confirmed before its deadline, or its miss is journaled;
 //   - the journal verifies;
 //   - lifelined's resident memory and open files at the end of its longest life,
-//     beside the same figures at its start (the baseline, measured in this run).
+//     beside the same figures at its start (the baseline, measured in this run)
+//     and 5 minutes in (once its first escalations have run their course).
 // Exit status 0 when everything held. Bounded by --minutes plus a 10-minute drain.
 #include <signal.h>
 
@@ -54,14 +56,14 @@ Sample Measure(int pid) {
 
 struct Life {
   Clock::time_point began, ended{};  // ended: at its kill; {} while it lives
-  Sample first, last;
+  Sample first, warm, last;  // warm: 5 minutes in (first until then)
   double minutes() const {
     const auto end = ended == Clock::time_point{} ? Clock::now() : ended;
     return std::chrono::duration<double>(end - began).count() / 60;
   }
 };
 
-int Run(int minutes, unsigned seed) {
+int Run(int minutes, unsigned seed, bool kills_allowed) {
   std::mt19937 rng(seed);
   auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
   Story s("soak");
@@ -74,7 +76,7 @@ int Run(int minutes, unsigned seed) {
   auto begin_life = [&] {
     std::this_thread::sleep_for(std::chrono::seconds(2));
     Sample m = Measure(s.daemon().pid());
-    lives.push_back({Clock::now(), {}, m, m});
+    lives.push_back({Clock::now(), {}, m, m, m});
   };
   begin_life();
 
@@ -122,6 +124,7 @@ int Run(int minutes, unsigned seed) {
         case 6: (void)s.modem().Control("silent-at 1"); break;
         default:
           (void)s.modem().Control("silent off");
+          if (!kills_allowed) break;
           lives.back().last = Measure(s.daemon().pid());
           lives.back().ended = Clock::now();
           s.KillDaemon(SIGKILL);
@@ -134,6 +137,7 @@ int Run(int minutes, unsigned seed) {
       }
     }
     lives.back().last = Measure(s.daemon().pid());
+    if (lives.back().minutes() < 5) lives.back().warm = lives.back().last;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 
@@ -185,10 +189,11 @@ int Run(int minutes, unsigned seed) {
               duplicated, missing, drained ? "" : " (not all settled within 10 minutes)");
   std::printf("  notifications: %d, %d confirmed, %d missed (journaled as missed)\n", notifications, confirmed, missed);
   std::printf("  journal: %s\n", journal_ok ? "verifies" : "DOES NOT VERIFY");
-  std::printf("  lifelined's longest life (%.1f min): resident %ld KiB at its end, baseline %ld KiB at its start\n",
-              longest->minutes(), longest->last.rss_kib, longest->first.rss_kib);
-  std::printf("                                 open files %d at its end, baseline %d at its start\n",
-              longest->last.open_files, longest->first.open_files);
+  std::printf("  lifelined's longest life (%.1f min): resident %ld KiB at its end, baseline %ld KiB at its start, "
+              "%ld KiB 5 min in\n",
+              longest->minutes(), longest->last.rss_kib, longest->first.rss_kib, longest->warm.rss_kib);
+  std::printf("                                 open files %d at its end, baseline %d at its start, %d 5 min in\n",
+              longest->last.open_files, longest->first.open_files, longest->warm.open_files);
   const bool ok = drained && duplicated == 0 && missing == 0 && journal_ok;
   std::printf("  outcome: %s\n", ok ? "nothing acknowledged lost, nothing duplicated" : "FAILED");
   if (!ok) std::cerr << s.Log().substr(s.Log().size() > 20000 ? s.Log().size() - 20000 : 0);
@@ -201,12 +206,14 @@ int Run(int minutes, unsigned seed) {
 int main(int argc, char** argv) {
   int minutes = 10;
   unsigned seed = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool kills_allowed = true;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--minutes") minutes = std::atoi(argv[i + 1]);
-    else if (a == "--seed") seed = unsigned(std::atoi(argv[i + 1]));
+    if (a == "--minutes" && i + 1 < argc) minutes = std::atoi(argv[++i]);
+    else if (a == "--seed" && i + 1 < argc) seed = unsigned(std::atoi(argv[++i]));
+    else if (a == "--no-kill") kills_allowed = false;
     else {
-      std::cerr << "usage: soak_bench [--minutes N] [--seed S]\n";
+      std::cerr << "usage: soak_bench [--minutes N] [--seed S] [--no-kill]\n";
       return 2;
     }
   }
@@ -214,5 +221,5 @@ int main(int argc, char** argv) {
     std::cerr << "soak_bench: --minutes must be 1-1440\n";
     return 2;
   }
-  return lifeline::story::Run(minutes, seed);
+  return lifeline::story::Run(minutes, seed, kills_allowed);
 }
