@@ -24,6 +24,7 @@ class SupervisorLink::Session : public std::enable_shared_from_this<Session> {
   void Stop();
   void Send(MsgType type, std::vector<uint8_t> payload, std::function<void(Result<Frame>)> done);
   bool up() const { return up_; }
+  uint64_t bad_frames() const { return bad_frames_; }
   const std::optional<StatusReply>& status() const { return status_; }
 
  private:
@@ -49,6 +50,7 @@ class SupervisorLink::Session : public std::enable_shared_from_this<Session> {
   void ReadLog();
   void Deliver(std::vector<LogEntry> entries, size_t i);
   void ReportPower(const PowerReading& p);
+  void OnBadFrame(const Status& why);
 
   LinkOptions o_;
   SupervisorLink* owner_;  // null once stopped
@@ -67,6 +69,8 @@ class SupervisorLink::Session : public std::enable_shared_from_this<Session> {
   std::optional<StatusReply> status_;
   std::optional<PowerReading> last_power_;
   int drill_seen_ = -1;
+  uint64_t bad_frames_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> bad_frames_reported_;
 };
 
 void SupervisorLink::Session::Stop() {
@@ -120,10 +124,23 @@ void SupervisorLink::Session::ReadMore() {
     if (ec) return self->LinkDown(IoError("supervisor port: " + ec.message()), true);
     for (auto& r : self->decoder_.Feed(self->rx_.data(), n)) {
       if (r.ok()) self->OnFrame(*r);
-      else spdlog::debug("supervisor: bad frame ({})", r.status().message());
+      else self->OnBadFrame(r.status());
     }
     if (self->port_.is_open()) self->ReadMore();
   });
+}
+
+// Noise is dropped and counted; the frame it spoiled, if any, is resent on its
+// timeout. Reported at the first and then once a minute, so a noisy line is
+// seen in the log and the journal without filling either.
+void SupervisorLink::Session::OnBadFrame(const Status& why) {
+  ++bad_frames_;
+  const auto now = std::chrono::steady_clock::now();
+  if (bad_frames_reported_ && now - *bad_frames_reported_ < std::chrono::minutes(1)) return;
+  bad_frames_reported_ = now;
+  spdlog::warn("supervisor: {} bad frames dropped since the link started (the last: {})", bad_frames_,
+               why.message());
+  if (owner_ && owner_->on_bad_frames) owner_->on_bad_frames(bad_frames_, why);
 }
 
 void SupervisorLink::Session::Send(MsgType type, std::vector<uint8_t> payload,
@@ -330,6 +347,8 @@ Status SupervisorLink::Start() {
 void SupervisorLink::Stop() { session_->Stop(); }
 
 bool SupervisorLink::connected() const { return session_->up(); }
+
+uint64_t SupervisorLink::bad_frames() const { return session_->bad_frames(); }
 
 std::optional<StatusReply> SupervisorLink::last_status() const { return session_->status(); }
 

@@ -78,6 +78,11 @@ class SupervisorLink {
   std::function<void(const RtcReply&)> on_rtc;
   // The drill button was pressed (once per press).
   std::function<void()> on_drill_button;
+  // Bytes on the line that were no frame (noise, a cut frame, a CRC that does
+  // not match), dropped: called at the first of them and then at most once a
+  // minute while more come, with the count since the link started and the
+  // last one's failure ("crc", "cobs", "short", "long").
+  std::function<void(uint64_t bad_frames, const Status& last)> on_bad_frames;
 
   void RequestModemPowerCycle(std::function<void(Result<bool>)> done);  // true: started
   void SetAlarm(AlarmPattern pattern, std::function<void(Status)> done);
@@ -85,6 +90,7 @@ class SupervisorLink {
   void SetRtc(uint32_t unix_seconds, std::function<void(Status)> done);
 
   bool connected() const;
+  uint64_t bad_frames() const;  // since Start
   std::optional<StatusReply> last_status() const;
 
  private:

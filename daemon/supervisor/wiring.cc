@@ -80,6 +80,9 @@ Result<std::unique_ptr<SupervisorService>> SupervisorService::Start(
   s->link_->on_lost = [self, ignore](const Status& why) {
     self->journal_("supervisor.link", {{"up", false}, {"why", why.message()}}, ignore);
   };
+  s->link_->on_bad_frames = [self, ignore](uint64_t count, const Status& last) {
+    self->journal_("supervisor.bad_frames", {{"count", count}, {"last", last.message()}}, ignore);
+  };
   s->link_->on_rtc = [self](const RtcReply& rtc) { self->OnRtc(rtc); };
   s->link_->on_drill_button = [self] {
     if (self->on_drill_button) self->on_drill_button();

@@ -158,6 +158,20 @@ static int set_adc(hal_adc ch, const char *v) {
   return 0;
 }
 
+/* "00ff7e..." into bytes; the count, or -1 when it is not whole hex bytes. */
+static int parse_hex(const char *hex, uint8_t *out, size_t cap) {
+  size_t n = strlen(hex);
+  if (n == 0 || n % 2 != 0 || n / 2 > cap) return -1;
+  for (size_t i = 0; i < n; i += 2) {
+    unsigned v;
+    if (sscanf(hex + i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[i]) ||
+        !strchr("0123456789abcdefABCDEF", hex[i + 1]))
+      return -1;
+    out[i / 2] = (uint8_t)v;
+  }
+  return (int)(n / 2);
+}
+
 /* One control command; writes the reply line (without newline) into out. */
 static void control(const char *line, char *out, size_t cap, uint32_t now) {
   char cmd[32] = "", a[64] = "", b[32] = "";
@@ -176,6 +190,16 @@ static void control(const char *line, char *out, size_t cap, uint32_t now) {
              (strcmp(a, "ok") == 0 || strcmp(a, "hang") == 0 || strcmp(a, "dead") == 0)) {
     g_module.mode = a[0] == 'o' ? MODULE_OK : a[0] == 'h' ? MODULE_HUNG : MODULE_DEAD;
     snprintf(out, cap, "OK");
+  } else if (n == 2 && strcmp(cmd, "noise") == 0) {
+    /* Line noise: the bytes go to the host between the firmware's own frames. */
+    uint8_t bytes[32];
+    int k = parse_hex(a, bytes, sizeof bytes);
+    if (k > 0) {
+      hal_uart_write(bytes, (size_t)k);
+      snprintf(out, cap, "OK");
+    } else {
+      snprintf(out, cap, "ERR noise takes 1-31 bytes in hex: %.60s", a);
+    }
   } else if (n == 1 && strcmp(cmd, "reboot") == 0) {
     host_board_power_on(true);
     sup_init(&g_sup, BOARD_HOST_SIM, now);

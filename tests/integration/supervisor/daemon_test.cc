@@ -3,6 +3,9 @@
 // journaled as power changes from the supervisor; the supervisor's own event log
 // is journaled; kill -9 of lifelined stops the heartbeats and the supervisor cuts
 // the host's power through its relay, which lifelined journals once it is back.
+// Noise on the line (bytes that are no frame, invalid UTF-8 and control bytes
+// among them, a run too long for any frame, a well-formed frame nobody asked
+// for) is dropped, counted and journaled, and changes nothing.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -10,8 +13,11 @@
 #include <filesystem>
 #include <thread>
 
+#include "daemon/core/text.h"
 #include "daemon/store/sqlite.h"
+#include "daemon/supervisor/wire.h"
 #include "tests/integration/supervisor/processes.h"
+#include "tests/support/command.h"
 #include "tests/support/daemon_harness.h"
 
 namespace lifeline::supervisor {
@@ -81,6 +87,53 @@ TEST(SupervisorDaemonTest, PowerChangesEventLogAndWatchdogAfterKillNine) {
   ASSERT_TRUE(WaitFor([&] { return journaled("supervisor.event", "%\"event\":\"host_back\"%"); }, 20));
   EXPECT_EQ(Count(db, "supervisor.event", "%\"event\":\"boot\"%"), 1) << "an entry journaled twice";
   EXPECT_EQ(daemon.Kill(SIGTERM), 0) << daemon.log();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SupervisorDaemonTest, NoiseOnTheLineIsCountedAndChangesNothing) {
+  std::string dir = testing::ScratchDir("noise");
+  testing::SimSupervisor sim(dir);
+  ASSERT_TRUE(sim.Start().ok());
+  ASSERT_TRUE(sim.Control("mains 2400").ok());
+  ASSERT_TRUE(sim.Control("battery 13600").ok());
+  testing_support::DaemonProcess daemon(dir + "/state", {}, Config(sim.link()));
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  std::string db = dir + "/state/lifeline.db";
+  auto journaled = [&](const std::string& type, const std::string& like) { return Count(db, type, like) > 0; };
+  ASSERT_TRUE(WaitFor([&] { return journaled("power.change", "%\"mains_ok\":true%\"source\":\"supervisor\"%"); }, 20))
+      << daemon.log();
+  ASSERT_TRUE(WaitFor([&] { return journaled("supervisor.link", "%\"up\":true%"); }, 10));
+  const int64_t power_changes = Count(db, "power.change", "%");
+
+  // A STATUS answer with a good CRC but a seq no request has: ignored, not acted on.
+  auto unasked = EncodeFrame({uint8_t(MsgType::kStatus) | kResponse, 0xEE, std::vector<uint8_t>(20, 0xFF)});
+  ASSERT_TRUE(unasked.ok());
+  const std::vector<std::string> noise = {
+      "ff00",                                       // one byte: too short for a frame
+      "c3281b5b306d07fe00",                         // invalid UTF-8, an escape, a bell
+      "0102030400",                                 // COBS that decodes, CRC that does not match
+      std::string(62, '4'),                         // 31 bytes of 'D' ...
+      std::string(62, '4'),                         // ... and 31 more, no frame is that long ...
+      std::string(62, '4'),                         // ...
+      "00",                                         // ... then its delimiter
+      HexBytes(std::string(unasked->begin(), unasked->end())),
+  };
+  for (const auto& hex : noise) {
+    auto reply = sim.Control("noise " + hex);
+    ASSERT_TRUE(reply.ok()) << hex << ": " << reply.status().ToString();
+  }
+  ASSERT_TRUE(WaitFor([&] { return journaled("supervisor.bad_frames", "%\"count\":%"); }, 20)) << daemon.log();
+  EXPECT_EQ(Count(db, "power.change", "%"), power_changes) << "the noise changed the power state";
+  // The link carried on: the next heartbeats are answered, and a real change still arrives.
+  ASSERT_TRUE(sim.Control("mains 0").ok());
+  ASSERT_TRUE(WaitFor([&] { return journaled("power.change", "%\"on_battery\":true%"); }, 20)) << daemon.log();
+  EXPECT_EQ(Count(db, "supervisor.link", "%\"up\":false%"), 0) << "the noise took the link down";
+  ASSERT_TRUE(daemon.running());
+  EXPECT_EQ(testing_support::HttpOverUnix(daemon.socket_path(), "GET", "/v1/health", "").status, 200);
+  EXPECT_EQ(daemon.Kill(SIGTERM), 0) << daemon.log();
+  auto verify = testing_support::RunCommand(std::string(LIFELINE_BINARY_DIR "/tools/lifeline/lifeline --state-dir ") +
+                                            dir + "/state journal verify 2>&1");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
   std::filesystem::remove_all(dir);
 }
 
