@@ -78,7 +78,7 @@ def measure(name, pid, idle):
 # What each part of lifelined costs at idle, by the libraries that part
 # brings (a library serves the first group whose pattern it matches).
 LIBRARY_GROUPS = [
-    ("fax page and PDF rendering (pango, cairo, glib, fontconfig, X11 stubs)",
+    ("the fax page's text and preview (freetype, libpng); the PDF module once loaded (pango, cairo, glib)",
      r"pango|cairo|glib|gobject|gio-|gmodule|harfbuzz|fontconfig|freetype|pixman|xcb|libX|fribidi|thai|datrie|"
      r"graphite|expat|pcre2|libmount|selinux|blkid|ffi|png16|libbsd|libmd\."),
     ("HTTPS to the site and SMTP (libcurl and what Debian builds it with)",

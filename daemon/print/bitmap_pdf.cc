@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "daemon/print/cairo_sink.h"
+#include "daemon/print/pdf_module.h"
 #include "daemon/print/print.h"
 
 namespace lifeline::print {
@@ -57,7 +58,7 @@ void DrawPage(cairo_t* cr, cairo_surface_t* pdf, const Bitmap& b, cairo_surface_
 
 }  // namespace
 
-Result<std::string> RenderBitmapsPdf(const std::vector<Bitmap>& pages) {
+Result<std::string> RenderBitmapsPdfHere(const std::vector<Bitmap>& pages) {
   if (pages.empty()) return InvalidArgument("no page images");
   for (const Bitmap& b : pages) LIFELINE_RETURN_IF_ERROR(Check(b));
   std::string out;
@@ -82,3 +83,8 @@ Result<std::string> RenderBitmapsPdf(const std::vector<Bitmap>& pages) {
 }
 
 }  // namespace lifeline::print
+
+extern "C" LIFELINE_PDF_ENTRY void lifeline_pdf_render_bitmaps(const std::vector<lifeline::print::Bitmap>* pages,
+                                                               lifeline::Result<std::string>* out) {
+  *out = lifeline::print::RenderBitmapsPdfHere(*pages);
+}

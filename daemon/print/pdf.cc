@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "daemon/print/cairo_sink.h"
+#include "daemon/print/pdf_module.h"
 #include "daemon/print/print.h"
 
 namespace lifeline::print {
@@ -247,7 +248,7 @@ void Lay(const Document& doc, Pages& pages) {
 
 }  // namespace
 
-Result<std::string> RenderPdf(const Document& doc) {
+Result<std::string> RenderPdfHere(const Document& doc) {
   std::string out;
   cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(AppendToString, &out, kPageW, kPageH);
   if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
@@ -276,3 +277,10 @@ Result<std::string> RenderPdf(const Document& doc) {
 }
 
 }  // namespace lifeline::print
+
+extern "C" LIFELINE_PDF_ENTRY void lifeline_pdf_render_document(const lifeline::print::Document* doc,
+                                                                lifeline::Result<std::string>* out) {
+  *out = lifeline::print::RenderPdfHere(*doc);
+}
+
+extern "C" LIFELINE_PDF_ENTRY const char* lifeline_pdf_module_version() { return LIFELINE_PDF_MODULE_VERSION; }

@@ -49,7 +49,9 @@ struct Document {
   void Signatures(std::vector<std::string> roles, std::vector<std::string> filled = {});
 };
 
-// The PDF's bytes. Fails only when cairo cannot make a PDF surface.
+// The PDF's bytes, made by the PDF module (pdf_module.h), loaded on the first
+// call. Fails when the module cannot be loaded (an Internal error naming why)
+// or cairo cannot make a PDF surface.
 Result<std::string> RenderPdf(const Document& doc);
 // One HTML file, everything escaped, its CSS inline.
 std::string RenderHtml(const Document& doc);
