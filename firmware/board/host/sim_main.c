@@ -158,16 +158,21 @@ static int set_adc(hal_adc ch, const char *v) {
   return 0;
 }
 
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 /* "00ff7e..." into bytes; the count, or -1 when it is not whole hex bytes. */
 static int parse_hex(const char *hex, uint8_t *out, size_t cap) {
   size_t n = strlen(hex);
   if (n == 0 || n % 2 != 0 || n / 2 > cap) return -1;
   for (size_t i = 0; i < n; i += 2) {
-    unsigned v;
-    if (sscanf(hex + i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[i]) ||
-        !strchr("0123456789abcdefABCDEF", hex[i + 1]))
-      return -1;
-    out[i / 2] = (uint8_t)v;
+    int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    out[i / 2] = (uint8_t)(hi << 4 | lo);
   }
   return (int)(n / 2);
 }

@@ -48,19 +48,30 @@ std::string Config(const std::string& device) {
          "battery_full_runtime_minutes = 60\n";
 }
 
-TEST(SupervisorDaemonTest, PowerChangesEventLogAndWatchdogAfterKillNine) {
-  std::string dir = testing::ScratchDir("daemon");
-  testing::SimSupervisor sim(dir);
+// supervisor-sim up, on mains with a full battery.
+void StartOnMains(testing::SimSupervisor& sim) {
   ASSERT_TRUE(sim.Start().ok());
   ASSERT_TRUE(sim.Control("mains 2400").ok());
   ASSERT_TRUE(sim.Control("battery 13600").ok());
-  testing_support::DaemonProcess daemon(dir + "/state", {}, Config(sim.link()));
+}
+
+// lifelined started; returns once it has journaled the supervisor's mains and its link up.
+void StartAndSeeTheMains(testing_support::DaemonProcess& daemon, const std::string& db) {
   ASSERT_TRUE(daemon.Start()) << daemon.log();
-  std::string db = dir + "/state/lifeline.db";
-  auto journaled = [&](const std::string& type, const std::string& like) { return Count(db, type, like) > 0; };
-  ASSERT_TRUE(WaitFor([&] { return journaled("power.change", "%\"mains_ok\":true%\"source\":\"supervisor\"%"); }, 20))
+  ASSERT_TRUE(WaitFor([&] { return Count(db, "power.change", "%\"mains_ok\":true%\"source\":\"supervisor\"%") > 0; },
+                      20))
       << daemon.log();
-  ASSERT_TRUE(WaitFor([&] { return journaled("supervisor.link", "%\"up\":true%"); }, 10));
+  ASSERT_TRUE(WaitFor([&] { return Count(db, "supervisor.link", "%\"up\":true%") > 0; }, 10));
+}
+
+TEST(SupervisorDaemonTest, PowerChangesEventLogAndWatchdogAfterKillNine) {
+  std::string dir = testing::ScratchDir("daemon");
+  testing::SimSupervisor sim(dir);
+  ASSERT_NO_FATAL_FAILURE(StartOnMains(sim));
+  testing_support::DaemonProcess daemon(dir + "/state", {}, Config(sim.link()));
+  std::string db = dir + "/state/lifeline.db";
+  ASSERT_NO_FATAL_FAILURE(StartAndSeeTheMains(daemon, db));
+  auto journaled = [&](const std::string& type, const std::string& like) { return Count(db, type, like) > 0; };
   ASSERT_TRUE(WaitFor([&] { return journaled("clock.source", "%"); }, 10));
 
   ASSERT_TRUE(sim.Control("mains 0").ok());
@@ -93,16 +104,11 @@ TEST(SupervisorDaemonTest, PowerChangesEventLogAndWatchdogAfterKillNine) {
 TEST(SupervisorDaemonTest, NoiseOnTheLineIsCountedAndChangesNothing) {
   std::string dir = testing::ScratchDir("noise");
   testing::SimSupervisor sim(dir);
-  ASSERT_TRUE(sim.Start().ok());
-  ASSERT_TRUE(sim.Control("mains 2400").ok());
-  ASSERT_TRUE(sim.Control("battery 13600").ok());
+  ASSERT_NO_FATAL_FAILURE(StartOnMains(sim));
   testing_support::DaemonProcess daemon(dir + "/state", {}, Config(sim.link()));
-  ASSERT_TRUE(daemon.Start()) << daemon.log();
   std::string db = dir + "/state/lifeline.db";
+  ASSERT_NO_FATAL_FAILURE(StartAndSeeTheMains(daemon, db));
   auto journaled = [&](const std::string& type, const std::string& like) { return Count(db, type, like) > 0; };
-  ASSERT_TRUE(WaitFor([&] { return journaled("power.change", "%\"mains_ok\":true%\"source\":\"supervisor\"%"); }, 20))
-      << daemon.log();
-  ASSERT_TRUE(WaitFor([&] { return journaled("supervisor.link", "%\"up\":true%"); }, 10));
   const int64_t power_changes = Count(db, "power.change", "%");
 
   // A STATUS answer with a good CRC but a seq no request has: ignored, not acted on.
