@@ -10,7 +10,9 @@
 # time from exec to READY=1 on a NOTIFY_SOCKET, with --reports N stored first
 # (then also VmRSS after one `lifeline report list` of them all, and 12 s
 # later, once lifelined has trimmed what the listing freed); they are aware
-# of just now unless --overdue, when the engine escalates them all.
+# of just now unless --overdue, when the engine escalates them all. With the
+# embedded defaults, also what lifelined holds after it made its first PDF
+# (one report filed and its printable record fetched).
 #   footprint [--idle SECONDS] [--reports N [--overdue]]
 import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -78,7 +80,7 @@ def measure(name, pid, idle):
 # What each part of lifelined costs at idle, by the libraries that part
 # brings (a library serves the first group whose pattern it matches).
 LIBRARY_GROUPS = [
-    ("the fax page's text and preview (freetype, libpng); the PDF module once loaded (pango, cairo, glib)",
+    ("the fax page's text and preview (freetype, libpng)",
      r"pango|cairo|glib|gobject|gio-|gmodule|harfbuzz|fontconfig|freetype|pixman|xcb|libX|fribidi|thai|datrie|"
      r"graphite|expat|pcre2|libmount|selinux|blkid|ffi|png16|libbsd|libmd\."),
     ("HTTPS to the site and SMTP (libcurl and what Debian builds it with)",
@@ -112,6 +114,12 @@ def libraries(pid):
     return sorted(rows.items(), key=lambda kv: -kv[1][0])
 
 
+def mapped_libraries(pid):
+    """The shared libraries mapped into pid."""
+    with open(f"/proc/{pid}/maps") as f:
+        return {line.split()[5] for line in f if len(line.split()) > 5 and ".so" in line.split()[5]}
+
+
 def modem(work, tag):
     link = os.path.join(work, f"modem-{tag}")
     p = subprocess.Popen([MODEM_SIM, "--link", link], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -138,7 +146,7 @@ def http_unix(path, method, target, body=b""):
     while chunk := s.recv(65536):
         data += chunk
     s.close()
-    return int(data.split(b" ", 2)[1])
+    return int(data.split(b" ", 2)[1]), data.partition(b"\r\n\r\n")[2]
 
 
 def lifelined(work, idle, reports, sms_device=None, overdue=False):
@@ -179,13 +187,29 @@ def lifelined(work, idle, reports, sms_device=None, overdue=False):
             sample["aware_at"] = sample["filed_at"] = sample["discovered_at"] = now
         for _ in range(reports):
             sample["id"] = str(uuid.uuid4())
-            if http_unix(sock, "POST", "/v1/reports", json.dumps(sample).encode()) != 201:
+            if http_unix(sock, "POST", "/v1/reports", json.dumps(sample).encode())[0] != 201:
                 sys.exit("a report was refused")
         stop(p)
         p, ready_ms = start()
     r = measure("lifelined" + (" (modem-sim)" if sms_device else " (embedded defaults)"), p.pid, idle)
     if not sms_device and not reports:
         r["libraries"] = libraries(p.pid)
+        r["libraries_mapped"] = len(mapped_libraries(p.pid))
+        # The first PDF: a report filed, its printable record fetched, then the same figures.
+        sample = json.load(open(os.path.join("@LIFELINE_SOURCE_DIR@", "config", "sample-report.json")))
+        import uuid
+        sample["id"] = str(uuid.uuid4())
+        sock = os.path.join(state, "lifeline-state", "lifelined.sock")
+        if http_unix(sock, "POST", "/v1/reports", json.dumps(sample).encode())[0] != 201:
+            sys.exit("the report was refused")
+        code, pdf = http_unix(sock, "GET", f"/v1/reports/{sample['id']}/record.pdf")
+        if code != 200 or not pdf.startswith(b"%PDF-"):
+            sys.exit(f"no printable record: HTTP {code}")
+        time.sleep(3)
+        after = [status(p_) for p_ in tree(p.pid)]
+        r["after_pdf"] = {"rss_kb": sum(x.get("VmRSS", 0) for x in after),
+                          "anon_kb": sum(x.get("RssAnon", 0) for x in after),
+                          "libraries_mapped": len(mapped_libraries(p.pid)), "pdf_bytes": len(pdf)}
     r["ready_ms"] = round(ready_ms, 1)
     r["stored_reports"] = reports
     if reports:
@@ -272,6 +296,12 @@ def main():
         if r.get("stored_reports"):
             print(f"{'':34} with {r['stored_reports']} stored (open) reports; VmRSS after `lifeline report list`: "
                   f"{r['rss_after_list_kb']} kB, 12 s later {r['rss_after_list_settled_kb']} kB")
+    for r in rows:
+        if r.get("after_pdf"):
+            a_ = r["after_pdf"]
+            print(f"\n{r['name']} after its first PDF (a printable record of {a_['pdf_bytes']} bytes): "
+                  f"VmRSS {a_['rss_kb']} kB, RssAnon {a_['anon_kb']} kB, {a_['libraries_mapped']} libraries mapped "
+                  f"(at idle before it: {r['rss_kb']} kB, {r['anon_kb']} kB, {r['libraries_mapped']})")
     for r in rows:
         if r.get("libraries"):
             print(f"\n{r['name']}, by what its mapped files serve: resident kB (private kB)")

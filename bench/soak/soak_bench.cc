@@ -37,6 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Sample {
   long rss_kib = 0;
+  long anon_kib = 0, file_kib = 0, shmem_kib = 0;  // what VmRSS is made of: private, files' pages, shared memory
   int open_files = 0;
 };
 
@@ -45,6 +46,9 @@ Sample Measure(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmRSS:", 0) == 0) s.rss_kib = std::stol(line.substr(6));
+    if (line.rfind("RssAnon:", 0) == 0) s.anon_kib = std::stol(line.substr(8));
+    if (line.rfind("RssFile:", 0) == 0) s.file_kib = std::stol(line.substr(8));
+    if (line.rfind("RssShmem:", 0) == 0) s.shmem_kib = std::stol(line.substr(9));
   }
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
@@ -192,6 +196,12 @@ int Run(int minutes, unsigned seed, bool kills_allowed) {
   std::printf("  lifelined's longest life (%.1f min): resident %ld KiB at its end, baseline %ld KiB at its start, "
               "%ld KiB 5 min in\n",
               longest->minutes(), longest->last.rss_kib, longest->first.rss_kib, longest->warm.rss_kib);
+  std::printf("                                 of it private %ld KiB at its end, %ld KiB at its start, %ld KiB 5 min in\n",
+              longest->last.anon_kib, longest->first.anon_kib, longest->warm.anon_kib);
+  std::printf("                                 files' pages %ld + shared %ld KiB at its end, %ld + %ld at its start, "
+              "%ld + %ld 5 min in\n",
+              longest->last.file_kib, longest->last.shmem_kib, longest->first.file_kib, longest->first.shmem_kib,
+              longest->warm.file_kib, longest->warm.shmem_kib);
   std::printf("                                 open files %d at its end, baseline %d at its start, %d 5 min in\n",
               longest->last.open_files, longest->first.open_files, longest->warm.open_files);
   const bool ok = drained && duplicated == 0 && missing == 0 && journal_ok;

@@ -2,9 +2,7 @@
 // daemon's memory), the event written to its stdin and its output read
 // through pipes on the loop, its exit seen through a pidfd. At the timeout
 // its process group gets SIGTERM, and SIGKILL two seconds later.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 #include <array>
 #include <cstring>
 
+#include "daemon/core/child_process.h"
 #include "daemon/core/log.h"
 #include "daemon/hooks/hooks.h"
 
@@ -27,49 +26,17 @@ constexpr auto kKillGrace = std::chrono::seconds(2);
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-struct Pipe {
-  int read = -1, write = -1;
-  ~Pipe() {
-    if (read >= 0) close(read);
-    if (write >= 0) close(write);
-  }
-};
-
 // The program's argv is [program, event]; its environment is small and fixed,
 // so nothing of the daemon's own environment (NOTIFY_SOCKET, ...) leaks to it.
-Result<pid_t> Spawn(const std::string& program, const std::string& event, Pipe& in, Pipe& out) {
-  if (pipe2(&in.read, O_CLOEXEC) != 0 || pipe2(&out.read, O_CLOEXEC) != 0) {
-    return IoError(std::string("pipe: ") + std::strerror(errno));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.read, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.write, 1);
-  posix_spawn_file_actions_adddup2(&actions, out.write, 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setpgroup(&attr, 0);  // its own group: a timeout kills what it started too
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
-  std::string env_event = "LIFELINE_EVENT=" + event;
-  const char* argv[] = {program.c_str(), event.c_str(), nullptr};
-  const char* envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", env_event.c_str(), nullptr};
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, const_cast<char* const*>(argv),
-                       const_cast<char* const*>(envp));
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return IoError("cannot start " + program + ": " + std::strerror(rc));
-  close(in.read);
-  in.read = -1;
-  close(out.write);
-  out.write = -1;
-  return pid;
+// Its stderr shares the pipe of its stdout; its own process group lets a
+// timeout kill what it started too.
+Result<StartedChild> Spawn(const std::string& program, const std::string& event) {
+  ChildSpec spec;
+  spec.argv = {program, event};
+  spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LIFELINE_EVENT=" + event};
+  spec.own_process_group = true;
+  spec.stderr_to_stdout = true;
+  return StartChild(spec);
 }
 
 }  // namespace
@@ -154,11 +121,10 @@ void HookRunner::WatchExit(const std::shared_ptr<Child>& child, std::function<vo
 }
 
 void HookRunner::Launch(const HookEvent& event, std::function<void(const HookOutcome&)> done) {
-  Pipe in, out;
-  auto pid = Spawn(options_.program, event.name, in, out);
-  if (!pid.ok()) return done({"not_started", -1, 0, pid.status().message(), {}});
-  auto child = std::make_shared<Child>(io_, std::exchange(in.write, -1), std::exchange(out.read, -1));
-  child->pid = *pid;
+  auto started = Spawn(options_.program, event.name);
+  if (!started.ok()) return done({"not_started", -1, 0, started.status().message(), {}});
+  auto child = std::make_shared<Child>(io_, started->stdin_fd, started->stdout_fd);
+  child->pid = started->pid;
   child->done = std::move(done);
   child->input = event.event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   children_.insert(child);

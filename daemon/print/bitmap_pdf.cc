@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "daemon/print/cairo_sink.h"
-#include "daemon/print/pdf_module.h"
+#include "daemon/print/pdf_helper.h"
 #include "daemon/print/print.h"
 
 namespace lifeline::print {
@@ -83,8 +83,3 @@ Result<std::string> RenderBitmapsPdfHere(const std::vector<Bitmap>& pages) {
 }
 
 }  // namespace lifeline::print
-
-extern "C" LIFELINE_PDF_ENTRY void lifeline_pdf_render_bitmaps(const std::vector<lifeline::print::Bitmap>* pages,
-                                                               lifeline::Result<std::string>* out) {
-  *out = lifeline::print::RenderBitmapsPdfHere(*pages);
-}

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "daemon/print/cairo_sink.h"
-#include "daemon/print/pdf_module.h"
+#include "daemon/print/pdf_helper.h"
 #include "daemon/print/print.h"
 
 namespace lifeline::print {
@@ -277,10 +277,3 @@ Result<std::string> RenderPdfHere(const Document& doc) {
 }
 
 }  // namespace lifeline::print
-
-extern "C" LIFELINE_PDF_ENTRY void lifeline_pdf_render_document(const lifeline::print::Document* doc,
-                                                                lifeline::Result<std::string>* out) {
-  *out = lifeline::print::RenderPdfHere(*doc);
-}
-
-extern "C" LIFELINE_PDF_ENTRY const char* lifeline_pdf_module_version() { return LIFELINE_PDF_MODULE_VERSION; }

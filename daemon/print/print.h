@@ -49,8 +49,9 @@ struct Document {
   void Signatures(std::vector<std::string> roles, std::vector<std::string> filled = {});
 };
 
-// The PDF's bytes, made by the PDF module (pdf_module.h), loaded on the first
-// call. Fails when the module cannot be loaded (an Internal error naming why)
+// The PDF's bytes, made by the PDF helper (pdf_helper.h), a program started
+// for each call that blocks the calling thread until it ends. Fails when the
+// helper cannot be started, fails or is stuck (an Internal error naming why)
 // or cairo cannot make a PDF surface.
 Result<std::string> RenderPdf(const Document& doc);
 // One HTML file, everything escaped, its CSS inline.

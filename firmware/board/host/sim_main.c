@@ -48,7 +48,17 @@ static struct {
 
 static supervisor g_sup;
 static int g_flash_fd = -1;
+/* A press as a finger makes it: it goes down only once the button's last
+ * release has been counted (a press asked for while the firmware still reads
+ * the button as held waits in g_press_waiting), and it stays down past its
+ * time until the firmware's debounce has counted it (g_presses_before), so a
+ * host too busy to run this loop every few milliseconds cannot let a press
+ * pass between the firmware's samples. Never held longer than PRESS_CAP_MS
+ * past its time. */
+enum { PRESS_CAP_MS = 5000 };
 static uint32_t g_release_at[HAL_IN_COUNT];
+static uint32_t g_press_waiting[HAL_IN_COUNT]; /* ms of a press yet to go down; 0 = none */
+static uint16_t g_presses_before[HAL_IN_COUNT];
 static const char *g_flash_path;
 
 static uint32_t monotonic_ms(void) {
@@ -188,8 +198,7 @@ static void control(const char *line, char *out, size_t cap, uint32_t now) {
     snprintf(out, cap, "OK");
   } else if (n >= 2 && strcmp(cmd, "press") == 0 && (in = parse_input(a)) >= 0) {
     long ms = n >= 3 ? strtol(b, 0, 10) : 200;
-    g_board.input[in] = true;
-    g_release_at[in] = now + (uint32_t)(ms > 0 && ms < 60000 ? ms : 200);
+    g_press_waiting[in] = (uint32_t)(ms > 0 && ms < 60000 ? ms : 200); /* down at the next step */
     snprintf(out, cap, "OK");
   } else if (n == 2 && strcmp(cmd, "modem") == 0 &&
              (strcmp(a, "ok") == 0 || strcmp(a, "hang") == 0 || strcmp(a, "dead") == 0)) {
@@ -240,17 +249,40 @@ static void serve_client(client *c, uint32_t now) {
   }
 }
 
+static const button *button_of(int in) {
+  return in == HAL_IN_ACK_BUTTON ? &g_sup.ack : in == HAL_IN_DRILL_BUTTON ? &g_sup.drill : 0;
+}
+
+static void press_down(int in, uint32_t ms, uint32_t now) {
+  const button *b = button_of(in);
+  g_board.input[in] = true;
+  g_release_at[in] = now + ms;
+  if (g_release_at[in] == 0) g_release_at[in] = 1;
+  g_presses_before[in] = b ? b->presses : 0;
+}
+
+static void step_presses(uint32_t now) {
+  for (int i = 0; i < HAL_IN_COUNT; ++i) {
+    const button *b = button_of(i);
+    if (g_press_waiting[i] != 0 && !g_board.input[i] && !(b && b->pressed)) {
+      press_down(i, g_press_waiting[i], now);
+      g_press_waiting[i] = 0;
+    }
+    if (g_release_at[i] == 0 || (int32_t)(now - g_release_at[i]) < 0) continue;
+    bool counted = !b || b->presses != g_presses_before[i];
+    if (counted || (int32_t)(now - g_release_at[i]) >= PRESS_CAP_MS) {
+      g_board.input[i] = false;
+      g_release_at[i] = 0;
+    }
+  }
+}
+
 static void pump_uart(int master, uint32_t now) {
   uint8_t buf[256];
   ssize_t n = read(master, buf, sizeof buf);
   if (n > 0) host_board_uart_push(buf, (size_t)n);
   g_board.now_ms = now;
-  for (int i = 0; i < HAL_IN_COUNT; ++i) {
-    if (g_release_at[i] != 0 && (int32_t)(now - g_release_at[i]) >= 0) {
-      g_board.input[i] = false;
-      g_release_at[i] = 0;
-    }
-  }
+  step_presses(now);
   step_module(now);
   sup_step(&g_sup, now);
   size_t k = host_board_uart_take(buf, sizeof buf);

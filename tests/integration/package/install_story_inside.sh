@@ -42,7 +42,7 @@ ID=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' /usr/share/doc/lifeline/examples/sam
 CODE=$(curl -s -o "$S/post.json" -w '%{http_code}' --unix-socket "$SOCK" -H 'content-type: application/json' \
   --data-binary @/usr/share/doc/lifeline/examples/sample-report.json http://lifelined/v1/reports)
 [ "$CODE" = 201 ] || fail "filing a report gave $CODE: $(cat "$S/post.json")"
-# Its printable record, made by the installed PDF module (loaded on this first PDF).
+# Its printable record, made by the installed PDF helper (/usr/lib/lifeline/lifeline-pdf).
 CODE=$(curl -s -o "$S/record.pdf" -w '%{http_code}' --unix-socket "$SOCK" "http://lifelined/v1/reports/$ID/record.pdf")
 [ "$CODE" = 200 ] && [ "$(head -c 5 "$S/record.pdf")" = "%PDF-" ] ||
   fail "the installed lifelined made no record PDF ($CODE): $(head -c 300 "$S/record.pdf")"

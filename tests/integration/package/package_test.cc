@@ -84,7 +84,7 @@ TEST_F(PackageTest, HoldsTheProgramsUnitConfigurationAndUdevRule) {
   auto c = RunCommand("dpkg-deb -c " + *deb_);
   ASSERT_EQ(c.exit_code, 0) << c.output;
   for (const char* path : {"./usr/bin/lifelined", "./usr/bin/lifeline", "./usr/lib/systemd/system/lifelined.service",
-                           "./usr/lib/lifeline/lifeline_pdf.so",
+                           "./usr/lib/lifeline/lifeline-pdf",
                            "./usr/bin/lifeline-fleet", "./usr/lib/systemd/system/lifeline-fleet.service",
                            "./etc/lifeline/fleet.toml",
                            "./etc/lifeline/lifeline.toml", "./etc/lifeline/recipients.toml",

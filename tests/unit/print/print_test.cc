@@ -1,6 +1,8 @@
 // Printable documents: the PDF is valid and its text extracts (pdfinfo and
 // pdftotext from poppler-utils read it back), HTML escapes everything it prints,
-// CSV quotes as RFC 4180 says and opens in Excel as UTF-8.
+// CSV quotes as RFC 4180 says and opens in Excel as UTF-8. The PDF helper's
+// request carries every field and every byte, and anything cut short or of
+// another build is refused.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/print/pdf_helper.h"
 #include "daemon/print/print.h"
 #include "tests/support/command.h"
 
@@ -143,6 +146,108 @@ TEST(WriteFile, ReplacesWholeAndReportsErrors) {
   Status bad = WriteFile(dir + "/no/such/dir/f.txt", "x");
   EXPECT_EQ(bad.code(), StatusCode::kIoError);
   EXPECT_THAT(bad.message(), HasSubstr("no/such/dir/f.txt.tmp"));
+  std::filesystem::remove_all(dir);
+}
+
+// Every field, with bytes that are not UTF-8, survives the trip to the helper.
+TEST(PdfRequest, ADocumentRoundTripsWithEveryFieldAndByte) {
+  Document d = Sample();
+  d.created = "2026-11-21T10:06:00+08:00";
+  d.lang = "en";
+  d.Paragraph(std::string("CSI \xff\xfe\x01 end\0after", 17));
+  d.Signatures({"通報人員", "資通安全長"}, {"王小明 2026-11-21 10:06", ""});
+  const std::string bytes = EncodePdfRequest("test-1", d);
+  auto back = DecodePdfRequest("test-1", bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->document.has_value());
+  const Document& e = *back->document;
+  EXPECT_EQ(e.title, d.title);
+  EXPECT_EQ(e.subtitle, d.subtitle);
+  EXPECT_EQ(e.header, d.header);
+  EXPECT_EQ(e.footer, d.footer);
+  EXPECT_EQ(e.lang, d.lang);
+  EXPECT_EQ(e.created, d.created);
+  ASSERT_EQ(e.blocks.size(), d.blocks.size());
+  for (size_t i = 0; i < d.blocks.size(); ++i) {
+    EXPECT_EQ(e.blocks[i].kind, d.blocks[i].kind) << i;
+    EXPECT_EQ(e.blocks[i].text, d.blocks[i].text) << i;
+    EXPECT_EQ(e.blocks[i].table.header, d.blocks[i].table.header) << i;
+    EXPECT_EQ(e.blocks[i].table.rows, d.blocks[i].table.rows) << i;
+    EXPECT_EQ(e.blocks[i].table.widths, d.blocks[i].table.widths) << i;
+    EXPECT_EQ(e.blocks[i].signers, d.blocks[i].signers) << i;
+    EXPECT_EQ(e.blocks[i].signed_text, d.blocks[i].signed_text) << i;
+  }
+  EXPECT_EQ(EncodePdfRequest("test-1", e), bytes);
+}
+
+TEST(PdfRequest, PageImagesRoundTripPixelForPixel) {
+  std::vector<Bitmap> pages(2);
+  pages[0] = {13, 7, 204, 98, {}};
+  pages[1] = {1728, 3, 204, 196, {}};
+  for (Bitmap& b : pages) {
+    b.pixels.resize(static_cast<size_t>(b.width) * b.height);
+    for (size_t i = 0; i < b.pixels.size(); ++i) b.pixels[i] = (i * 7 + i / 5) % 3 == 0;
+  }
+  auto back = DecodePdfRequest("test-1", EncodePdfRequest("test-1", pages));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE(back->document.has_value());
+  ASSERT_EQ(back->bitmaps.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back->bitmaps[i].width, pages[i].width);
+    EXPECT_EQ(back->bitmaps[i].height, pages[i].height);
+    EXPECT_EQ(back->bitmaps[i].x_dpi, pages[i].x_dpi);
+    EXPECT_EQ(back->bitmaps[i].y_dpi, pages[i].y_dpi);
+    EXPECT_EQ(back->bitmaps[i].pixels, pages[i].pixels);
+  }
+}
+
+TEST(PdfRequest, AnythingCutShortLongerOrOfAnotherBuildIsRefused) {
+  const std::string bytes = EncodePdfRequest("test-1", Sample());
+  for (size_t n = 0; n < bytes.size(); n += 1 + n / 64) {
+    auto r = DecodePdfRequest("test-1", bytes.substr(0, n));
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << n;
+  }
+  EXPECT_FALSE(DecodePdfRequest("test-1", bytes + "x").ok());
+  auto other = DecodePdfRequest("test-2", bytes);
+  EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(other.status().message(), HasSubstr("test-1"));
+  // A count no input could hold is refused before anything is made for it.
+  std::string huge = "lifeline-pdf test-1\nB";
+  huge += std::string("\xff\xff\xff\x7f", 4);
+  EXPECT_FALSE(DecodePdfRequest("test-1", huge).ok());
+}
+
+TEST(PdfAnswer, CarriesThePdfOrTheRefusalWithItsCode) {
+  auto ok = DecodePdfAnswer(EncodePdfAnswer(std::string("%PDF-1.5 \0 bytes", 16)));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, std::string("%PDF-1.5 \0 bytes", 16));
+  auto refused = DecodePdfAnswer(EncodePdfAnswer(InvalidArgument("no page images")));
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(), "no page images");
+  for (std::string_view junk : {std::string_view(""), std::string_view("E\x01"), std::string_view("garbage")}) {
+    EXPECT_EQ(DecodePdfAnswer(junk).status().code(), StatusCode::kInternal);
+  }
+}
+
+// Through the helper: a refusal keeps its code, and page images come back as
+// one PDF page each.
+TEST(PdfHelper, RefusesAnInconsistentImageWithItsOwnCode) {
+  Bitmap b{10, 10, 204, 196, std::vector<uint8_t>(99, 0)};
+  auto pdf = RenderBitmapsPdf({b});
+  EXPECT_EQ(pdf.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(pdf.status().message(), HasSubstr("do not match its size"));
+  EXPECT_EQ(RenderBitmapsPdf({}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(PdfHelper, MakesOnePagePerImage) {
+  Bitmap b{1728, 2200, 204, 196, std::vector<uint8_t>(1728 * 2200, 0)};
+  for (int y = 100; y < 200; ++y) std::fill_n(b.pixels.begin() + y * 1728 + 100, 800, 1);
+  auto pdf = RenderBitmapsPdf({b, b, b});
+  ASSERT_TRUE(pdf.ok()) << pdf.status().ToString();
+  const std::string dir = TempDir(), path = dir + "/pages.pdf";
+  ASSERT_TRUE(WriteFile(path, *pdf).ok());
+  auto info = RunCommand("pdfinfo " + path + " 2>&1");
+  EXPECT_THAT(info.output, ::testing::ContainsRegex("Pages: +3\n"));
   std::filesystem::remove_all(dir);
 }
 
