@@ -814,6 +814,7 @@ int Run(const Args& args) {
 }  // namespace lifeline
 
 int main(int argc, char** argv) {
+  lifeline::KeepLargeBlocksOutOfTheArenas();
   auto args = lifeline::ParseArgs(argc, argv);
   if (!args.ok()) {
     std::cerr << "lifelined: " << args.status().message() << "\n" << lifeline::kUsage;

@@ -26,6 +26,8 @@ namespace {
 // A dotted key ("site.base_url") in the merged document. The defaults hold
 // every key with its type and Overlay refuses anything else, so a lookup of a
 // listed key cannot fail.
+constexpr std::string_view kDefaultsOrigin = "embedded:config/lifeline.toml";
+
 struct Located {
   TomlTable table;
   std::string key;
@@ -370,8 +372,18 @@ Status CheckValues(const Config& c, const TomlTable& t) {
     return bad("daemon.log_level", "'" + c.log_level + "' is not one of trace, debug, info, warn, error, off");
   }
   if (Str(t, "daemon.socket").empty()) return bad("daemon.socket", "must not be empty");
-  // sun_path holds 108 bytes including the terminator.
-  if (c.socket_path.size() > 107) return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
+  // sun_path holds 108 bytes including the terminator. A relative socket lies
+  // under the state directory: when the operator's file set only the state
+  // directory, that is the line the error names.
+  if (c.socket_path.size() > 107) {
+    const Located socket = Locate(t, "daemon.socket");
+    const bool socket_from_defaults = socket.table.OriginOf(socket.key) == kDefaultsOrigin;
+    if (socket_from_defaults && !std::filesystem::path(Str(t, "daemon.socket")).is_absolute()) {
+      return bad("daemon.state_dir", "too long for the socket under it (" + Str(t, "daemon.socket") +
+                                         "): its path would be longer than 107 bytes: " + c.socket_path);
+    }
+    return bad("daemon.socket", "path longer than 107 bytes: " + c.socket_path);
+  }
   LIFELINE_RETURN_IF_ERROR(CheckSiteAndMonitor(c, bad));
   if (!c.power.source.empty() && c.power.source != "nut" && c.power.source != "supervisor") {
     return bad("power.source", "must be \"\", \"nut\" or \"supervisor\"");
@@ -444,7 +456,7 @@ Status ReadSecrets(const TomlTable& t, Config* c) {
 }  // namespace
 
 Result<Config> LoadConfig(std::optional<std::string_view> override_text, std::string_view origin_v) {
-  auto base = TomlDocument::Parse(embedded::default_config, "embedded:config/lifeline.toml");
+  auto base = TomlDocument::Parse(embedded::default_config, kDefaultsOrigin);
   if (!base.ok()) return base.status();
   if (override_text) {
     auto over = TomlDocument::Parse(*override_text, origin_v);

@@ -4,6 +4,8 @@
 
 namespace lifeline {
 
+void KeepLargeBlocksOutOfTheArenas() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
+
 size_t AllocatorFreeBytes() { return mallinfo2().fordblks; }
 
 size_t ReturnFreeMemory(size_t threshold) {

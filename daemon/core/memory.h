@@ -6,6 +6,15 @@
 //
 // ReturnFreeMemory trims only when the arenas hold more than `threshold`
 // bytes free, so a quiet daemon pays one mallinfo2 walk and nothing else.
+//
+// KeepLargeBlocksOutOfTheArenas fixes glibc's mmap threshold: a block of 256
+// KiB or more (a fax page's bitmap, a PDF, a listing's reply) that the arenas
+// have no free space for is a mapping of its own, returned to the kernel when
+// freed, instead of growing an arena. Left to itself, glibc raises the
+// threshold to the size of the largest block freed so far, and the next
+// blocks of that size grow the arenas, where they stay resident after they
+// are freed until the next trim (a fax of the form took a worker's arena to
+// 8.8 MB that way). Call it first thing in main, before the threads start.
 // Both functions are safe from any thread (glibc locks each arena in turn);
 // under a sanitizer's allocator they see nothing and do nothing.
 #pragma once
@@ -16,6 +25,8 @@ namespace lifeline {
 
 // Bytes the allocator holds free (mallinfo2's fordblks, every arena).
 size_t AllocatorFreeBytes();
+
+void KeepLargeBlocksOutOfTheArenas();
 
 // Trims when more than `threshold` bytes are free; returns the bytes held
 // free before the trim, or 0 when it did not trim.

@@ -73,6 +73,13 @@ json RosterJson(const Roster& r) {
           {"units_drawable", r.Drawable().size()}};
 }
 
+// A member that must be a string, as read from a file anyone may have edited:
+// "" when absent or of another type (json::value would throw for the latter).
+std::string StringMember(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 Result<Fraction> UnitsFractionFrom(const RuleSet& rules) {
@@ -155,14 +162,14 @@ json SealOf(const json& sealed) {
 }
 
 Status CheckSeal(const json& sealed, const std::string& expected) {
-  if (!sealed.is_object() || sealed.value("format", "") != kSealedPlanFormat) {
+  if (!sealed.is_object() || StringMember(sealed, "format") != kSealedPlanFormat) {
     return InvalidArgument(std::string("not a sealed drill plan (format ") + kSealedPlanFormat + ")");
   }
   if (!sealed.contains("plan") || !sealed["plan"].is_object()) return InvalidArgument("plan: missing");
   if (!sealed.contains("nonce") || !sealed["nonce"].is_string()) return InvalidArgument("nonce: missing");
   auto c = Commitment(sealed["plan"], sealed["nonce"].get<std::string>());
   if (!c.ok()) return c.status();
-  const std::string stated = sealed.value("commitment", "");
+  const std::string stated = StringMember(sealed, "commitment");
   if (*c != stated) {
     return Corruption("the plan and nonce hash to " + *c + ", not to the file's commitment " + stated +
                       ": the plan or the nonce was changed after sealing");
@@ -186,12 +193,12 @@ Status CheckDraw(const json& plan, const Roster& roster, const std::vector<Scena
   } catch (const json::exception& e) {
     return InvalidArgument(std::string("not a drill plan: ") + e.what());
   }
-  if (plan.at("roster").value("sha256", "") != roster.sha256) {
+  if (!plan.contains("roster") || !plan["roster"].is_object() || StringMember(plan["roster"], "sha256") != roster.sha256) {
     return FailedPrecondition(roster.origin + " is not the roster the plan was drawn from (SHA-256 differs)");
   }
   auto redrawn = DrawPlan(roster, scenarios, o);
   if (!redrawn.ok()) return redrawn.status();
-  if ((*redrawn)["library"] != plan.at("library")) {
+  if (!plan.contains("library") || (*redrawn)["library"] != plan["library"]) {
     return FailedPrecondition("the scenario library is not the one the plan was drawn from (ids or SHA-256 differ)");
   }
   if (*redrawn != plan) {

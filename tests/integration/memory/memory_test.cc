@@ -1,11 +1,14 @@
 // ReturnFreeMemory against glibc's real allocator: memory a burst freed in
 // the middle of the heap (where it cannot be trimmed from the top) leaves the
 // process's private resident memory once trimmed, and a quiet heap is left
-// alone.
+// alone; and with the mmap threshold fixed, a large block freed leaves the
+// resident memory at once, however many came before it.
 #include "daemon/core/memory.h"
 
 #include <gtest/gtest.h>
+#include <cstring>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -13,6 +16,11 @@
 
 namespace lifeline {
 namespace {
+
+// The compiler may leave out a malloc and free with nothing between them that
+// reads the block: a block kept here is read.
+char* volatile g_kept = nullptr;
+void Keep(char* block) { g_kept = block; }
 
 // The process's private resident memory (RssAnon), in KiB.
 long RssAnonKiB() {
@@ -53,6 +61,27 @@ TEST(MemoryTest, WhatABurstFreedInTheMiddleOfTheHeapIsGivenBack) {
 TEST(MemoryTest, AHeapWithLittleFreeIsNotTrimmed) {
   ReturnFreeMemory(0);
   EXPECT_EQ(ReturnFreeMemory(size_t{64} << 20), 0u);
+}
+
+// glibc would raise its threshold past a freed block and grow an arena for
+// the next one, which then stays resident once freed; fixed, each block is a
+// mapping of its own and leaves with its free, round after round. The blocks
+// are larger than the earlier tests' burst, so that no free space they left
+// in the heap can hold one (it would be used, mapped or not).
+TEST(MemoryTest, ALargeBlockLeavesResidentMemoryWithItsFreeEveryTime) {
+  KeepLargeBlocksOutOfTheArenas();
+  ReturnFreeMemory(0);
+  constexpr size_t kLarge = 28u << 20;  // glibc moves its threshold for blocks up to 32 MiB
+  for (int round = 0; round < 3; ++round) {
+    const long before = RssAnonKiB();
+    char* block = static_cast<char*>(std::malloc(kLarge));
+    ASSERT_NE(block, nullptr);
+    std::memset(block, 'x', kLarge);
+    Keep(block);
+    EXPECT_GE(RssAnonKiB(), before + 27 * 1024) << "round " << round << ": the block is not resident";
+    std::free(block);
+    EXPECT_LT(RssAnonKiB(), before + 1024) << "round " << round << ": the freed block is still resident";
+  }
 }
 
 }  // namespace

@@ -31,6 +31,23 @@ TEST(ConfigTest, FileOverridesOnlyTheKeysItSets) {
   EXPECT_EQ(c->socket_group, "");
 }
 
+// A socket path too long for sun_path is refused at the line that made it so:
+// the state directory when the file set only that, the socket when it set it
+// (found by config_fuzz; its input is in the corpus).
+TEST(ConfigTest, ATooLongSocketPathNamesTheLineThatMadeIt) {
+  const std::string dir(120, 'p');
+  auto by_dir = LoadConfig("[daemon]\n\nstate_dir = \"" + dir + "\"\n", "x.toml");
+  ASSERT_FALSE(by_dir.ok());
+  EXPECT_EQ(by_dir.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(by_dir.status().message().find("x.toml:3: daemon.state_dir"), std::string::npos) << by_dir.status().message();
+  auto by_socket = LoadConfig("[daemon]\nsocket = \"/run/" + dir + ".sock\"\n", "x.toml");
+  ASSERT_FALSE(by_socket.ok());
+  EXPECT_NE(by_socket.status().message().find("x.toml:2: daemon.socket"), std::string::npos) << by_socket.status().message();
+  auto relative = LoadConfig("[daemon]\nsocket = \"" + dir + ".sock\"\n", "x.toml");
+  ASSERT_FALSE(relative.ok());
+  EXPECT_NE(relative.status().message().find("x.toml:2: daemon.socket"), std::string::npos) << relative.status().message();
+}
+
 // Secrets (the SIM PIN, the SMTP password) in files only lifeline can read:
 // read from a 0600 file, refused from a file others can read, never shown in
 // an error.

@@ -166,6 +166,26 @@ TEST_F(PlanTest, SealChecksAndTamperingFails) {
   EXPECT_THAT(CheckDraw(forged, roster_, lib_).message(), HasSubstr("not the draw of its seed"));
 }
 
+// Members of the wrong type are refused, not thrown over (found by
+// drill_plan_fuzz; its input is in the corpus).
+TEST_F(PlanTest, MembersOfTheWrongTypeAreRefused) {
+  EXPECT_EQ(CheckSeal(json::parse(R"({"format":{"a":1.5}})"), "").code(), StatusCode::kInvalidArgument);
+  auto sealed = SealPlan(Draw("7"));
+  ASSERT_TRUE(sealed.ok());
+  json bad_commitment = *sealed;
+  bad_commitment["commitment"] = json::array({1, 2});
+  EXPECT_EQ(CheckSeal(bad_commitment, "").code(), StatusCode::kCorruption);
+  json plan = (*sealed)["plan"];
+  json bad_roster = plan;
+  bad_roster["roster"] = "r";
+  EXPECT_EQ(CheckDraw(bad_roster, roster_, lib_).code(), StatusCode::kFailedPrecondition);
+  bad_roster["roster"] = {{"sha256", 7}};
+  EXPECT_EQ(CheckDraw(bad_roster, roster_, lib_).code(), StatusCode::kFailedPrecondition);
+  json no_library = plan;
+  no_library.erase("library");
+  EXPECT_EQ(CheckDraw(no_library, roster_, lib_).code(), StatusCode::kFailedPrecondition);
+}
+
 TEST_F(PlanTest, SealRevealsNoAssignment) {
   auto sealed = SealPlan(Draw("7"));
   ASSERT_TRUE(sealed.ok());
