@@ -3,12 +3,12 @@
 # coverage its committed corpus reaches (the baseline, measured first in the
 # same run) beside the coverage after the campaign.
 #
-#   bash bench/fuzz/campaign.sh [--seconds N] [--runs N] [--only NAME] [--jobs N] [--merge] [--build DIR]
+#   bash bench/fuzz/campaign.sh [--seconds N] [--runs N] [--only NAMES] [--jobs N] [--merge] [--build DIR]
 #
 # --seconds N  time per target (default 1800, issue #18's 30 minutes)
 # --runs N     executions per target (default 10000000); a target stops at
 #              whichever of the two comes first
-# --only NAME  one target (a name from fuzz_targets.txt)
+# --only NAMES targets named in fuzz_targets.txt, comma-separated
 # --jobs N     targets run at once (default 1); each is one process, so on
 #              N cores N targets take the time of one
 # --merge      adds the inputs that reached new coverage to the committed
@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS=$2; shift 2 ;;
     --merge) MERGE=1; shift ;;
     --build) BUILD=$2; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--runs N] [--only NAME] [--jobs N] [--merge] [--build DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds N] [--runs N] [--only NAMES] [--jobs N] [--merge] [--build DIR]" >&2; exit 2 ;;
   esac
 done
 
@@ -89,7 +89,7 @@ campaign() {
 names=()
 while read -r name program corpus; do
   [ -n "$name" ] || continue
-  [ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
+  [ -z "$ONLY" ] || [[ ",$ONLY," == *",$name,"* ]] || continue
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
   names+=("$name")
   campaign "$name" "$program" "$corpus" &

@@ -78,7 +78,9 @@ Result<std::vector<uint8_t>> EncodeFrame(const Frame& f) {
 Result<Frame> DecodeFrame(const uint8_t* encoded, size_t len) {
   if (len > kMaxEncoded) return InvalidArgument("long");
   auto body = CobsDecode(encoded, len);
-  if (!body) return InvalidArgument("cobs");
+  // A body longer than the longest frame's is refused as the firmware refuses
+  // it (its buffer holds no more): 70 encoded bytes can carry a 65-byte payload.
+  if (!body || body->size() > 2 + kMaxPayload + 2) return InvalidArgument("cobs");
   if (body->size() < 4) return InvalidArgument("short");
   size_t n = body->size();
   uint16_t want = uint16_t(((*body)[n - 2] << 8) | (*body)[n - 1]);

@@ -89,6 +89,8 @@ BAD = [
     ("cobs_code_past_end", "cobs", bytes([0x05, 0x01, 0x02, 0x00])),
     ("too_short", "short", cobs(bytes([0x02, 0x05, 0x12])) + b"\x00"),
     ("too_long", "long", bytes([0x11] * 80) + b"\x00"),
+    # 70 encoded bytes, within the length limit, that decode to a 65-byte payload.
+    ("payload_over_64", "cobs", cobs(body(0x82, 0x05, bytes([0x11] * 65))) + b"\x00"),
     ("truncated_no_delimiter", "none", hello[:-1]),
     ("truncated_mid_frame", "none", st[: len(st) // 2]),
     ("cut_then_next_frame", "crc", st[: len(st) // 2] + hello),
